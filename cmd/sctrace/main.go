@@ -1,0 +1,86 @@
+// Command sctrace records the system calls a workload makes and turns them into seccomp profiles.
+//
+// See README.md, or run `sctrace help`.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+func main() {
+	os.Exit(exitCode(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr), os.Stderr))
+}
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+const usage = `sctrace records the system calls a program makes and turns them into a seccomp profile.
+
+Usage:
+  sctrace record [-o FILE] [-q] -- COMMAND [ARG...]   record COMMAND's footprint
+  sctrace version                                      print the version
+  sctrace help                                         show this help
+
+Run 'sctrace COMMAND --help' for a command's flags. Exit status: record exits with the
+workload's own status (128+N if signal N killed it); sctrace's own errors exit 2, a command
+that cannot be found 127, one that cannot be executed 126.
+`
+
+// exitStatus makes run's caller exit with a status and print nothing more.
+type exitStatus int
+
+func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+// statusError is an error with its own exit status; usage and input errors are 2.
+type statusError struct {
+	code int
+	err  error
+}
+
+func (e *statusError) Error() string { return e.err.Error() }
+func (e *statusError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, args ...any) error {
+	return &statusError{code: 2, err: fmt.Errorf(format, args...)}
+}
+
+// exitCode turns run's error into a process exit status, printing it as one line.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return 0
+	}
+	var st exitStatus
+	if errors.As(err, &st) {
+		return int(st)
+	}
+	fmt.Fprintf(stderr, "sctrace: %s\n", strings.TrimSpace(err.Error()))
+	var se *statusError
+	if errors.As(err, &se) {
+		return se.code
+	}
+	return 2
+}
+
+// run is the whole program: main only turns its error into an exit status.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitStatus(2)
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "record":
+		return cmdRecord(rest, stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintf(stdout, "sctrace %s\n", version)
+		return nil
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return usageErrorf("unknown command %q (run 'sctrace help')", cmd)
+}

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"github.com/sctrace/sctrace/emit"
+	"github.com/sctrace/sctrace/learn"
+	"github.com/sctrace/sctrace/tracer"
+)
+
+const recordUsage = `Usage: sctrace record [-o FILE] [-q] -- COMMAND [ARG...]
+
+Runs COMMAND under a seccomp filter that stops it at every system call, follows every process
+and thread it starts, and writes the calls it made as a profile (JSON, see README.md). A summary
+goes to stderr. Exits with COMMAND's status.
+
+Flags:
+`
+
+// newFlagSet returns a flag set that reports errors through run instead of printing them.
+func newFlagSet(name, help string, stdout io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		fmt.Fprint(stdout, help)
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	return fs
+}
+
+// parseFlags parses args; --help prints the usage to stdout and ends the command with status 0.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.Usage()
+		return exitStatus(0)
+	}
+	if err != nil {
+		return usageErrorf("%s: %v (see 'sctrace %s --help')", fs.Name(), err, fs.Name())
+	}
+	return nil
+}
+
+func cmdRecord(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("record", recordUsage, stdout)
+	out := fs.String("o", "", "write the profile to `FILE` (- for stdout; default COMMAND.sctrace.json)")
+	quiet := fs.Bool("q", false, "print no summary")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	argv := fs.Args()
+	if len(argv) == 0 {
+		return usageErrorf("record: no command given (usage: sctrace record [-o FILE] -- COMMAND [ARG...])")
+	}
+	dest := *out
+	if dest == "" {
+		dest = filepath.Base(argv[0]) + ".sctrace.json"
+	}
+
+	rec := learn.NewRecorder()
+	status, err := tracer.Launch(argv, tracer.Options{
+		ForwardSignals: true,
+		OnEvent: func(e *tracer.Event) {
+			switch e.Kind {
+			case tracer.EventSyscall:
+				rec.Syscall(e.Pid, e.Audit, e.Nr)
+			case tracer.EventSpawn:
+				rec.Spawn(e.Pid, e.Parent)
+			case tracer.EventExec:
+				rec.Exec(e.Pid, e.Path)
+			case tracer.EventExit:
+				rec.Exit(e.Pid)
+			}
+		},
+	})
+	if err != nil {
+		return launchError(err)
+	}
+
+	host := tracer.ThisHost()
+	p := rec.Profile(learn.Recording{Command: argv, Kernel: host.Kernel, Machine: host.Machine, ExitCode: status.ExitCode()})
+	if err := writeProfile(dest, p, stdout); err != nil {
+		return err
+	}
+	if !*quiet {
+		where := dest
+		if dest == "-" {
+			where = "stdout"
+		}
+		fmt.Fprintf(stderr, "sctrace: %s %s; %d processes, %d executables; profile written to %s\n",
+			argv[0], status, rec.Processes(), len(p.Executables), where)
+		renderTables(stderr, emit.Summary(p, 8))
+	}
+	return exitStatus(status.ExitCode())
+}
+
+// launchError gives a workload that could not start the status a shell would.
+func launchError(err error) error {
+	switch {
+	case errors.Is(err, tracer.ErrNotFound):
+		return &statusError{code: 127, err: err}
+	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.ENOEXEC), errors.Is(err, syscall.EISDIR):
+		return &statusError{code: 126, err: err}
+	}
+	return err
+}
+
+// writeProfile writes p to path atomically (a temporary file renamed into place), or to stdout.
+func writeProfile(path string, p *learn.Profile, stdout io.Writer) error {
+	if path == "-" {
+		return p.Encode(stdout)
+	}
+	return writeAtomic(path, p.Encode)
+}
+
+// writeAtomic writes a file through a temporary file in the same directory and renames it into
+// place, so that a failed or interrupted write never leaves a truncated file.
+func writeAtomic(path string, write func(io.Writer) error) error {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp := f.Name()
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if err := write(f); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Chmod(0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	ok = true
+	return nil
+}

@@ -1,0 +1,260 @@
+package learn
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/sctrace/sctrace/arch"
+)
+
+// Version is the profile format this package writes. Decode reads it and every older one.
+const Version = 1
+
+// MaxProfileSize bounds what Decode accepts: a real profile is a few hundred kilobytes.
+const MaxProfileSize = 64 << 20
+
+// Profile is a workload's system call footprint. Its JSON form is documented in the README; the
+// skeleton (version, arches.ARCH.syscalls.NAME.count) is meant for other tools too.
+type Profile struct {
+	Version int `json:"version"`
+	// Arches maps libseccomp's arch name (x86_64, x86, x32, aarch64, ...) to the calls made in it.
+	Arches map[string]*SyscallSet `json:"arches"`
+	// Executables maps an executable's path to the calls made while a process ran it.
+	Executables map[string]*Executable `json:"executables,omitempty"`
+	// Recordings says where the footprint came from: one entry per recorded run.
+	Recordings []Recording `json:"recordings,omitempty"`
+}
+
+// SyscallSet is the calls made in one arch. Keys are the names of arch's table, or decimal numbers
+// for calls the table has no name for.
+type SyscallSet struct {
+	Syscalls map[string]*SyscallStat `json:"syscalls"`
+}
+
+// SyscallStat is what is known of one call.
+type SyscallStat struct {
+	Count uint64 `json:"count"`
+}
+
+// Executable is the footprint of one program.
+type Executable struct {
+	// Processes counts the processes that ran it (by execve or by forking from one that did).
+	Processes int                    `json:"processes"`
+	Arches    map[string]*SyscallSet `json:"arches"`
+}
+
+// Recording describes one recorded run.
+type Recording struct {
+	Command   []string `json:"command"`
+	Kernel    string   `json:"kernel,omitempty"`  // uname -r of the recording machine
+	Machine   string   `json:"machine,omitempty"` // uname -m
+	ExitCode  int      `json:"exit_code"`
+	Processes int      `json:"processes"`
+}
+
+// NewProfile returns an empty profile.
+func NewProfile() *Profile {
+	return &Profile{Version: Version, Arches: map[string]*SyscallSet{}}
+}
+
+// Add counts n calls of syscall key in arch a.
+func (s *SyscallSet) add(key string, n uint64) {
+	st := s.Syscalls[key]
+	if st == nil {
+		st = &SyscallStat{}
+		s.Syscalls[key] = st
+	}
+	st.Count += n
+}
+
+func setIn(m map[string]*SyscallSet, archName string) *SyscallSet {
+	s := m[archName]
+	if s == nil {
+		s = &SyscallSet{Syscalls: map[string]*SyscallStat{}}
+		m[archName] = s
+	}
+	return s
+}
+
+// ArchNames returns the profile's arches, sorted.
+func (p *Profile) ArchNames() []string { return sortedKeys(p.Arches) }
+
+// Syscalls returns the calls recorded in an arch, sorted by name.
+func (p *Profile) Syscalls(archName string) []string {
+	s := p.Arches[archName]
+	if s == nil {
+		return nil
+	}
+	return sortedKeys(s.Syscalls)
+}
+
+// Count returns how many calls of key were recorded in an arch.
+func (p *Profile) Count(archName, key string) uint64 {
+	if s := p.Arches[archName]; s != nil {
+		if st := s.Syscalls[key]; st != nil {
+			return st.Count
+		}
+	}
+	return 0
+}
+
+// ExecutableNames returns the recorded executables, sorted.
+func (p *Profile) ExecutableNames() []string { return sortedKeys(p.Executables) }
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Encode writes the profile as indented JSON. The same profile always gives the same bytes.
+func (p *Profile) Encode(w io.Writer) error {
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+// ErrVersion is returned by Decode for a profile newer than this sctrace.
+var ErrVersion = errors.New("unsupported profile version")
+
+// Decode reads and validates a profile. It rejects unknown fields, unknown versions, unknown arch
+// names and syscall names that the arch's table does not have: a profile that says something
+// sctrace cannot understand must not turn into a filter that allows something else.
+func Decode(r io.Reader) (*Profile, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxProfileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxProfileSize {
+		return nil, fmt.Errorf("profile larger than %d bytes", MaxProfileSize)
+	}
+	var head struct {
+		Version *int `json:"version"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, fmt.Errorf("not a profile: %w", jsonError(data, err))
+	}
+	if head.Version == nil {
+		return nil, errors.New("not a profile: no version field")
+	}
+	if *head.Version < 1 || *head.Version > Version {
+		return nil, fmt.Errorf("%w %d (this sctrace reads 1 to %d; upgrade sctrace)", ErrVersion, *head.Version, Version)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	p := &Profile{}
+	if err := dec.Decode(p); err != nil {
+		return nil, fmt.Errorf("bad profile: %w", jsonError(data, err))
+	}
+	if dec.More() {
+		return nil, errors.New("bad profile: trailing data after the JSON object")
+	}
+	if err := p.validate(); err != nil {
+		return nil, fmt.Errorf("bad profile: %w", err)
+	}
+	return p, nil
+}
+
+func (p *Profile) validate() error {
+	if p.Arches == nil {
+		return errors.New("no arches field")
+	}
+	if err := validateSets("arches", p.Arches); err != nil {
+		return err
+	}
+	for path, e := range p.Executables {
+		if e == nil {
+			return fmt.Errorf("executable %q is null", path)
+		}
+		if e.Processes < 0 {
+			return fmt.Errorf("executable %q: negative process count", path)
+		}
+		if err := validateSets("executable "+path, e.Arches); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func validateSets(where string, sets map[string]*SyscallSet) error {
+	for name, set := range sets {
+		a, ok := arch.ByName(name)
+		if !ok && !isAuditName(name) {
+			return fmt.Errorf("%s: unknown arch %q (known: %s)", where, name, knownArches())
+		}
+		if set == nil || set.Syscalls == nil {
+			return fmt.Errorf("%s: %s: no syscalls field", where, name)
+		}
+		for key, st := range set.Syscalls {
+			if a == nil {
+				a = arch.X86_64 // any table: only decimal numbers are valid keys here
+				if _, ok := a.SyscallNumber(key); ok {
+					return fmt.Errorf("%s: %s: arch has no table, %q must be a number", where, name, key)
+				}
+			}
+			if _, ok := a.ParseKey(key); !ok {
+				return fmt.Errorf("%s: %s: unknown syscall %q", where, name, key)
+			}
+			if st == nil {
+				return fmt.Errorf("%s: %s: %s is null", where, name, key)
+			}
+		}
+	}
+	return nil
+}
+
+// ArchName is the profile key of an AUDIT_ARCH value: the arch's name, or "audit-0x%08x" for an
+// ABI sctrace has no table for (its calls are kept by number).
+func ArchName(audit uint32, nr int) (name string, key string) {
+	a, n := arch.Classify(audit, nr)
+	if a == nil {
+		return fmt.Sprintf("audit-%#08x", audit), fmt.Sprint(nr)
+	}
+	return a.Name, a.Key(n)
+}
+
+func isAuditName(name string) bool {
+	var v uint32
+	n, err := fmt.Sscanf(name, "audit-0x%08x", &v)
+	return err == nil && n == 1 && name == fmt.Sprintf("audit-%#08x", v)
+}
+
+func knownArches() string {
+	var names []string
+	for _, a := range arch.All() {
+		names = append(names, a.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// jsonError adds the line number to a JSON syntax or type error.
+func jsonError(data []byte, err error) error {
+	var off int64 = -1
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		off = se.Offset
+	case errors.As(err, &te):
+		off = te.Offset
+	}
+	if off < 0 || off > int64(len(data)) {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return errors.New("truncated JSON")
+		}
+		return err
+	}
+	line := 1 + bytes.Count(data[:off], []byte{'\n'})
+	return fmt.Errorf("line %d: %w", line, err)
+}

@@ -1,0 +1,121 @@
+package learn
+
+// Recorder folds what the tracer sees into a Profile. Its methods are called on the tracer's
+// thread for every stop, so the per-call path is one map increment.
+type Recorder struct {
+	procs map[int]*procState
+	exes  map[string]*exeState
+	nproc int
+}
+
+type callKey struct {
+	audit uint32
+	nr    int
+}
+
+type procState struct {
+	exe    *exeState
+	parent int
+}
+
+type exeState struct {
+	path      string
+	processes int
+	counts    map[callKey]uint64
+}
+
+// NewRecorder returns an empty recorder.
+func NewRecorder() *Recorder {
+	return &Recorder{procs: map[int]*procState{}, exes: map[string]*exeState{}}
+}
+
+func (r *Recorder) exe(path string) *exeState {
+	e := r.exes[path]
+	if e == nil {
+		e = &exeState{path: path, counts: map[callKey]uint64{}}
+		r.exes[path] = e
+	}
+	return e
+}
+
+// pending holds the calls of a process that has not exec'd anything sctrace knows: the launched
+// workload's first process runs the tracer's helper until its execve, and that execve belongs to
+// the program it starts.
+const pending = ""
+
+// Spawn records a new process; it runs what its parent runs.
+func (r *Recorder) Spawn(pid, parent int) {
+	r.nproc++
+	e := r.exe(pending)
+	if pp := r.procs[parent]; pp != nil {
+		e = pp.exe
+	}
+	if e.path != pending {
+		e.processes++
+	}
+	r.procs[pid] = &procState{exe: e, parent: parent}
+}
+
+// Exec records that pid now runs path.
+func (r *Recorder) Exec(pid int, path string) {
+	if path == "" {
+		path = "(unknown)"
+	}
+	p := r.procs[pid]
+	if p == nil {
+		r.Spawn(pid, 0)
+		p = r.procs[pid]
+	}
+	e := r.exe(path)
+	e.processes++
+	if p.exe.path == pending {
+		for k, n := range p.exe.counts {
+			e.counts[k] += n
+		}
+		clear(p.exe.counts)
+	}
+	p.exe = e
+}
+
+// Syscall counts one call by process pid.
+func (r *Recorder) Syscall(pid int, audit uint32, nr int) {
+	p := r.procs[pid]
+	if p == nil {
+		r.Spawn(pid, 0)
+		p = r.procs[pid]
+	}
+	p.exe.counts[callKey{audit, nr}]++
+}
+
+// Exit records the end of a process.
+func (r *Recorder) Exit(pid int) {
+	delete(r.procs, pid)
+}
+
+// Processes returns how many processes were seen.
+func (r *Recorder) Processes() int { return r.nproc }
+
+// Profile returns the footprint so far, with one Recording entry for rec.
+func (r *Recorder) Profile(rec Recording) *Profile {
+	p := NewProfile()
+	p.Executables = map[string]*Executable{}
+	for path, e := range r.exes {
+		if len(e.counts) == 0 && e.processes == 0 {
+			continue
+		}
+		name := path
+		if name == pending {
+			name = "(no exec)"
+		}
+		x := &Executable{Processes: e.processes, Arches: map[string]*SyscallSet{}}
+		for k, n := range e.counts {
+			archName, key := ArchName(k.audit, k.nr)
+			setIn(x.Arches, archName).add(key, n)
+			setIn(p.Arches, archName).add(key, n)
+		}
+		p.Executables[name] = x
+	}
+	rec.Processes = r.nproc
+	p.Recordings = []Recording{rec}
+	return p
+}

@@ -1,0 +1,115 @@
+package tracer
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"golang.org/x/net/bpf"
+)
+
+// ErrNotSupported is returned on systems without ptrace and seccomp filters.
+var ErrNotSupported = errors.New("tracing is supported on linux only")
+
+// ErrNotFound is returned by Launch when the command cannot be found on PATH.
+var ErrNotFound = errors.New("command not found")
+
+// EventKind says what an Event reports.
+type EventKind uint8
+
+const (
+	// EventSpawn: a new process (thread group) Pid, created by Parent (0 for the workload's root).
+	EventSpawn EventKind = iota + 1
+	// EventExec: process Pid now runs Path with Argv.
+	EventExec
+	// EventSyscall: thread Tid of process Pid entered system call (Audit, Nr) with Args.
+	EventSyscall
+	// EventExit: process Pid is gone with Status.
+	EventExit
+)
+
+func (k EventKind) String() string {
+	switch k {
+	case EventSpawn:
+		return "spawn"
+	case EventExec:
+		return "exec"
+	case EventSyscall:
+		return "syscall"
+	case EventExit:
+		return "exit"
+	}
+	return fmt.Sprintf("EventKind(%d)", uint8(k))
+}
+
+// Event is one thing the tracer saw. Events of one process arrive in the order they happened.
+type Event struct {
+	Kind   EventKind
+	Pid    int // process (thread group) id
+	Tid    int // thread id (EventSyscall)
+	Parent int // EventSpawn
+	// Audit and Nr are seccomp_data.arch and .nr as the kernel reported them: an x32 call has
+	// AUDIT_ARCH_X86_64 and bit 30 set in Nr, an int 0x80 call from a 64-bit program AUDIT_ARCH_I386.
+	Audit  uint32
+	Nr     int
+	Args   [6]uint64
+	Path   string   // EventExec: the new executable, from /proc/PID/exe
+	Argv   []string // EventExec: the new command line, from /proc/PID/cmdline
+	Status Status   // EventExit
+}
+
+// Status is how a process ended.
+type Status struct {
+	Code   int // exit code, if Signal == 0
+	Signal int // the signal that killed it, or 0
+	Core   bool
+}
+
+// ExitCode returns the status as a shell reports it: the exit code, or 128+N for signal N.
+func (s Status) ExitCode() int {
+	if s.Signal != 0 {
+		return 128 + s.Signal
+	}
+	return s.Code
+}
+
+func (s Status) String() string {
+	if s.Signal != 0 {
+		return fmt.Sprintf("killed by signal %d", s.Signal)
+	}
+	return fmt.Sprintf("exit status %d", s.Code)
+}
+
+// Options control Launch.
+type Options struct {
+	// Filter is the seccomp program installed before the workload's execve. Nil means every call
+	// returns SECCOMP_RET_TRACE (record everything). Calls the filter allows are not seen.
+	Filter []bpf.RawInstruction
+	// Env is the workload's environment; nil means the tracer's own.
+	Env []string
+	// Dir is the workload's working directory; empty means the tracer's own.
+	Dir                   string
+	Stdin, Stdout, Stderr *os.File // nil means the tracer's own
+	// OnEvent receives every event, on the tracer's thread: it must be quick and must not block,
+	// since the tracee stays stopped meanwhile. Nil discards events.
+	OnEvent func(*Event)
+	// ForwardSignals forwards SIGINT, SIGTERM and SIGHUP sent to this process to the workload (see
+	// Launch). Only a program that owns its signals (a CLI) should set it.
+	ForwardSignals bool
+}
+
+// ExecError reports that the workload could not be started after the helper process was created.
+type ExecError struct {
+	Step string // "prctl", "seccomp" or "execve"
+	Path string
+	Err  error
+}
+
+func (e *ExecError) Error() string {
+	if e.Step == "execve" {
+		return fmt.Sprintf("exec %s: %v", e.Path, e.Err)
+	}
+	return fmt.Sprintf("start %s: %s: %v", e.Path, e.Step, e.Err)
+}
+
+func (e *ExecError) Unwrap() error { return e.Err }
