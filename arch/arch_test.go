@@ -219,4 +219,3 @@ func TestAgainstGoSeccompBPF(t *testing.T) {
 	}
 	t.Logf("%d disagreements, all explained", n)
 }
-

@@ -20,8 +20,10 @@ const (
 	// the helper reads to EOF: that read is also the "tracer is attached" barrier (DESIGN trap 1:
 	// SECCOMP_RET_TRACE with no tracer attached fails the call with ENOSYS).
 	helperFilterFD = 3
-	// helperErrFD is close-on-exec in the helper: EOF means execve succeeded, 8 bytes (step, errno)
-	// mean it failed.
+	// helperErrFD carries one byte, 'R', when the helper runs (its own execve of /proc/self/exe
+	// is over, so that exec's PTRACE_EVENT_EXEC cannot reach the tracer, which seizes only
+	// then). It is close-on-exec in the helper: EOF then means the workload's execve succeeded,
+	// 8 more bytes (step, errno) that it failed.
 	helperErrFD = 4
 )
 
@@ -55,6 +57,7 @@ func execHelper() {
 	if _, err := unix.FcntlInt(helperErrFD, unix.F_SETFD, unix.FD_CLOEXEC); err != nil {
 		os.Exit(126)
 	}
+	rawWrite(helperErrFD, []byte{'R'})
 	if len(os.Args) < 3 {
 		fail(4, syscall.EINVAL)
 	}

@@ -199,6 +199,12 @@ func (t *tracer) startHelper(path string, argv []string, filter []bpf.RawInstruc
 	}
 	pid := p.Pid
 	p.Release()
+	var ready [1]byte
+	if n, _ := errR.Read(ready[:]); n != 1 || ready[0] != 'R' {
+		unix.Kill(pid, unix.SIGKILL)
+		errR.Close()
+		return 0, nil, errors.New("start helper: it exited before it was ready")
+	}
 	if errno := ptrace(unix.PTRACE_SEIZE, pid, 0, seizeOptions); errno != 0 {
 		unix.Kill(pid, unix.SIGKILL)
 		errR.Close()

@@ -1,0 +1,111 @@
+package e2e
+
+import (
+	"os/exec"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/sctrace/sctrace/learn"
+)
+
+// counts is the exact count expected of some calls: arch -> key -> count.
+type counts map[string]map[string]uint64
+
+func checkCounts(t *testing.T, p *learn.Profile, want counts) {
+	t.Helper()
+	for a, keys := range want {
+		for k, n := range keys {
+			if got := p.Count(a, k); got != n {
+				t.Errorf("%s/%s: count %d, want %d", a, k, got, n)
+			}
+		}
+	}
+}
+
+// onlyCalls asserts that arch a holds exactly these calls and counts.
+func onlyCalls(t *testing.T, p *learn.Profile, a string, want map[string]uint64) {
+	t.Helper()
+	got := map[string]uint64{}
+	for _, k := range p.Syscalls(a) {
+		got[k] = p.Count(a, k)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%s: calls %v, want exactly %v", a, got, want)
+	}
+}
+
+// sameAsStrace asserts that sctrace and strace saw the same (arch, syscall) set.
+func sameAsStrace(t *testing.T, p *learn.Profile, argv []string) {
+	t.Helper()
+	ours, theirs := fromProfile(p), straceFootprint(t, argv)
+	if extra := ours.minus(theirs); len(extra) > 0 {
+		t.Errorf("sctrace saw, strace did not: %v", extra)
+	}
+	if missing := theirs.minus(ours); len(missing) > 0 {
+		t.Errorf("strace saw, sctrace did not: %v", missing)
+	}
+}
+
+func TestTestprogs(t *testing.T) {
+	if _, err := exec.LookPath("strace"); err != nil {
+		t.Fatalf("strace is needed for the cross-check (.ci/run installs it): %v", err)
+	}
+	tests := []struct {
+		name      string
+		args      []string
+		exit      int
+		processes int
+		want      counts
+		check     func(t *testing.T, p *learn.Profile)
+	}{
+		{name: "threads", exit: 0, processes: 1, want: counts{"x86_64": {"getppid": 40}}},
+		{name: "forkchain", args: []string{"4"}, exit: 3, processes: 5,
+			want: counts{"x86_64": {"getppid": 5, "wait4": 4, "clone": 4}}},
+		{name: "vfork", exit: 0, processes: 2, want: counts{"x86_64": {"getppid": 1, "vfork": 1}}},
+		{name: "execthread", exit: 5, processes: 1, want: counts{"x86_64": {"getppid": 3, "execve": 2}}},
+		{name: "stopcont", exit: 0, processes: 2, want: counts{"x86_64": {"getppid": 1, "kill": 2}}},
+		{name: "sighandler", exit: 0, processes: 2,
+			want: counts{"x86_64": {"getppid": 1, "ppoll": 1, "rt_sigreturn": 1, "kill": 1}}},
+		{name: "killed", exit: 0, processes: 2},
+		{name: "killed", args: []string{"self"}, exit: 143, processes: 1},
+		{name: "m32", exit: 0, processes: 1, check: func(t *testing.T, p *learn.Profile) {
+			// The helper's execve is the only 64-bit call; everything after it is i386.
+			onlyCalls(t, p, "x86_64", map[string]uint64{"execve": 1})
+			checkCounts(t, p, counts{"x86": {"getppid": 7, "exit_group": 1}})
+		}},
+		{name: "int80", exit: 0, processes: 1, check: func(t *testing.T, p *learn.Profile) {
+			onlyCalls(t, p, "x86", map[string]uint64{"getpid": 3})
+			if p.Count("x86_64", "getpid") != 0 {
+				t.Error("int 0x80 calls counted under x86_64")
+			}
+		}},
+		{name: "x32", exit: 0, processes: 1, check: func(t *testing.T, p *learn.Profile) {
+			// 13 is x86_64's rt_sigaction; x32 has no call 13, so it stays a number.
+			onlyCalls(t, p, "x32", map[string]uint64{"getpid": 2, "13": 1})
+			if p.Count("x86_64", "getpid") != 0 || p.Count("x86_64", "rt_sigaction") > 1 {
+				t.Error("x32 calls counted under x86_64")
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(append([]string{tt.name}, tt.args...), "_"), func(t *testing.T) {
+			argv := append([]string{prog(t, tt.name)}, tt.args...)
+			r := record(t, argv...)
+			if r.exit != tt.exit {
+				t.Errorf("exit status %d, want %d\n%s", r.exit, tt.exit, r.stderr)
+			}
+			if len(r.profile.Recordings) != 1 || r.profile.Recordings[0].Processes != tt.processes {
+				t.Errorf("recordings %+v, want one with %d processes", r.profile.Recordings, tt.processes)
+			}
+			if len(r.profile.Executables) != 1 || r.profile.Executables[argv[0]] == nil {
+				t.Errorf("executables %v, want only %s", r.profile.ExecutableNames(), argv[0])
+			}
+			checkCounts(t, r.profile, tt.want)
+			if tt.check != nil {
+				tt.check(t, r.profile)
+			}
+			sameAsStrace(t, r.profile, argv)
+		})
+	}
+}

@@ -1,0 +1,64 @@
+// Package testprogs builds small programs with exactly known system call footprints for the
+// tracer's tests: threads, a fork chain, vfork, exec from a thread, a stop/continue, a signal
+// interrupting a blocking call, a child killed by a signal, a 32-bit program, int 0x80 and x32
+// calls from a 64-bit program. Each source file says what its program does.
+package testprogs
+
+import (
+	"embed"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+//go:embed src/*.c
+var sources embed.FS
+
+// flags are extra compiler flags per program.
+var flags = map[string][]string{
+	"threads":    {"-pthread"},
+	"execthread": {"-pthread"},
+	"m32":        {"-m32"},
+}
+
+// Names lists the C programs.
+func Names() []string {
+	entries, _ := sources.ReadDir("src")
+	var names []string
+	for _, e := range entries {
+		if n, ok := strings.CutSuffix(e.Name(), ".c"); ok {
+			names = append(names, n)
+		}
+	}
+	return names
+}
+
+// Build compiles the C program name into dir with gcc and returns its path.
+func Build(dir, name string) (string, error) {
+	src, err := sources.ReadFile("src/" + name + ".c")
+	if err != nil {
+		return "", fmt.Errorf("no test program %q", name)
+	}
+	srcPath := filepath.Join(dir, name+".c")
+	if err := os.WriteFile(srcPath, src, 0o644); err != nil {
+		return "", err
+	}
+	out := filepath.Join(dir, name)
+	args := append([]string{"-O2", "-Wall", "-o", out, srcPath}, flags[name]...)
+	if b, err := exec.Command("gcc", args...).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("gcc %s: %v\n%s", strings.Join(args, " "), err, b)
+	}
+	return out, nil
+}
+
+// BuildGo builds the Go test program (./goprog) into dir and returns its path.
+func BuildGo(dir string) (string, error) {
+	out := filepath.Join(dir, "goprog")
+	b, err := exec.Command("go", "build", "-o", out, "github.com/sctrace/sctrace/testprogs/goprog").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go build goprog: %v\n%s", err, b)
+	}
+	return out, nil
+}
