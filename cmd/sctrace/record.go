@@ -122,8 +122,23 @@ func writeProfile(path string, p *learn.Profile, stdout io.Writer) error {
 }
 
 // writeAtomic writes a file through a temporary file in the same directory and renames it into
-// place, so that a failed or interrupted write never leaves a truncated file.
+// place, so that a failed or interrupted write never leaves a truncated file. A symlink is
+// followed; a destination that is not a regular file (/dev/null, a FIFO) is written directly.
 func writeAtomic(path string, write func(io.Writer) error) error {
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+		if err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		if err := write(f); err != nil {
+			f.Close()
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		return f.Close()
+	}
+	if target, err := filepath.EvalSymlinks(path); err == nil {
+		path = target
+	}
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# bench.sh — wall-time ratios of `sctrace record` against the workload alone, the floor tracer
+# (the least work a seccomp + ptrace recorder can do) and strace, measured in one run.
+#
+#   bash bench/bench.sh [RUNS]        # RUNS per command, default 7; prints medians and ratios
+#
+# The machine is shared and noisy: compare ratios from the same run only. The floor tracer comes
+# from $BENCH_DIR (default ../shared/bench, beside the repository); without it that column is
+# skipped. Not a test: nothing here fails on a number.
+set -euo pipefail
+runs=${1:-7}
+top=$(cd "$(dirname "$0")/.." && pwd)
+bench_dir=${BENCH_DIR:-$top/../shared/bench}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+go build -o "$work/sctrace" "$top/cmd/sctrace"
+cc -O2 -o "$work/getppid-loop" "$top/testprogs/src/getppidloop.c"
+floor=""
+if [ -f "$bench_dir/floor-tracer.c" ]; then
+	cc -O2 -o "$work/floor-tracer" "$bench_dir/floor-tracer.c"
+	floor="$work/floor-tracer"
+fi
+
+# now_ns prints a monotonic-enough wall clock in nanoseconds.
+now_ns() { date +%s%N; }
+
+# median_ms CMD... runs the command $runs times (output discarded) and prints the median in ms.
+median_ms() {
+	local times=() t0 t1
+	for ((i = 0; i < runs; i++)); do
+		t0=$(now_ns)
+		"$@" >/dev/null 2>&1 || true
+		t1=$(now_ns)
+		times+=($(( (t1 - t0) / 1000 )))
+	done
+	printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/1000}'
+}
+
+measure() {
+	local name=$1; shift
+	local bare sct str flo=""
+	bare=$(median_ms "$@")
+	sct=$(median_ms "$work/sctrace" record -q -o - -- "$@")
+	str=$(median_ms strace -f --seccomp-bpf -e trace=all -qq -o /dev/null "$@")
+	[ -n "$floor" ] && flo=$(median_ms "$floor" "$@")
+	echo "== $name (median of $runs, ms): bare $bare  sctrace $sct  strace $str${flo:+  floor $flo}"
+	awk -v b="$bare" -v s="$sct" -v t="$str" -v f="$flo" 'BEGIN {
+		printf "   sctrace/bare   %.2fx\n", s / b
+		if (f != "") printf "   sctrace/floor  %.2fx   (target <= 1.15x)\n", s / f
+		printf "   sctrace/strace %.2fx   (target <= 0.6x)\n", s / t
+	}'
+}
+
+measure "getppid-loop 200000" "$work/getppid-loop" 200000
+measure "find /usr -type f (file walk)" find /usr -type f

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sctrace/sctrace/learn"
+)
+
+// sctrace runs the command line in-process and returns its exit status and output.
+func sctrace(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = exitCode(run(args, strings.NewReader(""), &out, &errb), &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestUsage(t *testing.T) {
+	tests := []struct {
+		args       []string
+		code       int
+		stdoutHas  string
+		stderrLine string // the one line expected on stderr, if any
+	}{
+		{args: []string{"help"}, code: 0, stdoutHas: "sctrace record"},
+		{args: []string{"--help"}, code: 0, stdoutHas: "sctrace record"},
+		{args: []string{"record", "--help"}, code: 0, stdoutHas: "-o FILE"},
+		{args: []string{"version"}, code: 0, stdoutHas: "sctrace "},
+		{args: []string{"frobnicate"}, code: 2, stderrLine: `sctrace: unknown command "frobnicate" (run 'sctrace help')`},
+		{args: []string{"record"}, code: 2, stderrLine: "sctrace: record: no command given (usage: sctrace record [-o FILE] -- COMMAND [ARG...])"},
+		{args: []string{"record", "--bogus", "--", "true"}, code: 2, stderrLine: "sctrace: record: flag provided but not defined: -bogus (see 'sctrace record --help')"},
+		{args: []string{"record", "--", "no-such-command-for-sctrace"}, code: 127, stderrLine: "sctrace: no-such-command-for-sctrace: command not found"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, stdout, stderr := sctrace(t, tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d (stderr %q)", code, tt.code, stderr)
+			}
+			if !strings.Contains(stdout, tt.stdoutHas) {
+				t.Errorf("stdout %q lacks %q", stdout, tt.stdoutHas)
+			}
+			if tt.stderrLine != "" && stderr != tt.stderrLine+"\n" {
+				t.Errorf("stderr %q, want the line %q", stderr, tt.stderrLine)
+			}
+			if tt.code == 0 && stderr != "" {
+				t.Errorf("stderr %q, want nothing", stderr)
+			}
+		})
+	}
+}
+
+func TestRecordNotExecutable(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "script")
+	if err := os.WriteFile(f, []byte("echo hi\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := sctrace(t, "record", "-o", filepath.Join(t.TempDir(), "p.json"), "--", f)
+	if code != 126 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "permission denied") {
+		t.Errorf("exit %d, stderr %q; want 126 and one line saying permission denied", code, stderr)
+	}
+}
+
+func TestRecordStdoutAndStatus(t *testing.T) {
+	code, stdout, stderr := sctrace(t, "record", "-q", "-o", "-", "--", "sh", "-c", "exit 7")
+	if code != 7 {
+		t.Errorf("exit %d, want the workload's 7 (stderr %q)", code, stderr)
+	}
+	if stderr != "" {
+		t.Errorf("-q printed %q", stderr)
+	}
+	p, err := learn.Decode(strings.NewReader(stdout))
+	if err != nil {
+		t.Fatalf("stdout is not a profile: %v\n%s", err, stdout)
+	}
+	if p.Count("x86_64", "exit_group") != 1 || p.Recordings[0].ExitCode != 7 {
+		t.Errorf("profile: exit_group %d, recordings %+v", p.Count("x86_64", "exit_group"), p.Recordings)
+	}
+	if got := p.Recordings[0].Command; strings.Join(got, " ") != "sh -c exit 7" {
+		t.Errorf("command %q", got)
+	}
+}
+
+func TestRecordDefaultFileAndSummary(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	code, _, stderr := sctrace(t, "record", "--", "true")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "true.sctrace.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !json.Valid(b) {
+		t.Error("default profile is not JSON")
+	}
+	for _, want := range []string{"profile written to true.sctrace.json", "x86_64", "/true"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("summary lacks %q:\n%s", want, stderr)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("directory holds %d files, want only the profile (no temporary files)", len(entries))
+	}
+}
+
+func TestRecordUnwritable(t *testing.T) {
+	dest := filepath.Join(t.TempDir(), "missing-dir", "p.json")
+	code, _, stderr := sctrace(t, "record", "-q", "-o", dest, "--", "true")
+	if code != 2 || !strings.HasPrefix(stderr, "sctrace: write "+dest) || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("exit %d, stderr %q; want 2 and one line", code, stderr)
+	}
+}
+
+func TestRecordToDevice(t *testing.T) {
+	// Renaming over /dev/null would replace the device with a file; sctrace must write into it.
+	code, _, stderr := sctrace(t, "record", "-q", "-o", "/dev/null", "--", "true")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	fi, err := os.Stat("/dev/null")
+	if err != nil || fi.Mode()&os.ModeDevice == 0 {
+		t.Fatalf("/dev/null is no longer a device: %v %v", fi.Mode(), err)
+	}
+}
+
+func TestRecordThroughSymlink(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "real.json")
+	link := filepath.Join(dir, "link.json")
+	if err := os.WriteFile(target, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := sctrace(t, "record", "-q", "-o", link, "--", "true"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Error("the symlink was replaced")
+	}
+	if b, _ := os.ReadFile(target); !json.Valid(b) {
+		t.Error("the symlink's target holds no profile")
+	}
+}

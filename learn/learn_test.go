@@ -1,0 +1,157 @@
+package learn
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+)
+
+const (
+	auditX86_64 = 0xc000003e
+	auditI386   = 0x40000003
+)
+
+// replay feeds a fixed event sequence: a root that execs a shell, which forks a child that execs
+// a 32-bit program, and an x32 call.
+func replay(r *Recorder) {
+	r.Spawn(100, 0)
+	r.Syscall(100, auditX86_64, 59) // the helper's execve belongs to what it starts
+	r.Exec(100, "/bin/sh")
+	r.Syscall(100, auditX86_64, 0)
+	r.Syscall(100, auditX86_64, 0)
+	r.Syscall(100, auditX86_64, 57) // fork
+	r.Spawn(101, 100)
+	r.Syscall(101, auditX86_64, 1) // the child still runs /bin/sh
+	r.Syscall(101, auditX86_64, 59)
+	r.Exec(101, "/opt/prog32")
+	r.Syscall(101, auditI386, 20)
+	r.Syscall(101, auditX86_64, 0x40000000|39)
+	r.Syscall(101, auditX86_64, 999) // a number the table has no name for
+	r.Exit(101)
+	r.Exit(100)
+}
+
+func TestRecorder(t *testing.T) {
+	r := NewRecorder()
+	replay(r)
+	p := r.Profile(Recording{Command: []string{"sh", "-c", "prog32"}, ExitCode: 0})
+	checks := []struct {
+		arch, key string
+		n         uint64
+	}{
+		{"x86_64", "execve", 2}, {"x86_64", "read", 2}, {"x86_64", "fork", 1}, {"x86_64", "write", 1},
+		{"x86", "getpid", 1}, {"x32", "getpid", 1}, {"x86_64", "999", 1}, {"x86_64", "getpid", 0},
+	}
+	for _, c := range checks {
+		if got := p.Count(c.arch, c.key); got != c.n {
+			t.Errorf("%s/%s = %d, want %d", c.arch, c.key, got, c.n)
+		}
+	}
+	if got := strings.Join(p.ExecutableNames(), " "); got != "/bin/sh /opt/prog32" {
+		t.Fatalf("executables %q", got)
+	}
+	sh, prog := p.Executables["/bin/sh"], p.Executables["/opt/prog32"]
+	if sh.Processes != 2 || prog.Processes != 1 {
+		t.Errorf("processes: sh %d, prog32 %d; want 2, 1", sh.Processes, prog.Processes)
+	}
+	if n := sh.Arches["x86_64"].Syscalls["execve"].Count; n != 2 {
+		t.Errorf("sh made %d execve calls, want 2 (the helper's and the child's)", n)
+	}
+	if _, ok := prog.Arches["x86"]; !ok || len(prog.Arches) != 3 {
+		t.Errorf("prog32 arches %v", sortedKeys(prog.Arches))
+	}
+	if p.Recordings[0].Processes != 2 {
+		t.Errorf("recording %+v", p.Recordings[0])
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	var first []byte
+	for i := 0; i < 20; i++ {
+		r := NewRecorder()
+		replay(r)
+		var b bytes.Buffer
+		if err := r.Profile(Recording{Command: []string{"x"}}).Encode(&b); err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = b.Bytes()
+		} else if !bytes.Equal(first, b.Bytes()) {
+			t.Fatalf("run %d encoded differently:\n%s\nvs\n%s", i, first, b.Bytes())
+		}
+	}
+	// And what is written reads back to the same bytes.
+	p, err := Decode(bytes.NewReader(first))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	p.Encode(&b)
+	if !bytes.Equal(first, b.Bytes()) {
+		t.Errorf("decode+encode changed the profile")
+	}
+}
+
+func TestDecodeRejects(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"empty", ``, "not a profile"},
+		{"not json", `hello`, "not a profile"},
+		{"truncated", `{"version": 1, "arches": {"x86_64": {"sysc`, "not a profile"},
+		{"no version", `{"arches": {}}`, "no version field"},
+		{"future", `{"version": 2, "arches": {}}`, "unsupported profile version 2"},
+		{"zero", `{"version": 0, "arches": {}}`, "unsupported profile version 0"},
+		{"unknown field", `{"version": 1, "arches": {}, "allow_all": true}`, "unknown field"},
+		{"wrong type", `{"version": 1, "arches": {"x86_64": {"syscalls": {"read": {"count": "many"}}}}}`, "line 1"},
+		{"negative count", `{"version": 1, "arches": {"x86_64": {"syscalls": {"read": {"count": -1}}}}}`, "cannot unmarshal"},
+		{"unknown arch", `{"version": 1, "arches": {"vax": {"syscalls": {}}}}`, `unknown arch "vax"`},
+		{"unknown syscall", `{"version": 1, "arches": {"x86_64": {"syscalls": {"frob": {"count": 1}}}}}`, `unknown syscall "frob"`},
+		{"null set", `{"version": 1, "arches": {"x86_64": null}}`, "no syscalls field"},
+		{"no arches", `{"version": 1}`, "no arches field"},
+		{"trailing", `{"version": 1, "arches": {}} {}`, "after top-level value"},
+	}
+	for _, tt := range tests {
+		_, err := Decode(strings.NewReader(tt.in))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: error %v, want one containing %q", tt.name, err, tt.want)
+		}
+	}
+	_, err := Decode(strings.NewReader(`{"version": 9, "arches": {}}`))
+	if !errors.Is(err, ErrVersion) {
+		t.Errorf("future version: %v is not ErrVersion", err)
+	}
+	big := `{"version": 1, "arches": {}, "executables": {"` + strings.Repeat("a", MaxProfileSize) + `": null}}`
+	if _, err := Decode(strings.NewReader(big)); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("oversized profile: %v", err)
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	r := NewRecorder()
+	replay(r)
+	var b bytes.Buffer
+	r.Profile(Recording{Command: []string{"x"}}).Encode(&b)
+	f.Add(b.Bytes())
+	f.Add([]byte(`{"version": 1, "arches": {"audit-0x12345678": {"syscalls": {"7": {"count": 1}}}}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := Decode(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		// Whatever Decode accepts must encode and decode again to the same bytes.
+		var once, twice bytes.Buffer
+		if err := p.Encode(&once); err != nil {
+			t.Fatal(err)
+		}
+		q, err := Decode(bytes.NewReader(once.Bytes()))
+		if err != nil {
+			t.Fatalf("re-decode: %v\n%s", err, once.Bytes())
+		}
+		q.Encode(&twice)
+		if !bytes.Equal(once.Bytes(), twice.Bytes()) {
+			t.Fatalf("not stable:\n%s\n%s", once.Bytes(), twice.Bytes())
+		}
+	})
+}
