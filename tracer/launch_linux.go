@@ -292,14 +292,11 @@ func (t *tracer) stopped(tid int, ws unix.WaitStatus) {
 		t.cont(tid, 0)
 	case unix.PTRACE_EVENT_FORK, unix.PTRACE_EVENT_VFORK, unix.PTRACE_EVENT_CLONE:
 		if msg, errno := ptraceGetEventMsg(tid); errno == 0 {
-			child := int(msg)
-			if t.tasks[child] == nil {
-				parent := tk.pid
-				if event == unix.PTRACE_EVENT_CLONE {
-					parent = 0 // a thread or a process: adopt reads /proc to tell
-				}
-				t.adoptWithParent(child, tk.pid, parent)
+			parent := tk.pid
+			if event == unix.PTRACE_EVENT_CLONE {
+				parent = 0 // a thread or a process: adopt reads /proc to tell
 			}
+			t.adoptIfNew(int(msg), tk.pid, parent)
 		}
 		t.cont(tid, 0)
 	case unix.PTRACE_EVENT_EXEC:
@@ -356,6 +353,14 @@ func (t *tracer) execStop(tid int, tk *task) {
 // adopt creates the state of a task first seen in its own stop.
 func (t *tracer) adopt(tid int, creator int) *task {
 	return t.adoptWithParent(tid, creator, 0)
+}
+
+// adoptIfNew records a task reported by its creator's fork/vfork/clone event, unless its own
+// first stop came first and it is known already.
+func (t *tracer) adoptIfNew(tid, creator, parent int) {
+	if t.tasks[tid] == nil {
+		t.adoptWithParent(tid, creator, parent)
+	}
 }
 
 // adoptWithParent records a new task. parent is its creating process if known to be a new
