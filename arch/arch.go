@@ -24,13 +24,19 @@ type Arch struct {
 	Audit uint32
 	// SyscallBit is ORed into every number of this ABI as seccomp sees it (x32 only).
 	SyscallBit uint32
+	// Bits is the width of a system call argument register as the ABI's C code sees it (32 for
+	// i386, x32, arm, mips o32, ppc): only the low half of a 32-bit ABI's argument is meaningful.
+	Bits int
+	// BigEndian tells how seccomp_data.args lays out each 64-bit argument.
+	BigEndian bool
 
 	table  []Syscall // sorted by number
 	byName map[string]int
 }
 
-func newArch(name string, audit uint32, bit uint32, table []Syscall) *Arch {
-	a := &Arch{Name: name, Audit: audit, SyscallBit: bit, table: table, byName: make(map[string]int, len(table))}
+func newArch(name string, audit uint32, bit uint32, bits int, bigEndian bool, table []Syscall) *Arch {
+	a := &Arch{Name: name, Audit: audit, SyscallBit: bit, Bits: bits, BigEndian: bigEndian, table: table,
+		byName: make(map[string]int, len(table))}
 	for _, s := range table {
 		a.byName[s.Name] = s.Nr
 	}
@@ -40,22 +46,22 @@ func newArch(name string, audit uint32, bit uint32, table []Syscall) *Arch {
 // The architectures sctrace knows. x86 is i386, also used by `int 0x80` and 32-bit programs on an
 // x86_64 kernel; x32 shares AUDIT_ARCH_X86_64 with x86_64 and is told apart by X32SyscallBit.
 var (
-	X86_64      = newArch("x86_64", auditX86_64, 0, tableX86_64)
-	X86         = newArch("x86", auditX86, 0, tableX86)
-	X32         = newArch("x32", auditX86_64, X32SyscallBit, tableX32)
-	AArch64     = newArch("aarch64", auditAarch64, 0, tableAarch64)
-	ARM         = newArch("arm", auditArm, 0, tableArm)
-	LoongArch64 = newArch("loongarch64", auditLoongarch64, 0, tableLoongarch64)
-	MIPS        = newArch("mips", auditMips, 0, tableMips)
-	MIPSel      = newArch("mipsel", auditMipsel, 0, tableMipsel)
-	MIPS64      = newArch("mips64", auditMips64, 0, tableMips64)
-	MIPSel64    = newArch("mipsel64", auditMipsel64, 0, tableMipsel64)
-	PPC         = newArch("ppc", auditPpc, 0, tablePpc)
-	PPC64       = newArch("ppc64", auditPpc64, 0, tablePpc64)
-	PPC64LE     = newArch("ppc64le", auditPpc64le, 0, tablePpc64le)
-	RISCV64     = newArch("riscv64", auditRiscv64, 0, tableRiscv64)
-	S390X       = newArch("s390x", auditS390x, 0, tableS390x)
-	SPARC64     = newArch("sparc64", auditSparc64, 0, tableSparc64)
+	X86_64      = newArch("x86_64", auditX86_64, 0, 64, false, tableX86_64)
+	X86         = newArch("x86", auditX86, 0, 32, false, tableX86)
+	X32         = newArch("x32", auditX86_64, X32SyscallBit, 32, false, tableX32)
+	AArch64     = newArch("aarch64", auditAarch64, 0, 64, false, tableAarch64)
+	ARM         = newArch("arm", auditArm, 0, 32, false, tableArm)
+	LoongArch64 = newArch("loongarch64", auditLoongarch64, 0, 64, false, tableLoongarch64)
+	MIPS        = newArch("mips", auditMips, 0, 32, true, tableMips)
+	MIPSel      = newArch("mipsel", auditMipsel, 0, 32, false, tableMipsel)
+	MIPS64      = newArch("mips64", auditMips64, 0, 64, true, tableMips64)
+	MIPSel64    = newArch("mipsel64", auditMipsel64, 0, 64, false, tableMipsel64)
+	PPC         = newArch("ppc", auditPpc, 0, 32, true, tablePpc)
+	PPC64       = newArch("ppc64", auditPpc64, 0, 64, true, tablePpc64)
+	PPC64LE     = newArch("ppc64le", auditPpc64le, 0, 64, false, tablePpc64le)
+	RISCV64     = newArch("riscv64", auditRiscv64, 0, 64, false, tableRiscv64)
+	S390X       = newArch("s390x", auditS390x, 0, 64, true, tableS390x)
+	SPARC64     = newArch("sparc64", auditSparc64, 0, 64, true, tableSparc64)
 )
 
 var all = []*Arch{X86_64, X86, X32, AArch64, ARM, LoongArch64, MIPS, MIPSel, MIPS64, MIPSel64,

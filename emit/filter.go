@@ -1,0 +1,361 @@
+package emit
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+
+	"golang.org/x/net/bpf"
+
+	"github.com/sctrace/sctrace/arch"
+)
+
+// Action is a seccomp filter's return value: SECCOMP_RET_* in the high 16 bits, data below.
+type Action uint32
+
+// The seccomp return values (include/uapi/linux/seccomp.h).
+const (
+	ActKillProcess Action = 0x80000000
+	ActKillThread  Action = 0x00000000
+	ActTrap        Action = 0x00030000
+	ActErrno       Action = 0x00050000 // | errno
+	ActUserNotif   Action = 0x7fc00000
+	ActTrace       Action = 0x7ff00000 // | data for the tracer
+	ActLog         Action = 0x7ffc0000
+	ActAllow       Action = 0x7fff0000
+)
+
+// Errno numbers the filters return (the same on every Linux architecture sctrace emits for, but
+// listed here rather than taken from the host, since emit is pure).
+const (
+	EPERM  = 1
+	ENOSYS = 38
+)
+
+// Errno returns the action that fails a call with errno n.
+func Errno(n uint16) Action { return ActErrno | Action(n) }
+
+// IsErrno reports whether a is SECCOMP_RET_ERRNO, and with which errno.
+func (a Action) IsErrno() (uint16, bool) {
+	if a&0xffff0000 == ActErrno {
+		return uint16(a), true
+	}
+	return 0, false
+}
+
+func (a Action) String() string {
+	switch a & 0xffff0000 {
+	case ActKillProcess:
+		return "kill-process"
+	case ActKillThread:
+		return "kill-thread"
+	case ActTrap:
+		return "trap"
+	case ActErrno:
+		return fmt.Sprintf("errno(%d)", uint16(a))
+	case ActUserNotif:
+		return "user-notif"
+	case ActTrace:
+		return "trace"
+	case ActLog:
+		return "log"
+	case ActAllow:
+		return "allow"
+	}
+	return fmt.Sprintf("action(%#x)", uint32(a))
+}
+
+// Filter is the intermediate form of a seccomp program: per ABI, what each system call number
+// gets. Compile turns it into BPF.
+type Filter struct {
+	// Arches are checked in this order (put the common one first: it is one comparison cheaper).
+	// x32 shares x86_64's AUDIT_ARCH value and is told apart by bit 30 of the number.
+	Arches []ArchFilter
+	// BadArch is returned for calls from any ABI not listed.
+	BadArch Action
+}
+
+// ArchFilter is what one ABI's calls get.
+type ArchFilter struct {
+	Arch  *arch.Arch
+	Rules []Rule
+	// Default is returned for a number up to Arch.Max() that no rule names.
+	Default Action
+	// Unknown is returned for numbers above Arch.Max(): calls newer than the tables, which
+	// programs probe for and expect ENOSYS from.
+	Unknown Action
+}
+
+// Rule says what one system call number gets.
+type Rule struct {
+	Nr     int
+	Action Action
+	// When, if not empty, limits Action to calls whose arguments match one of its clauses (each
+	// clause a list of conditions that must all hold); other calls of this number get Else.
+	When [][]Cond
+	Else Action
+}
+
+// CmpOp is how a Cond compares an argument.
+type CmpOp uint8
+
+const (
+	OpEq       CmpOp = iota + 1 // arg == Value
+	OpNe                        // arg != Value
+	OpMaskedEq                  // arg & Mask == Value
+)
+
+// Cond is a test of one argument against a constant. Only numbers can be checked: a pointer's
+// target can change between the check and its use (DESIGN trap 13).
+type Cond struct {
+	Arg   int // 0 to 5
+	Op    CmpOp
+	Value uint64
+	Mask  uint64 // OpMaskedEq
+	// Is32 compares the low 32 bits only: the argument is a C int (or the ABI is 32-bit), and
+	// its upper half may be garbage or sign-extended (DESIGN trap 12).
+	Is32 bool
+}
+
+// seccomp_data (include/uapi/linux/seccomp.h).
+const (
+	offNr   = 0
+	offArch = 4
+	offArgs = 16
+	// MaxInstructions is the kernel's limit on a filter's length (BPF_MAXINSNS).
+	MaxInstructions = 4096
+)
+
+// ErrTooLong is returned when a filter would exceed MaxInstructions.
+var ErrTooLong = errors.New("filter longer than the kernel's 4096 instructions")
+
+// Compile turns f into a BPF program. The program checks the ABI first, finds the call by
+// binary search over the numbers (so a call costs O(log n) instructions, not O(n)), and keeps
+// argument loads out of every path that ends in an unconditional ALLOW, so the kernel (5.11+)
+// can cache those verdicts and skip the filter for them. The same Filter always gives the same
+// program.
+func Compile(f *Filter) ([]bpf.Instruction, error) {
+	c := &compiler{}
+	// Group ABIs by AUDIT_ARCH value: x86_64 and x32 share one.
+	type group struct {
+		audit  uint32
+		native *ArchFilter
+		x32    *ArchFilter
+	}
+	var groups []*group
+	byAudit := map[uint32]*group{}
+	for i := range f.Arches {
+		af := &f.Arches[i]
+		if af.Arch == nil {
+			return nil, errors.New("filter names no arch")
+		}
+		g := byAudit[af.Arch.Audit]
+		if g == nil {
+			g = &group{audit: af.Arch.Audit}
+			byAudit[af.Arch.Audit] = g
+			groups = append(groups, g)
+		}
+		slot := &g.native
+		if af.Arch.SyscallBit != 0 {
+			slot = &g.x32
+		}
+		if *slot != nil {
+			return nil, fmt.Errorf("arch %s listed twice", af.Arch)
+		}
+		*slot = af
+	}
+
+	c.ld(offArch)
+	labels := make([]label, len(groups))
+	for i, g := range groups {
+		labels[i] = c.newLabel()
+		c.jeq(g.audit, labels[i], c.next())
+	}
+	c.ret(f.BadArch)
+	for i, g := range groups {
+		c.bind(labels[i])
+		c.ld(offNr)
+		if g.audit == arch.X86_64.Audit {
+			// An x32 call is an x86_64 call with bit 30 set. Without an x32 entry, x32 calls get
+			// what unlisted ABIs get.
+			x32 := c.newLabel()
+			c.jset(arch.X32SyscallBit, x32, c.next())
+			if err := c.search(g.native, 0, f.BadArch); err != nil {
+				return nil, err
+			}
+			c.bind(x32)
+			if g.x32 == nil {
+				c.ret(f.BadArch)
+				continue
+			}
+			if err := c.search(g.x32, arch.X32SyscallBit, f.BadArch); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if g.x32 != nil {
+			return nil, fmt.Errorf("x32 without x86_64")
+		}
+		if err := c.search(g.native, 0, f.BadArch); err != nil {
+			return nil, err
+		}
+	}
+	prog, err := c.assemble()
+	if err != nil {
+		return nil, err
+	}
+	if len(prog) > MaxInstructions {
+		return nil, fmt.Errorf("%w (%d)", ErrTooLong, len(prog))
+	}
+	return prog, nil
+}
+
+// interval is a run of numbers [lo, hi] with one outcome.
+type interval struct {
+	lo, hi uint32
+	rule   *Rule  // a conditional rule, or nil
+	act    Action // when rule is nil
+}
+
+// search emits a binary search over af's numbers (as seccomp sees them: bit ORed in). With a
+// nil af, every call gets fallback.
+func (c *compiler) search(af *ArchFilter, bit uint32, fallback Action) error {
+	if af == nil {
+		c.ret(fallback)
+		return nil
+	}
+	rules := append([]Rule(nil), af.Rules...)
+	sort.Slice(rules, func(i, j int) bool { return rules[i].Nr < rules[j].Nr })
+	// Numbers above the table (kept by number in a profile recorded on a newer kernel) widen the
+	// range that Default covers; above it, Unknown.
+	max := uint32(af.Arch.Max())
+	if n := len(rules); n > 0 && rules[n-1].Nr >= 0 && uint32(rules[n-1].Nr) > max && rules[n-1].Nr < 1<<20 {
+		max = uint32(rules[n-1].Nr)
+	}
+	max |= bit
+	var ivs []interval
+	add := func(iv interval) {
+		if n := len(ivs); n > 0 && iv.rule == nil && ivs[n-1].rule == nil && ivs[n-1].act == iv.act && ivs[n-1].hi+1 == iv.lo {
+			ivs[n-1].hi = iv.hi
+			return
+		}
+		ivs = append(ivs, iv)
+	}
+	next := bit // the first number not yet covered
+	for i := range rules {
+		r := &rules[i]
+		if r.Nr < 0 || uint32(r.Nr) > max&^bit {
+			return fmt.Errorf("%s: syscall number %d out of range", af.Arch, r.Nr)
+		}
+		if i > 0 && rules[i-1].Nr == r.Nr {
+			return fmt.Errorf("%s: two rules for syscall %d", af.Arch, r.Nr)
+		}
+		nr := uint32(r.Nr) | bit
+		if nr > next {
+			add(interval{lo: next, hi: nr - 1, act: af.Default})
+		}
+		if len(r.When) > 0 {
+			if err := checkConds(r); err != nil {
+				return fmt.Errorf("%s: syscall %d: %w", af.Arch, r.Nr, err)
+			}
+			add(interval{lo: nr, hi: nr, rule: r})
+		} else {
+			add(interval{lo: nr, hi: nr, act: r.Action})
+		}
+		next = nr + 1
+	}
+	if next <= max {
+		add(interval{lo: next, hi: max, act: af.Default})
+	}
+	add(interval{lo: max + 1, hi: 0xffffffff, act: af.Unknown})
+	c.tree(af.Arch, ivs)
+	return nil
+}
+
+func checkConds(r *Rule) error {
+	for _, clause := range r.When {
+		if len(clause) == 0 {
+			return errors.New("empty condition clause")
+		}
+		for _, cd := range clause {
+			if cd.Arg < 0 || cd.Arg > 5 {
+				return fmt.Errorf("argument %d out of range", cd.Arg)
+			}
+			if cd.Op < OpEq || cd.Op > OpMaskedEq {
+				return fmt.Errorf("unknown comparison %d", cd.Op)
+			}
+		}
+	}
+	return nil
+}
+
+// tree emits the search over ivs. The accumulator holds the number on entry.
+func (c *compiler) tree(a *arch.Arch, ivs []interval) {
+	if len(ivs) == 1 {
+		iv := ivs[0]
+		if iv.rule == nil {
+			c.ret(iv.act)
+		} else {
+			c.conditional(a, iv.rule)
+		}
+		return
+	}
+	mid := len(ivs) / 2
+	right := c.newLabel()
+	c.jge(ivs[mid].lo, right, c.next())
+	c.tree(a, ivs[:mid])
+	c.bind(right)
+	c.tree(a, ivs[mid:])
+}
+
+// conditional emits a rule with argument conditions. Every path through it ends in a return, so
+// the accumulator, which holds an argument after the first load, is never compared as a syscall
+// number again (the mistake of DESIGN trap 18).
+func (c *compiler) conditional(a *arch.Arch, r *Rule) {
+	for _, clause := range r.When {
+		fail := c.newLabel()
+		for _, cd := range clause {
+			c.cond(a, cd, fail)
+		}
+		c.ret(r.Action)
+		c.bind(fail)
+	}
+	c.ret(r.Else)
+}
+
+// cond emits one condition: fall through when it holds, jump to fail otherwise.
+func (c *compiler) cond(a *arch.Arch, cd Cond, fail label) {
+	lo, hi := uint32(offArgs+8*cd.Arg), uint32(offArgs+8*cd.Arg+4)
+	if a.BigEndian {
+		lo, hi = hi, lo
+	}
+	halves := []struct {
+		off        uint32
+		value, msk uint32
+	}{{hi, uint32(cd.Value >> 32), uint32(cd.Mask >> 32)}, {lo, uint32(cd.Value), uint32(cd.Mask)}}
+	if cd.Is32 || a.Bits == 32 {
+		halves = halves[1:]
+	}
+	switch cd.Op {
+	case OpEq, OpMaskedEq:
+		for _, h := range halves {
+			c.ld(h.off)
+			if cd.Op == OpMaskedEq {
+				c.and(h.msk)
+			}
+			c.jeq(h.value, c.next(), fail)
+		}
+	case OpNe:
+		// Not equal: holds as soon as one half differs.
+		holds := c.newLabel()
+		for i, h := range halves {
+			c.ld(h.off)
+			if i == len(halves)-1 {
+				c.jeq(h.value, fail, c.next())
+			} else {
+				c.jeq(h.value, c.next(), holds)
+			}
+		}
+		c.bind(holds)
+	}
+}

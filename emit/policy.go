@@ -1,0 +1,113 @@
+package emit
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/sctrace/sctrace/arch"
+	"github.com/sctrace/sctrace/learn"
+)
+
+// Fallbacks lists calls that C libraries and language runtimes try first and replace by an older
+// call when, and only when, they fail with ENOSYS. A filter that answers them with EPERM breaks
+// those programs on a newer kernel or libc than the one they were recorded with (DESIGN trap
+// 11), so a filter that does not allow one of these returns ENOSYS for it. The value says what
+// the program falls back to.
+var Fallbacks = map[string]string{
+	"clone3":                  "clone (glibc 2.34+, musl, Go's runtime)",
+	"faccessat2":              "faccessat (glibc access with flags)",
+	"fchmodat2":               "fchmodat (glibc 2.39 fchmodat with flags)",
+	"openat2":                 "openat",
+	"statx":                   "newfstatat / fstatat64 (glibc stat family)",
+	"close_range":             "a close() loop (glibc closefrom, crun, systemd)",
+	"epoll_pwait2":            "epoll_pwait",
+	"pidfd_open":              "kill and wait by pid (Go's os package, systemd)",
+	"pidfd_send_signal":       "kill",
+	"copy_file_range":         "read and write (coreutils cp, Go's io.Copy)",
+	"getrandom":               "reading /dev/urandom",
+	"preadv2":                 "preadv",
+	"pwritev2":                "pwritev",
+	"renameat2":               "renameat",
+	"mlock2":                  "mlock",
+	"membarrier":              "a slower barrier (liburcu, JITs)",
+	"io_uring_setup":          "epoll or threads (libuv, tokio, liburing users)",
+	"landlock_create_ruleset": "running without Landlock",
+	"rseq":                    "running without restartable sequences (glibc 2.35+)",
+	"futex_waitv":             "futex",
+	"map_shadow_stack":        "running without shadow stacks",
+	// 32-bit ABIs: glibc calls the 64-bit-time variant first (Linux 5.1+).
+	"clock_gettime64":              "clock_gettime",
+	"clock_settime64":              "clock_settime",
+	"clock_adjtime64":              "clock_adjtime",
+	"clock_getres_time64":          "clock_getres",
+	"clock_nanosleep_time64":       "clock_nanosleep",
+	"timer_gettime64":              "timer_gettime",
+	"timer_settime64":              "timer_settime",
+	"timerfd_gettime64":            "timerfd_gettime",
+	"timerfd_settime64":            "timerfd_settime",
+	"utimensat_time64":             "utimensat",
+	"pselect6_time64":              "pselect6",
+	"ppoll_time64":                 "ppoll",
+	"io_pgetevents_time64":         "io_pgetevents",
+	"recvmmsg_time64":              "recvmmsg",
+	"mq_timedsend_time64":          "mq_timedsend",
+	"mq_timedreceive_time64":       "mq_timedreceive",
+	"semtimedop_time64":            "semtimedop",
+	"rt_sigtimedwait_time64":       "rt_sigtimedwait",
+	"futex_time64":                 "futex",
+	"sched_rr_get_interval_time64": "sched_rr_get_interval",
+}
+
+// FilterFor builds the filter that allows exactly the calls p recorded, per arch, and answers
+// the rest with deny:
+//   - a call of a recorded arch that p lacks gets deny, unless it is one of the Fallbacks or a
+//     number above the arch's highest known call: those get ENOSYS, which programs expect from a
+//     kernel that lacks a call;
+//   - a call from an arch p did not record gets deny (so int 0x80 from an x86_64-only workload
+//     is denied); an x32 call from an x86_64 workload that made none gets ENOSYS when deny is an
+//     errno, as from the many kernels built without x32;
+//
+// With deny = ActTrace (complain and refine modes) every call the profile lacks goes to the
+// tracer, fallbacks included.
+func FilterFor(p *learn.Profile, deny Action) (*Filter, error) {
+	enosys := Errno(ENOSYS)
+	if deny&0xffff0000 == ActTrace {
+		enosys = deny
+	}
+	names := p.ArchNames()
+	sort.SliceStable(names, func(i, j int) bool { return names[i] == arch.X86_64.Name && names[j] != arch.X86_64.Name })
+	f := &Filter{BadArch: deny}
+	hasX32 := false
+	for _, name := range names {
+		a, ok := arch.ByName(name)
+		if !ok {
+			return nil, fmt.Errorf("arch %q: sctrace has no table for it, so cannot filter it", name)
+		}
+		hasX32 = hasX32 || a == arch.X32
+		af := ArchFilter{Arch: a, Default: deny, Unknown: enosys}
+		allowed := map[int]bool{}
+		for _, key := range p.Syscalls(name) {
+			nr, ok := a.ParseKey(key)
+			if !ok || nr < 0 || nr >= 1<<20 {
+				return nil, fmt.Errorf("%s: bad syscall %q", name, key)
+			}
+			allowed[nr] = true
+			af.Rules = append(af.Rules, Rule{Nr: nr, Action: ActAllow})
+		}
+		for twin := range Fallbacks {
+			if nr, ok := a.SyscallNumber(twin); ok && !allowed[nr] {
+				af.Rules = append(af.Rules, Rule{Nr: nr, Action: enosys})
+			}
+		}
+		sort.Slice(af.Rules, func(i, j int) bool { return af.Rules[i].Nr < af.Rules[j].Nr })
+		f.Arches = append(f.Arches, af)
+	}
+	if p.Arches[arch.X86_64.Name] != nil && !hasX32 {
+		x32 := deny
+		if _, ok := deny.IsErrno(); ok {
+			x32 = Errno(ENOSYS)
+		}
+		f.Arches = append(f.Arches, ArchFilter{Arch: arch.X32, Default: x32, Unknown: x32})
+	}
+	return f, nil
+}
