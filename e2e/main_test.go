@@ -5,6 +5,7 @@ package e2e
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -157,3 +158,5 @@ func fromProfile(p *learn.Profile) footprint {
 	}
 	return fp
 }
+
+func decodeProfile(r io.Reader) (*learn.Profile, error) { return learn.Decode(r) }

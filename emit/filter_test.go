@@ -421,12 +421,12 @@ func TestConditions(t *testing.T) {
 		{nrIoctl, [6]uint64{0xffffffff00000001, 0x5401, 0, ne}, ActAllow}, // fd is an int: upper half ignored
 		{nrIoctl, [6]uint64{2, 0x5401, 0, ne}, Errno(EPERM)},
 		{nrIoctl, [6]uint64{1, 0x100005401, 0, ne}, Errno(EPERM)}, // 64-bit: upper half compared
-		{nrIoctl, [6]uint64{0, 0, 0x12ffffffff, ne}, ActAllow},   // masked
+		{nrIoctl, [6]uint64{0, 0, 0x12ffffffff, ne}, ActAllow},    // masked
 		{nrIoctl, [6]uint64{0, 0, 0x13ffffffff, ne}, Errno(EPERM)},
-		{nrIoctl, [6]uint64{0, 0, 0, 0}, ActAllow},           // arg 3 != 1<<32 (upper differs)
-		{nrIoctl, [6]uint64{0, 0, 0, 0x1}, ActAllow},         // lower differs
-		{nrIoctl, [6]uint64{0, 0, 0, ne}, Errno(EPERM)},      // equal: no clause holds
-		{nrRead, [6]uint64{7, 7, 7, 7, 7, 7}, ActAllow},      // other calls ignore arguments
+		{nrIoctl, [6]uint64{0, 0, 0, 0}, ActAllow},            // arg 3 != 1<<32 (upper differs)
+		{nrIoctl, [6]uint64{0, 0, 0, 0x1}, ActAllow},          // lower differs
+		{nrIoctl, [6]uint64{0, 0, 0, ne}, Errno(EPERM)},       // equal: no clause holds
+		{nrRead, [6]uint64{7, 7, 7, 7, 7, 7}, ActAllow},       // other calls ignore arguments
 		{1, [6]uint64{1, 0x5401, 0x12ffffffff}, Errno(EPERM)}, // matching arguments don't help write
 	}
 	for _, tt := range tests {
@@ -551,5 +551,17 @@ func TestFallbacksExist(t *testing.T) {
 	sort.Strings(missing)
 	if len(missing) > 0 {
 		t.Errorf("fallbacks no arch has: %v", missing)
+	}
+}
+
+// TestBogusNumbers: numbers no kernel has (a workload's syscall(-1)) change nothing in the filter:
+// the kernel and the filter both answer them with ENOSYS.
+func TestBogusNumbers(t *testing.T) {
+	p := randomProfile(rand.New(rand.NewSource(5)), 40, arch.X86_64)
+	want := disasm(compileProfile(t, p, Errno(EPERM)))
+	p.Arches["x86_64"].Syscalls["-1"] = &learn.SyscallStat{Count: 1}
+	p.Arches["x86_64"].Syscalls["4294967295"] = &learn.SyscallStat{Count: 1}
+	if got := disasm(compileProfile(t, p, Errno(EPERM))); got != want {
+		t.Errorf("bogus numbers changed the program")
 	}
 }

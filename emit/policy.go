@@ -88,8 +88,13 @@ func FilterFor(p *learn.Profile, deny Action) (*Filter, error) {
 		allowed := map[int]bool{}
 		for _, key := range p.Syscalls(name) {
 			nr, ok := a.ParseKey(key)
-			if !ok || nr < 0 || nr >= 1<<20 {
+			if !ok {
 				return nil, fmt.Errorf("%s: bad syscall %q", name, key)
+			}
+			if nr < 0 || nr >= 1<<20 {
+				// A bogus number a workload tried (syscall(-1)): the kernel fails it with
+				// ENOSYS whatever the filter says, and so does the filter (Unknown).
+				continue
 			}
 			allowed[nr] = true
 			af.Rules = append(af.Rules, Rule{Nr: nr, Action: ActAllow})

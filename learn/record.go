@@ -92,6 +92,14 @@ func (r *Recorder) Exit(pid int) {
 	delete(r.procs, pid)
 }
 
+// Executable returns what process pid runs, "" if unknown.
+func (r *Recorder) Executable(pid int) string {
+	if p := r.procs[pid]; p != nil {
+		return p.exe.path
+	}
+	return ""
+}
+
 // Processes returns how many processes were seen.
 func (r *Recorder) Processes() int { return r.nproc }
 

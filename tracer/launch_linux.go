@@ -60,7 +60,10 @@ func Launch(argv []string, opt Options) (Status, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 
-	t := &tracer{tasks: map[int]*task{}, onEvent: opt.OnEvent}
+	if opt.Deny != nil && !canSkipSyscalls {
+		return Status{}, fmt.Errorf("failing traced calls: %w on %s", ErrNotSupported, runtime.GOARCH)
+	}
+	t := &tracer{tasks: map[int]*task{}, onEvent: opt.OnEvent, deny: opt.Deny, detachAfterExec: opt.DetachAfterExec}
 	if err := t.startTicker(); err != nil {
 		return Status{}, err
 	}
@@ -90,6 +93,11 @@ func Launch(argv []string, opt Options) (Status, error) {
 	if !t.rootDone {
 		return t.rootStatus, errors.New("lost track of the workload's first process")
 	}
+	if !t.rootExeced {
+		// Killed before its execve could report anything: a filter that kills on execve.
+		return t.rootStatus, &ExecError{Step: "execve", Path: path,
+			Err: fmt.Errorf("it ended (%v) before its execve completed", t.rootStatus)}
+	}
 	return t.rootStatus, nil
 }
 
@@ -104,8 +112,12 @@ type tracer struct {
 	ev      Event // reused for every event: OnEvent must not keep it
 	info    syscallInfo
 
+	deny            func(*Event) int
+	detachAfterExec bool
+
 	root       int
 	rootDone   bool
+	rootExeced bool
 	rootStatus Status
 
 	ticker     int // pid of the ticker, 0 if none
@@ -301,6 +313,14 @@ func (t *tracer) stopped(tid int, ws unix.WaitStatus) {
 		t.cont(tid, 0)
 	case unix.PTRACE_EVENT_EXEC:
 		t.execStop(tid, tk)
+		if tk.pid == t.root && !t.rootExeced {
+			t.rootExeced = true
+			if t.detachAfterExec {
+				// The root is still this process's child: wait4 reports its end all the same.
+				ptrace(unix.PTRACE_DETACH, tid, 0, 0)
+				return
+			}
+		}
 		t.cont(tid, 0)
 	case unix.PTRACE_EVENT_STOP:
 		switch sig {
@@ -332,6 +352,11 @@ func (t *tracer) syscallStop(tid int, tk *task) {
 	t.ev = Event{Kind: EventSyscall, Pid: tk.pid, Tid: tid, Audit: t.info.Arch,
 		Nr: int(int32(uint32(t.info.Nr))), Args: t.info.Args}
 	t.emit(&t.ev)
+	if t.deny != nil {
+		if errno := t.deny(&t.ev); errno != 0 {
+			skipSyscall(tid, errno)
+		}
+	}
 }
 
 // execStop handles PTRACE_EVENT_EXEC. If a non-leader thread called execve, it now has the

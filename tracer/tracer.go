@@ -93,6 +93,13 @@ type Options struct {
 	// OnEvent receives every event, on the tracer's thread: it must be quick and must not block,
 	// since the tracee stays stopped meanwhile. Nil discards events.
 	OnEvent func(*Event)
+	// DetachAfterExec stops tracing once the workload's first execve has succeeded, so it runs at
+	// native speed under a filter that never returns SECCOMP_RET_TRACE. Launch still reports the
+	// exec and the workload's status, and tells an execve that failed from a workload that ran.
+	DetachAfterExec bool
+	// Deny, if set, is asked at every traced call (after OnEvent): a non-zero errno makes the call
+	// fail with it instead of running (explain mode). amd64 only; see ErrNotSupported.
+	Deny func(*Event) int
 	// ForwardSignals forwards SIGINT, SIGTERM and SIGHUP sent to this process to the workload (see
 	// Launch). Only a program that owns its signals (a CLI) should set it.
 	ForwardSignals bool

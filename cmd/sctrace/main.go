@@ -21,11 +21,14 @@ var version = "0.1.0-dev"
 const usage = `sctrace records the system calls a program makes and turns them into a seccomp profile.
 
 Usage:
-  sctrace record [-o FILE] [-q] -- COMMAND [ARG...]   record COMMAND's footprint
-  sctrace version                                      print the version
-  sctrace help                                         show this help
+  sctrace record [-o FILE] [--base PROFILE] [-q] -- COMMAND [ARG...]
+                                         record COMMAND's footprint (refine PROFILE with --base)
+  sctrace run --profile FILE [--on-deny ACTION] -- COMMAND [ARG...]
+                                         run COMMAND allowing only what FILE recorded
+  sctrace version                        print the version
+  sctrace help                           show this help
 
-Run 'sctrace COMMAND --help' for a command's flags. Exit status: record exits with the
+Run 'sctrace COMMAND --help' for a command's flags. Exit status: record and run exit with the
 workload's own status (128+N if signal N killed it); sctrace's own errors exit 2, a command
 that cannot be found 127, one that cannot be executed 126.
 `
@@ -75,6 +78,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	switch cmd {
 	case "record":
 		return cmdRecord(rest, stdout, stderr)
+	case "run":
+		return cmdRun(rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "sctrace %s\n", version)
 		return nil

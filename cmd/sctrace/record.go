@@ -9,16 +9,22 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"golang.org/x/net/bpf"
+
 	"github.com/sctrace/sctrace/emit"
 	"github.com/sctrace/sctrace/learn"
 	"github.com/sctrace/sctrace/tracer"
 )
 
-const recordUsage = `Usage: sctrace record [-o FILE] [-q] -- COMMAND [ARG...]
+const recordUsage = `Usage: sctrace record [-o FILE] [--base PROFILE] [-q] -- COMMAND [ARG...]
 
 Runs COMMAND under a seccomp filter that stops it at every system call, follows every process
 and thread it starts, and writes the calls it made as a profile (JSON, see README.md). A summary
 goes to stderr. Exits with COMMAND's status.
+
+With --base, the filter lets the calls PROFILE already has run untraced and stops only at the
+others (refine mode: re-recording a known workload runs at near-native speed). The result is
+PROFILE plus what was new; counts of the calls PROFILE had are not updated.
 
 Flags:
 `
@@ -53,6 +59,7 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("record", recordUsage, stdout)
 	out := fs.String("o", "", "write the profile to `FILE` (- for stdout; default COMMAND.sctrace.json)")
 	quiet := fs.Bool("q", false, "print no summary")
+	basePath := fs.String("base", "", "refine `PROFILE`: trace only the calls it lacks, write it plus what was new")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -65,8 +72,21 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 		dest = filepath.Base(argv[0]) + ".sctrace.json"
 	}
 
+	var base *learn.Profile
+	var filter []bpf.RawInstruction
+	if *basePath != "" {
+		var err error
+		if base, err = readProfile(*basePath); err != nil {
+			return err
+		}
+		if filter, err = compileFilter(base, emit.ActTrace); err != nil {
+			return err
+		}
+	}
+
 	rec := learn.NewRecorder()
 	status, err := tracer.Launch(argv, tracer.Options{
+		Filter:         filter,
 		ForwardSignals: true,
 		OnEvent: func(e *tracer.Event) {
 			switch e.Kind {
@@ -87,6 +107,9 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 
 	host := tracer.ThisHost()
 	p := rec.Profile(learn.Recording{Command: argv, Kernel: host.Kernel, Machine: host.Machine, ExitCode: status.ExitCode()})
+	if base != nil {
+		p = learn.Merge(base, p)
+	}
 	if err := writeProfile(dest, p, stdout); err != nil {
 		return err
 	}
