@@ -3,6 +3,10 @@
 # (the least work a seccomp + ptrace recorder can do) and strace, measured in one run.
 #
 #   bash bench/bench.sh [RUNS]        # RUNS per command, default 7; prints medians and ratios
+#   BENCH_ONLY=record|enforce bash bench/bench.sh   # one half
+#
+# It also measures enforcement: `sctrace run` and `sctrace record --base` with the workload's own
+# profile, against the workload alone.
 #
 # The machine is shared and noisy: compare ratios from the same run only. The floor tracer comes
 # from $BENCH_DIR (default ../shared/bench, beside the repository); without it that column is
@@ -16,6 +20,7 @@ trap 'rm -rf "$work"' EXIT
 
 go build -o "$work/sctrace" "$top/cmd/sctrace"
 cc -O2 -o "$work/getppid-loop" "$top/testprogs/src/getppidloop.c"
+cc -O2 -o "$work/allow-floor" "$top/bench/allow-floor.c"
 floor=""
 if [ -f "$bench_dir/floor-tracer.c" ]; then
 	cc -O2 -o "$work/floor-tracer" "$bench_dir/floor-tracer.c"
@@ -52,5 +57,33 @@ measure() {
 	}'
 }
 
-measure "getppid-loop 200000" "$work/getppid-loop" 200000
-measure "find /usr -type f (file walk)" find /usr -type f
+# enforce CMD... : `sctrace run --on-deny errno` with the workload's own profile, and
+# `sctrace record --base` with it, against the workload alone.
+enforce() {
+	local name=$1; shift
+	"$work/sctrace" record -q -o "$work/own.json" -- "$@" >/dev/null 2>&1 || true
+	local bare allow run refine
+	bare=$(median_ms "$@")
+	allow=$(median_ms "$work/allow-floor" "$@")
+	run=$(median_ms "$work/sctrace" run -q --profile "$work/own.json" -- "$@")
+	refine=$(median_ms "$work/sctrace" record -q --base "$work/own.json" -o - -- "$@")
+	echo "== $name, enforcing its own profile (median of $runs, ms): bare $bare  allow-all filter $allow  run $run  record --base $refine"
+	awk -v b="$bare" -v a="$allow" -v r="$run" -v f="$refine" 'BEGIN {
+		printf "   run --on-deny errno / bare      %.3fx   (target <= 1.05x)\n", r / b
+		printf "   run --on-deny errno / allow-all %.3fx   (any seccomp filter costs allow-all/bare = %.3fx)\n", r / a, a / b
+		printf "   record --base / bare            %.3fx   (target <= 1.10x)\n", f / b
+	}'
+}
+
+case "${BENCH_ONLY:-all}" in
+all | record)
+	measure "getppid-loop 200000" "$work/getppid-loop" 200000
+	measure "find /usr -type f (file walk)" find /usr -type f
+	;;
+esac
+case "${BENCH_ONLY:-all}" in
+all | enforce)
+	enforce "getppid-loop 2000000" "$work/getppid-loop" 2000000
+	enforce "find /usr -type f (file walk)" find /usr -type f
+	;;
+esac

@@ -64,8 +64,12 @@ func Launch(argv []string, opt Options) (Status, error) {
 		return Status{}, fmt.Errorf("failing traced calls: %w on %s", ErrNotSupported, runtime.GOARCH)
 	}
 	t := &tracer{tasks: map[int]*task{}, onEvent: opt.OnEvent, deny: opt.Deny, detachAfterExec: opt.DetachAfterExec}
-	if err := t.startTicker(); err != nil {
-		return Status{}, err
+	// Detaching after exec, the tracer waits with a blocking wait the runtime knows about once
+	// the workload runs (nothing is traced any more), and needs no ticker.
+	if !opt.DetachAfterExec {
+		if err := t.startTicker(); err != nil {
+			return Status{}, err
+		}
 	}
 	root, errR, err := t.startHelper(path, argv, filter, opt)
 	if err != nil {
@@ -122,6 +126,7 @@ type tracer struct {
 
 	ticker     int // pid of the ticker, 0 if none
 	tickerDone bool
+	detached   bool // nothing is traced any more: wait the runtime-aware way
 }
 
 func (t *tracer) emit(e *Event) {
@@ -237,7 +242,17 @@ func (t *tracer) startHelper(path string, argv []string, filter []bpf.RawInstruc
 func (t *tracer) loop() {
 	var ws unix.WaitStatus
 	for {
-		tid, errno := wait4(-1, &ws, unix.WALL)
+		var tid int
+		var errno syscall.Errno
+		if t.detached {
+			var err error
+			tid, err = unix.Wait4(-1, &ws, unix.WALL, nil)
+			if err != nil {
+				errno = err.(syscall.Errno)
+			}
+		} else {
+			tid, errno = wait4(-1, &ws, unix.WALL)
+		}
 		if errno != 0 {
 			if errno == syscall.EINTR {
 				continue
@@ -318,6 +333,7 @@ func (t *tracer) stopped(tid int, ws unix.WaitStatus) {
 			if t.detachAfterExec {
 				// The root is still this process's child: wait4 reports its end all the same.
 				ptrace(unix.PTRACE_DETACH, tid, 0, 0)
+				t.detached = len(t.tasks) == 1
 				return
 			}
 		}
