@@ -3,11 +3,14 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // sctraceRun runs `sctrace run` and returns exit status, stdout and stderr.
@@ -197,4 +200,30 @@ func readFootprint(t *testing.T, path string) footprint {
 		t.Fatal(err)
 	}
 	return fromProfile(p)
+}
+
+// TestRunForwardsSignals: under sctrace run (no tracer once the workload runs) SIGTERM still
+// reaches the workload, and its status is sctrace's.
+func TestRunForwardsSignals(t *testing.T) {
+	sleeper := prog(t, "sleeper")
+	profile := recordTo(t, sleeper, "0")
+	cmd := exec.Command(sctraceBin, "run", "-q", "--profile", profile, "--", sleeper, "600")
+	cmd.Env = markedEnv()
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line := make([]byte, 6)
+	if _, err := io.ReadFull(stdout, line); err != nil || string(line) != "ready\n" {
+		cmd.Process.Kill()
+		t.Fatalf("sleeper did not start: %q %v", line, err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGTERM)
+	if code := waitTimeout(t, cmd, 10*time.Second); code != 143 {
+		t.Errorf("exit %d, want 143", code)
+	}
 }
