@@ -4,9 +4,12 @@ go 1.26.8
 
 require (
 	github.com/elastic/go-seccomp-bpf v1.6.0
+	github.com/elastic/go-ucfg v0.8.8
 	github.com/olekukonko/tablewriter v1.1.5
+	github.com/opencontainers/runtime-spec v1.3.0
 	golang.org/x/net v0.41.0
 	golang.org/x/sys v0.50.0
+	gopkg.in/yaml.v2 v2.4.0
 )
 
 require (

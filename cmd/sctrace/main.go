@@ -25,6 +25,9 @@ Usage:
                                          record COMMAND's footprint (refine PROFILE with --base)
   sctrace run --profile FILE [--on-deny ACTION] -- COMMAND [ARG...]
                                          run COMMAND allowing only what FILE recorded
+  sctrace emit --format FORMAT [--runtime R] [-o FILE] PROFILE
+                                         write PROFILE as OCI/Docker JSON, k8s, systemd,
+                                         minijail, go-seccomp-bpf or raw BPF
   sctrace version                        print the version
   sctrace help                           show this help
 
@@ -80,6 +83,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return cmdRecord(rest, stdout, stderr)
 	case "run":
 		return cmdRun(rest, stdout, stderr)
+	case "emit":
+		return cmdEmit(rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "sctrace %s\n", version)
 		return nil

@@ -1,0 +1,188 @@
+package emit
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/sctrace/sctrace/arch"
+	"github.com/sctrace/sctrace/learn"
+)
+
+// Options shape what the ecosystem formats emit.
+type Options struct {
+	// Runtime adds the calls a container runtime makes between installing the filter and the
+	// workload's execve: "runc", "crun", "bwrap", or "" for none.
+	Runtime string
+	// NoNewPrivs says whether the runtime runs the container with no_new_privs ("true", "false"),
+	// which decides when it installs the filter; "" adds what either case needs.
+	NoNewPrivs string
+	// Name names the profile where a format has a name (the Kubernetes resource).
+	Name string
+}
+
+// Note is something an output could not say, or added: the command line prints notes on stderr,
+// and formats with comments carry them too.
+type Note struct {
+	Arch    string // "" for all
+	Syscall string
+	Text    string
+}
+
+func (n Note) String() string {
+	var b strings.Builder
+	if n.Arch != "" {
+		b.WriteString(n.Arch + " ")
+	}
+	if n.Syscall != "" {
+		b.WriteString(n.Syscall + ": ")
+	}
+	b.WriteString(n.Text)
+	return b.String()
+}
+
+// runtimeCall is a call a runtime makes after it installs the filter.
+type runtimeCall struct {
+	name string
+	nnp  string // "true": only with no_new_privs; "false": only without; "": both
+	why  string
+}
+
+// runtimeCalls lists, per runtime, what it does after installing the container's filter and
+// before execve. Measured on this project's machines (runc 1.1.5, crun 1.8.1, bubblewrap 0.8.0)
+// by running containers under a profile that kills on the first unlisted call and adding what
+// the kernel's audit log named, until the container ran; reasons from the runtimes' sources.
+var runtimeCalls = map[string][]runtimeCall{
+	"runc": runcCalls,
+	"crun": crunCalls,
+	"bwrap": {
+		{"execve", "", "bwrap installs the filter, then execvp()s the command"},
+	},
+}
+
+// completeForFormats is the profile a format emits: the executable asked for, completed with
+// the calls every program may need, plus the runtime's. It returns what was added.
+func completeForFormats(p *learn.Profile, opt Options) (*learn.Profile, []Note, error) {
+	q := learn.Merge(p)
+	var notes []Note
+	for _, c := range learn.Complete(q) {
+		notes = append(notes, Note{Arch: c.Arch, Syscall: c.Syscall, Text: "added: " + c.Reason})
+	}
+	if opt.Runtime != "" {
+		calls, ok := runtimeCalls[opt.Runtime]
+		if !ok {
+			return nil, nil, fmt.Errorf("unknown runtime %q (want runc, crun or bwrap)", opt.Runtime)
+		}
+		switch opt.NoNewPrivs {
+		case "", "true", "false":
+		default:
+			return nil, nil, fmt.Errorf("no_new_privs must be true, false or empty, not %q", opt.NoNewPrivs)
+		}
+		native := q.Arches[arch.X86_64.Name]
+		if native == nil {
+			// The runtime is a program of the host's own ABI.
+			native = &learn.SyscallSet{Syscalls: map[string]*learn.SyscallStat{}}
+			q.Arches[arch.X86_64.Name] = native
+		}
+		for _, c := range calls {
+			if c.nnp != "" && opt.NoNewPrivs != "" && c.nnp != opt.NoNewPrivs {
+				continue
+			}
+			if _, ok := native.Syscalls[c.name]; ok {
+				continue
+			}
+			native.Syscalls[c.name] = &learn.SyscallStat{}
+			why := c.why
+			switch c.nnp {
+			case "true":
+				why += " (with no_new_privs)"
+			case "false":
+				why += " (without no_new_privs)"
+			}
+			notes = append(notes, Note{Arch: arch.X86_64.Name, Syscall: c.name, Text: "added for " + opt.Runtime + ": " + why})
+		}
+	}
+	sort.SliceStable(notes, func(i, j int) bool {
+		if notes[i].Arch != notes[j].Arch {
+			return notes[i].Arch < notes[j].Arch
+		}
+		return notes[i].Syscall < notes[j].Syscall
+	})
+	return q, notes, nil
+}
+
+// nameSets splits a profile's calls into what formats that speak in names can say: the allowed
+// names (all arches together, since those formats apply one list to every arch), the fallback
+// names to answer with ENOSYS, and notes for calls kept only by number.
+func nameSets(p *learn.Profile) (allowed, enosys []string, notes []Note) {
+	allow := map[string]bool{}
+	for _, a := range p.ArchNames() {
+		ab, ok := arch.ByName(a)
+		for _, key := range p.Syscalls(a) {
+			if !ok {
+				notes = append(notes, Note{Arch: a, Syscall: key, Text: "not emitted: sctrace has no table for this arch"})
+				continue
+			}
+			if _, named := ab.SyscallNumber(key); !named {
+				notes = append(notes, Note{Arch: a, Syscall: key, Text: "not emitted: a call with no name in sctrace's table; this format names calls"})
+				continue
+			}
+			allow[key] = true
+		}
+	}
+	for name := range Fallbacks {
+		if allow[name] {
+			continue
+		}
+		for _, a := range p.ArchNames() {
+			if ab, ok := arch.ByName(a); ok {
+				if _, known := ab.SyscallNumber(name); known {
+					enosys = append(enosys, name)
+					break
+				}
+			}
+		}
+	}
+	if len(p.Arches) > 1 {
+		notes = append(notes, Note{Text: "the calls of every arch (" + strings.Join(p.ArchNames(), ", ") +
+			") form one list: this format cannot allow a call in one arch only"})
+	}
+	allowed = sortedKeys(allow)
+	sort.Strings(enosys)
+	return allowed, enosys, notes
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// libseccompSince lists calls added to Linux after 6.0, the newest kernel Debian 12's libseccomp
+// (2.5.4, used by its runc and crun) knows. A consumer with an older libseccomp may refuse or
+// skip them; they are emitted, and named on stderr.
+var libseccompSince = map[string]string{
+	"cachestat": "6.5", "fchmodat2": "6.6", "map_shadow_stack": "6.6", "futex_wake": "6.7",
+	"futex_wait": "6.7", "futex_requeue": "6.7", "statmount": "6.8", "listmount": "6.8",
+	"lsm_get_self_attr": "6.8", "lsm_set_self_attr": "6.8", "lsm_list_modules": "6.8",
+	"mseal": "6.10", "uretprobe": "6.11", "setxattrat": "6.13", "getxattrat": "6.13",
+	"listxattrat": "6.13", "removexattrat": "6.13", "open_tree_attr": "6.15",
+	"file_getattr": "6.17", "file_setattr": "6.17", "uprobe": "6.17", "listns": "6.18",
+	"rseq_slice_yield": "6.18",
+}
+
+func newerNames(names []string) []Note {
+	var notes []Note
+	for _, n := range names {
+		if v, ok := libseccompSince[n]; ok {
+			notes = append(notes, Note{Syscall: n, Text: "added in Linux " + v + ": libseccomp older than that version does not know it"})
+		}
+	}
+	return notes
+}
+
+var runcCalls = []runtimeCall{}
+var crunCalls = []runtimeCall{}

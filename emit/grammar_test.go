@@ -1,0 +1,304 @@
+package emit
+
+import (
+	"bufio"
+	"bytes"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	yaml "gopkg.in/yaml.v2"
+
+	"github.com/sctrace/sctrace/arch"
+	"github.com/sctrace/sctrace/learn"
+)
+
+// These tests read each text format back with a parser written from the format's documentation
+// (not from the emitter), and check that what it says equals what the profile allows.
+
+// wantNames is what every name-based format must allow: the profile's named calls plus the
+// completions (and runtime additions), across arches.
+func wantNames(t *testing.T, p *learn.Profile, opt Options) (allowed, enosys map[string]bool) {
+	q, _, err := completeForFormats(p, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	allowed, enosys = map[string]bool{}, map[string]bool{}
+	for _, a := range q.ArchNames() {
+		ab, _ := arch.ByName(a)
+		for _, k := range q.Syscalls(a) {
+			if _, ok := ab.SyscallNumber(k); ok {
+				allowed[k] = true
+			}
+		}
+	}
+	for name := range Fallbacks {
+		for _, a := range q.ArchNames() {
+			ab, _ := arch.ByName(a)
+			if _, ok := ab.SyscallNumber(name); ok && !allowed[name] {
+				enosys[name] = true
+			}
+		}
+	}
+	return allowed, enosys
+}
+
+func sameSet(t *testing.T, what string, got, want map[string]bool) {
+	t.Helper()
+	var extra, missing []string
+	for k := range got {
+		if !want[k] {
+			extra = append(extra, k)
+		}
+	}
+	for k := range want {
+		if !got[k] {
+			missing = append(missing, k)
+		}
+	}
+	sort.Strings(extra)
+	sort.Strings(missing)
+	if len(extra)+len(missing) > 0 {
+		t.Errorf("%s: extra %v, missing %v", what, extra, missing)
+	}
+}
+
+var (
+	syscallName = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+	errnoName   = regexp.MustCompile(`^E[A-Z0-9]+$`)
+)
+
+// parseSystemd reads a drop-in per systemd.syntax(7) and systemd.exec(5): "[Section]" headers,
+// "#" or ";" comments, Key=Value lines; SystemCallFilter= takes space-separated names, the whole
+// list inverted by a leading "~", each name optionally followed by ":" and an errno name or a
+// number 0-4095; SystemCallArchitectures= takes systemd's arch names; SystemCallErrorNumber= an
+// errno name or number.
+func parseSystemd(t *testing.T, data []byte) (allow, deny map[string]string, arches []string, errno string) {
+	allow, deny = map[string]string{}, map[string]string{}
+	section := ""
+	known := map[string]bool{"native": true}
+	for _, v := range systemdArch {
+		known[v] = true
+	}
+	s := bufio.NewScanner(bytes.NewReader(data))
+	for n := 1; s.Scan(); n++ {
+		line := strings.TrimSpace(s.Text())
+		switch {
+		case line == "" || line[0] == '#' || line[0] == ';':
+			continue
+		case strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]"):
+			section = line[1 : len(line)-1]
+			continue
+		}
+		key, value, ok := strings.Cut(line, "=")
+		if !ok || section != "Service" {
+			t.Fatalf("line %d: %q is not a Key=Value line of [Service]", n, line)
+		}
+		switch key {
+		case "SystemCallFilter":
+			target := allow
+			if strings.HasPrefix(value, "~") {
+				target, value = deny, value[1:]
+			}
+			for _, item := range strings.Fields(value) {
+				name, e, hasErrno := strings.Cut(item, ":")
+				if !syscallName.MatchString(name) {
+					t.Fatalf("line %d: bad system call name %q", n, name)
+				}
+				if hasErrno {
+					if v, err := strconv.Atoi(e); (err != nil || v < 0 || v > 4095) && !errnoName.MatchString(e) {
+						t.Fatalf("line %d: bad errno %q", n, e)
+					}
+				}
+				target[name] = e
+			}
+		case "SystemCallArchitectures":
+			for _, a := range strings.Fields(value) {
+				if !known[a] {
+					t.Fatalf("line %d: unknown arch %q", n, a)
+				}
+				arches = append(arches, a)
+			}
+		case "SystemCallErrorNumber":
+			if !errnoName.MatchString(value) {
+				t.Fatalf("line %d: bad errno %q", n, value)
+			}
+			errno = value
+		default:
+			t.Fatalf("line %d: unexpected setting %q", n, key)
+		}
+	}
+	return allow, deny, arches, errno
+}
+
+func TestSystemdGrammar(t *testing.T) {
+	p := loadProfile(t, "profile.json")
+	for _, rt := range []string{"", "runc"} {
+		opt := Options{Runtime: rt}
+		out, _, err := Emit("systemd", p, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		allow, deny, arches, errno := parseSystemd(t, out)
+		wantAllow, wantENOSYS := wantNames(t, p, opt)
+		got := map[string]bool{}
+		for n := range allow {
+			got[n] = true
+		}
+		sameSet(t, "systemd allow list", got, wantAllow)
+		got = map[string]bool{}
+		for n, e := range deny {
+			if e != "ENOSYS" {
+				t.Errorf("%s denied with %q, want ENOSYS", n, e)
+			}
+			got[n] = true
+		}
+		sameSet(t, "systemd ENOSYS list", got, wantENOSYS)
+		if strings.Join(arches, " ") != "x86 x86-64" || errno != "EPERM" {
+			t.Errorf("arches %v errno %q", arches, errno)
+		}
+	}
+}
+
+// parseMinijail reads a minijail0 seccomp policy: "#" comments, blank lines, and one
+// "name: FILTER" per line, where FILTER is "1" (allow), "return ERRNO" (fail with ERRNO) or an
+// argument expression; a name may appear once.
+func parseMinijail(t *testing.T, data []byte) (allow map[string]bool, ret map[string]int, order []string) {
+	allow, ret = map[string]bool{}, map[string]int{}
+	s := bufio.NewScanner(bytes.NewReader(data))
+	for n := 1; s.Scan(); n++ {
+		line := strings.TrimSpace(s.Text())
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		name, filter, ok := strings.Cut(line, ":")
+		filter = strings.TrimSpace(filter)
+		if !ok || !syscallName.MatchString(name) {
+			t.Fatalf("line %d: %q is not name: filter", n, line)
+		}
+		if allow[name] || ret[name] != 0 {
+			t.Fatalf("line %d: %s twice", n, name)
+		}
+		switch {
+		case filter == "1":
+			allow[name] = true
+			order = append(order, name)
+		case strings.HasPrefix(filter, "return "):
+			v, err := strconv.Atoi(strings.TrimPrefix(filter, "return "))
+			if err != nil || v <= 0 || v > 4095 {
+				t.Fatalf("line %d: bad return %q", n, filter)
+			}
+			ret[name] = v
+		default:
+			t.Fatalf("line %d: unexpected filter %q", n, filter)
+		}
+	}
+	return allow, ret, order
+}
+
+func TestMinijailGrammar(t *testing.T) {
+	p := loadProfile(t, "profile.json")
+	out, _, err := Emit("minijail", p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	allow, ret, order := parseMinijail(t, out)
+	wantAllow, wantENOSYS := wantNames(t, p, Options{})
+	sameSet(t, "minijail allow", allow, wantAllow)
+	got := map[string]bool{}
+	for n, v := range ret {
+		if v != ENOSYS {
+			t.Errorf("%s returns %d", n, v)
+		}
+		got[n] = true
+	}
+	sameSet(t, "minijail ENOSYS", got, wantENOSYS)
+	// Most frequent first: read (40) leads, and counts never rise down the list.
+	count := func(n string) uint64 { return p.Count("x86_64", n) + p.Count("x86", n) }
+	if order[0] != "read" {
+		t.Errorf("first rule %q, want read (the most frequent)", order[0])
+	}
+	for i := 1; i < len(order); i++ {
+		if count(order[i]) > count(order[i-1]) {
+			t.Errorf("%s (%d) after %s (%d)", order[i], count(order[i]), order[i-1], count(order[i-1]))
+		}
+	}
+}
+
+// k8sResource mirrors the security-profiles-operator SeccompProfile CRD (v1beta1): its spec has
+// defaultAction, architectures and syscalls (action, names, errnoRet), and no defaultErrnoRet.
+type k8sResource struct {
+	APIVersion string `yaml:"apiVersion"`
+	Kind       string `yaml:"kind"`
+	Metadata   struct {
+		Name string `yaml:"name"`
+	} `yaml:"metadata"`
+	Spec struct {
+		DefaultAction string   `yaml:"defaultAction"`
+		Architectures []string `yaml:"architectures"`
+		Syscalls      []struct {
+			Action   string   `yaml:"action"`
+			Names    []string `yaml:"names"`
+			ErrnoRet *int64   `yaml:"errnoRet"`
+		} `yaml:"syscalls"`
+	} `yaml:"spec"`
+}
+
+var (
+	crdActions = map[string]bool{"SCMP_ACT_KILL": true, "SCMP_ACT_KILL_PROCESS": true, "SCMP_ACT_KILL_THREAD": true,
+		"SCMP_ACT_TRAP": true, "SCMP_ACT_ERRNO": true, "SCMP_ACT_TRACE": true, "SCMP_ACT_ALLOW": true,
+		"SCMP_ACT_LOG": true, "SCMP_ACT_NOTIFY": true}
+	dns1123 = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+)
+
+func TestK8sSchema(t *testing.T) {
+	p := loadProfile(t, "profile.json")
+	out, _, err := Emit("k8s", p, Options{Name: "my-app.v1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r k8sResource
+	if err := yaml.UnmarshalStrict(out, &r); err != nil {
+		t.Fatalf("not the CRD's shape: %v", err)
+	}
+	if r.APIVersion != "security-profiles-operator.x-k8s.io/v1beta1" || r.Kind != "SeccompProfile" {
+		t.Errorf("apiVersion %q kind %q", r.APIVersion, r.Kind)
+	}
+	if !dns1123.MatchString(r.Metadata.Name) || len(r.Metadata.Name) > 253 || r.Metadata.Name != "my-app.v1" {
+		t.Errorf("name %q", r.Metadata.Name)
+	}
+	if !crdActions[r.Spec.DefaultAction] {
+		t.Errorf("defaultAction %q", r.Spec.DefaultAction)
+	}
+	for _, a := range r.Spec.Architectures {
+		if !strings.HasPrefix(a, "SCMP_ARCH_") {
+			t.Errorf("arch %q", a)
+		}
+	}
+	allowed, enosys := map[string]bool{}, map[string]bool{}
+	for _, sc := range r.Spec.Syscalls {
+		if !crdActions[sc.Action] || len(sc.Names) == 0 {
+			t.Errorf("syscall group %+v", sc)
+		}
+		switch {
+		case sc.Action == "SCMP_ACT_ALLOW":
+			for _, n := range sc.Names {
+				allowed[n] = true
+			}
+		case sc.ErrnoRet != nil && *sc.ErrnoRet == ENOSYS:
+			for _, n := range sc.Names {
+				enosys[n] = true
+			}
+		default:
+			t.Errorf("unexpected group %+v", sc)
+		}
+	}
+	wantAllow, wantENOSYS := wantNames(t, p, Options{})
+	sameSet(t, "k8s allow", allowed, wantAllow)
+	sameSet(t, "k8s ENOSYS", enosys, wantENOSYS)
+	if _, _, err := Emit("k8s", p, Options{Name: "Bad Name"}); err == nil {
+		t.Error("a name Kubernetes refuses was accepted")
+	}
+}
