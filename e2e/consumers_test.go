@@ -69,7 +69,7 @@ func emitTo(t *testing.T, args ...string) []byte {
 
 // makeBundle builds an OCI bundle whose rootfs is busybox-static and whose process runs the
 // script; seccomp (if not nil) goes into linux.seccomp.
-func makeBundle(t *testing.T, seccomp json.RawMessage, forCrun bool) string {
+func makeBundle(t *testing.T, seccomp json.RawMessage, forCrun, nnp bool) string {
 	t.Helper()
 	dir := t.TempDir()
 	rootfs := filepath.Join(dir, "rootfs")
@@ -103,6 +103,7 @@ func makeBundle(t *testing.T, seccomp json.RawMessage, forCrun bool) string {
 	process["terminal"] = false
 	process["args"] = []string{"/bin/busybox", "sh", "-c", busyboxScript}
 	process["env"] = containerEnv
+	process["noNewPrivileges"] = nnp
 	config["root"].(map[string]any)["readonly"] = true
 	linux := config["linux"].(map[string]any)
 	if seccomp != nil {
@@ -158,24 +159,34 @@ func TestContainerRuntimes(t *testing.T) {
 	profile := recordBusybox(t)
 	minus := withoutCall(t, profile, "clone")
 	for _, runtime := range []string{"runc", "crun"} {
-		t.Run(runtime, func(t *testing.T) {
-			need(t, runtime, "unshare")
-			crun := runtime == "crun"
-			want, stderr, err := runContainer(t, runtime, makeBundle(t, nil, crun))
-			if err != nil || !strings.HasPrefix(want, "start\n") {
-				t.Fatalf("unconfined container: %v\n%s%s", err, want, stderr)
-			}
-			oci := emitTo(t, "--format", "oci", "--runtime", runtime, "--nnp", "true", profile)
-			got, stderr, err := runContainer(t, runtime, makeBundle(t, oci, crun))
-			if err != nil || got != want {
-				t.Errorf("confined container: %v\noutput %q, unconfined %q\n%s", err, got, want, stderr)
-			}
-			oci = emitTo(t, "--format", "oci", "--runtime", runtime, "--nnp", "true", minus)
-			got, stderr, _ = runContainer(t, runtime, makeBundle(t, oci, crun))
-			if got == want || !strings.Contains(stderr+got, "Operation not permitted") {
-				t.Errorf("without clone: output %q, stderr %q; want the shell to fail to fork with EPERM", got, stderr)
-			}
-		})
+		for _, nnp := range []string{"true", "false"} {
+			t.Run(runtime+"/no_new_privs="+nnp, func(t *testing.T) {
+				need(t, runtime, "unshare")
+				crun, nnpOn := runtime == "crun", nnp == "true"
+				want, stderr, err := runContainer(t, runtime, makeBundle(t, nil, crun, nnpOn))
+				if err != nil || !strings.HasPrefix(want, "start\n") {
+					t.Fatalf("unconfined container: %v\n%s%s", err, want, stderr)
+				}
+				oci := emitTo(t, "--format", "oci", "--runtime", runtime, "--nnp", nnp, profile)
+				got, stderr, err := runContainer(t, runtime, makeBundle(t, oci, crun, nnpOn))
+				if err != nil || got != want {
+					t.Errorf("confined container: %v\noutput %q, unconfined %q\n%s", err, got, want, stderr)
+				}
+				// Without the runtime's own calls the runtime itself fails (runc always; crun
+				// when it must install the filter before dropping privileges).
+				if runtime == "runc" || !nnpOn {
+					oci = emitTo(t, "--format", "oci", profile)
+					if got, _, err := runContainer(t, runtime, makeBundle(t, oci, crun, nnpOn)); err == nil && got == want {
+						t.Errorf("the container ran without --runtime %s: the additions are not needed?", runtime)
+					}
+				}
+				oci = emitTo(t, "--format", "oci", "--runtime", runtime, "--nnp", nnp, minus)
+				got, stderr, _ = runContainer(t, runtime, makeBundle(t, oci, crun, nnpOn))
+				if got == want || !strings.Contains(stderr+got, "Operation not permitted") {
+					t.Errorf("without clone: output %q, stderr %q; want the shell to fail to fork with EPERM", got, stderr)
+				}
+			})
+		}
 	}
 }
 

@@ -17,14 +17,14 @@ const (
 func replay(r *Recorder) {
 	r.Spawn(100, 0)
 	r.Syscall(100, auditX86_64, 59) // the helper's execve belongs to what it starts
-	r.Exec(100, "/bin/sh")
+	r.Exec(100, "/bin/sh", []string{"sh", "-c", "prog32"})
 	r.Syscall(100, auditX86_64, 0)
 	r.Syscall(100, auditX86_64, 0)
 	r.Syscall(100, auditX86_64, 57) // fork
 	r.Spawn(101, 100)
 	r.Syscall(101, auditX86_64, 1) // the child still runs /bin/sh
 	r.Syscall(101, auditX86_64, 59)
-	r.Exec(101, "/opt/prog32")
+	r.Exec(101, "/opt/prog32", []string{"prog32"})
 	r.Syscall(101, auditI386, 20)
 	r.Syscall(101, auditX86_64, 0x40000000|39)
 	r.Syscall(101, auditX86_64, 999) // a number the table has no name for

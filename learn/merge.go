@@ -3,6 +3,7 @@ package learn
 import (
 	"encoding/json"
 	"sort"
+	"strings"
 )
 
 // Merge returns the union of profiles: counts summed, executables merged (process counts summed),
@@ -25,7 +26,27 @@ func Merge(ps ...*Profile) *Profile {
 			mergeSets(x.Arches, e.Arches)
 		}
 		out.Recordings = append(out.Recordings, p.Recordings...)
+		for path, uses := range p.Files {
+			if out.Files == nil {
+				out.Files = map[string][]string{}
+			}
+			out.Files[path] = unionSorted(out.Files[path], uses)
+		}
+		out.Programs = append(out.Programs, p.Programs...)
+		out.Endpoints = append(out.Endpoints, p.Endpoints...)
+		if p.Dropped != nil {
+			if out.Dropped == nil {
+				out.Dropped = &Dropped{}
+			}
+			out.Dropped.Files += p.Dropped.Files
+			out.Dropped.Programs += p.Dropped.Programs
+			out.Dropped.Endpoints += p.Dropped.Endpoints
+		}
 	}
+	out.Programs = dedup(out.Programs, sortPrograms, func(a, b Program) bool {
+		return a.Path == b.Path && strings.Join(a.Argv, "\x00") == strings.Join(b.Argv, "\x00")
+	})
+	out.Endpoints = dedup(out.Endpoints, sortEndpoints, func(a, b Endpoint) bool { return a == b })
 	// Recordings in a canonical order, so that the order of the inputs does not matter.
 	keys := make([]string, len(out.Recordings))
 	for i, r := range out.Recordings {
@@ -33,6 +54,37 @@ func Merge(ps ...*Profile) *Profile {
 		keys[i] = string(b)
 	}
 	sort.Sort(byKey{out.Recordings, keys})
+	return out
+}
+
+// unionSorted merges two sorted string lists without duplicates.
+func unionSorted(a, b []string) []string {
+	set := map[string]bool{}
+	for _, s := range a {
+		set[s] = true
+	}
+	for _, s := range b {
+		set[s] = true
+	}
+	out := make([]string, 0, len(set))
+	for s := range set {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func dedup[T any](xs []T, sortFn func([]T), eq func(a, b T) bool) []T {
+	if len(xs) == 0 {
+		return nil
+	}
+	sortFn(xs)
+	out := xs[:1]
+	for _, x := range xs[1:] {
+		if !eq(out[len(out)-1], x) {
+			out = append(out, x)
+		}
+	}
 	return out
 }
 

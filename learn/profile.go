@@ -28,6 +28,16 @@ type Profile struct {
 	Executables map[string]*Executable `json:"executables,omitempty"`
 	// Recordings says where the footprint came from: one entry per recorded run.
 	Recordings []Recording `json:"recordings,omitempty"`
+
+	// Files maps each path the workload opened, created or executed to how (open, create,
+	// exec), as the workload named it (relative paths stay relative).
+	Files map[string][]string `json:"files,omitempty"`
+	// Programs lists what the workload executed, with command lines.
+	Programs []Program `json:"programs,omitempty"`
+	// Endpoints lists the socket addresses it connected to, bound or sent to.
+	Endpoints []Endpoint `json:"endpoints,omitempty"`
+	// Dropped counts what the caps (MaxFiles, ...) left out.
+	Dropped *Dropped `json:"dropped,omitempty"`
 }
 
 // SyscallSet is the calls made in one arch. Keys are the names of arch's table, or decimal numbers
@@ -55,6 +65,8 @@ type Recording struct {
 	Machine   string   `json:"machine,omitempty"` // uname -m
 	ExitCode  int      `json:"exit_code"`
 	Processes int      `json:"processes"`
+	// Tree is the recording's processes: who created whom and what each executed.
+	Tree []Node `json:"tree,omitempty"`
 }
 
 // NewProfile returns an empty profile.
@@ -169,6 +181,19 @@ func Decode(r io.Reader) (*Profile, error) {
 func (p *Profile) validate() error {
 	if p.Arches == nil {
 		return errors.New("no arches field")
+	}
+	for path, uses := range p.Files {
+		for _, u := range uses {
+			if u != UseOpen && u != UseCreate && u != UseExec {
+				return fmt.Errorf("file %q: unknown use %q", path, u)
+			}
+		}
+	}
+	for _, e := range p.Endpoints {
+		if (e.Family != "inet" && e.Family != "inet6" && e.Family != "unix") ||
+			(e.Call != "connect" && e.Call != "bind" && e.Call != "sendto") || e.Port < 0 || e.Port > 65535 {
+			return fmt.Errorf("bad endpoint %+v", e)
+		}
 	}
 	if err := validateSets("arches", p.Arches); err != nil {
 		return err

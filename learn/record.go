@@ -1,11 +1,16 @@
 package learn
 
+import "strings"
+
 // Recorder folds what the tracer sees into a Profile. Its methods are called on the tracer's
 // thread for every stop, so the per-call path is one map increment.
 type Recorder struct {
 	procs map[int]*procState
 	exes  map[string]*exeState
 	nproc int
+	fp    *footprint
+	// NoFootprint keeps only calls and the process tree: no files, programs or endpoints.
+	NoFootprint bool
 }
 
 type callKey struct {
@@ -26,7 +31,7 @@ type exeState struct {
 
 // NewRecorder returns an empty recorder.
 func NewRecorder() *Recorder {
-	return &Recorder{procs: map[int]*procState{}, exes: map[string]*exeState{}}
+	return &Recorder{procs: map[int]*procState{}, exes: map[string]*exeState{}, fp: newFootprint()}
 }
 
 func (r *Recorder) exe(path string) *exeState {
@@ -54,17 +59,34 @@ func (r *Recorder) Spawn(pid, parent int) {
 		e.processes++
 	}
 	r.procs[pid] = &procState{exe: e, parent: parent}
+	n := &Node{Pid: pid, Parent: parent}
+	r.fp.tree = append(r.fp.tree, n)
+	r.fp.nodes[pid] = n
 }
 
-// Exec records that pid now runs path.
-func (r *Recorder) Exec(pid int, path string) {
+// Exec records that pid now runs path, with command line argv.
+func (r *Recorder) Exec(pid int, path string, argv []string) {
 	if path == "" {
 		path = "(unknown)"
+	}
+	if !r.NoFootprint {
+		r.fp.file(path, UseExec)
+		key := path + "\x00" + strings.Join(argv, "\x00")
+		if _, ok := r.fp.programs[key]; !ok {
+			if len(r.fp.programs) >= MaxPrograms {
+				r.fp.dropped.Programs++
+			} else {
+				r.fp.programs[key] = Program{Path: path, Argv: append([]string{}, argv...)}
+			}
+		}
 	}
 	p := r.procs[pid]
 	if p == nil {
 		r.Spawn(pid, 0)
 		p = r.procs[pid]
+	}
+	if n := r.fp.nodes[pid]; n != nil {
+		n.Exec = append(n.Exec, path)
 	}
 	e := r.exe(path)
 	e.processes++
@@ -124,6 +146,7 @@ func (r *Recorder) Profile(rec Recording) *Profile {
 		p.Executables[name] = x
 	}
 	rec.Processes = r.nproc
+	r.fp.finish(p, &rec)
 	p.Recordings = []Recording{rec}
 	return p
 }

@@ -63,7 +63,8 @@ func Launch(argv []string, opt Options) (Status, error) {
 	if opt.Deny != nil && !canSkipSyscalls {
 		return Status{}, fmt.Errorf("failing traced calls: %w on %s", ErrNotSupported, runtime.GOARCH)
 	}
-	t := &tracer{tasks: map[int]*task{}, onEvent: opt.OnEvent, deny: opt.Deny, detachAfterExec: opt.DetachAfterExec}
+	t := &tracer{tasks: map[int]*task{}, onEvent: opt.OnEvent, deny: opt.Deny, peek: opt.Peek,
+		detachAfterExec: opt.DetachAfterExec}
 	// Detaching after exec, the tracer waits with a blocking wait the runtime knows about once
 	// the workload runs (nothing is traced any more), and needs no ticker.
 	if !opt.DetachAfterExec {
@@ -117,6 +118,8 @@ type tracer struct {
 	info    syscallInfo
 
 	deny            func(*Event) int
+	peek            func(*Event) (uint64, int, bool)
+	memBuf          []byte
 	detachAfterExec bool
 
 	root       int
@@ -367,12 +370,54 @@ func (t *tracer) syscallStop(tid int, tk *task) {
 	}
 	t.ev = Event{Kind: EventSyscall, Pid: tk.pid, Tid: tid, Audit: t.info.Arch,
 		Nr: int(int32(uint32(t.info.Nr))), Args: t.info.Args}
+	if t.peek != nil {
+		if addr, max, str := t.peek(&t.ev); addr != 0 && max > 0 {
+			t.ev.Mem = t.readMem(tid, addr, max, str)
+		}
+	}
 	t.emit(&t.ev)
 	if t.deny != nil {
 		if errno := t.deny(&t.ev); errno != 0 {
 			skipSyscall(tid, errno)
 		}
 	}
+}
+
+// readMem reads tracee memory with process_vm_readv (one system call, no ptrace stop). A string
+// is read a page at a time, since a read that crosses into an unmapped page fails as a whole.
+func (t *tracer) readMem(tid int, addr uint64, max int, str bool) []byte {
+	if cap(t.memBuf) < max {
+		t.memBuf = make([]byte, max)
+	}
+	buf := t.memBuf[:0]
+	for len(buf) < max {
+		n := max - len(buf)
+		if str {
+			if toPage := 4096 - int((addr+uint64(len(buf)))%4096); n > toPage {
+				n = toPage
+			}
+		}
+		chunk := t.memBuf[len(buf) : len(buf)+n]
+		iov := unix.Iovec{Base: &chunk[0]}
+		iov.SetLen(n)
+		got, err := unix.ProcessVMReadv(tid, []unix.Iovec{iov},
+			[]unix.RemoteIovec{{Base: uintptr(addr) + uintptr(len(buf)), Len: n}}, 0)
+		if err != nil || got <= 0 {
+			break
+		}
+		buf = buf[:len(buf)+got]
+		if str {
+			if i := bytes.IndexByte(chunk[:got], 0); i >= 0 {
+				return append([]byte(nil), buf[:len(buf)-got+i]...)
+			}
+		} else if got < n {
+			break
+		}
+	}
+	if len(buf) == 0 {
+		return nil
+	}
+	return append([]byte(nil), buf...)
 }
 
 // execStop handles PTRACE_EVENT_EXEC. If a non-leader thread called execve, it now has the

@@ -50,9 +50,12 @@ type Event struct {
 	Parent int // EventSpawn
 	// Audit and Nr are seccomp_data.arch and .nr as the kernel reported them: an x32 call has
 	// AUDIT_ARCH_X86_64 and bit 30 set in Nr, an int 0x80 call from a 64-bit program AUDIT_ARCH_I386.
-	Audit  uint32
-	Nr     int
-	Args   [6]uint64
+	Audit uint32
+	Nr    int
+	Args  [6]uint64
+	// Mem is the tracee memory that Options.Peek asked for (EventSyscall), read before the call
+	// ran; nil if none was asked for or it could not be read.
+	Mem    []byte
 	Path   string   // EventExec: the new executable, from /proc/PID/exe
 	Argv   []string // EventExec: the new command line, from /proc/PID/cmdline
 	Status Status   // EventExit
@@ -93,6 +96,11 @@ type Options struct {
 	// OnEvent receives every event, on the tracer's thread: it must be quick and must not block,
 	// since the tracee stays stopped meanwhile. Nil discards events.
 	OnEvent func(*Event)
+	// Peek, if set, is asked at every traced call which memory of the caller to read along with
+	// it: max bytes at addr, or with str a NUL-terminated string of at most max bytes. A zero addr
+	// reads nothing. The result arrives in Event.Mem. Pointer arguments are read once, here, and
+	// are only reported, never checked: they can change after the read.
+	Peek func(e *Event) (addr uint64, max int, str bool)
 	// DetachAfterExec stops tracing once the workload's first execve has succeeded, so it runs at
 	// native speed under a filter that never returns SECCOMP_RET_TRACE. Launch still reports the
 	// exec and the workload's status, and tells an execve that failed from a workload that ran.

@@ -60,6 +60,7 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("o", "", "write the profile to `FILE` (- for stdout; default COMMAND.sctrace.json)")
 	quiet := fs.Bool("q", false, "print no summary")
 	basePath := fs.String("base", "", "refine `PROFILE`: trace only the calls it lacks, write it plus what was new")
+	noFootprint := fs.Bool("syscalls-only", false, "record calls and the process tree only: no files, programs or endpoints")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -85,22 +86,12 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 	}
 
 	rec := learn.NewRecorder()
-	status, err := tracer.Launch(argv, tracer.Options{
-		Filter:         filter,
-		ForwardSignals: true,
-		OnEvent: func(e *tracer.Event) {
-			switch e.Kind {
-			case tracer.EventSyscall:
-				rec.Syscall(e.Pid, e.Audit, e.Nr)
-			case tracer.EventSpawn:
-				rec.Spawn(e.Pid, e.Parent)
-			case tracer.EventExec:
-				rec.Exec(e.Pid, e.Path)
-			case tracer.EventExit:
-				rec.Exit(e.Pid)
-			}
-		},
-	})
+	rec.NoFootprint = *noFootprint
+	opt := tracer.Options{Filter: filter, ForwardSignals: true, OnEvent: recordEvent(rec)}
+	if !*noFootprint {
+		opt.Peek = peek
+	}
+	status, err := tracer.Launch(argv, opt)
 	if err != nil {
 		return launchError(err)
 	}
@@ -124,6 +115,28 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 	}
 	return exitStatus(status.ExitCode())
 }
+
+// recordEvent folds tracer events into a recorder.
+func recordEvent(rec *learn.Recorder) func(*tracer.Event) {
+	return func(e *tracer.Event) {
+		switch e.Kind {
+		case tracer.EventSyscall:
+			rec.Syscall(e.Pid, e.Audit, e.Nr)
+			if e.Mem != nil {
+				rec.Memory(e.Pid, e.Audit, e.Nr, e.Args, e.Mem)
+			}
+		case tracer.EventSpawn:
+			rec.Spawn(e.Pid, e.Parent)
+		case tracer.EventExec:
+			rec.Exec(e.Pid, e.Path, e.Argv)
+		case tracer.EventExit:
+			rec.Exit(e.Pid)
+		}
+	}
+}
+
+// peek asks learn which memory of a call the footprint needs.
+func peek(e *tracer.Event) (uint64, int, bool) { return learn.Peek(e.Audit, e.Nr, e.Args) }
 
 // launchError gives a workload that could not start the status a shell would.
 func launchError(err error) error {

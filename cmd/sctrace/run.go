@@ -89,19 +89,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	rec := learn.NewRecorder()
 	seen := map[string]bool{}
 	opt := tracer.Options{Filter: filter, ForwardSignals: true, DetachAfterExec: !traced}
+	fold := recordEvent(rec)
 	opt.OnEvent = func(e *tracer.Event) {
-		switch e.Kind {
-		case tracer.EventSpawn:
-			rec.Spawn(e.Pid, e.Parent)
-		case tracer.EventExec:
-			rec.Exec(e.Pid, e.Path)
-		case tracer.EventExit:
-			rec.Exit(e.Pid)
-		case tracer.EventSyscall:
-			if !traced {
-				return
-			}
-			rec.Syscall(e.Pid, e.Audit, e.Nr)
+		fold(e)
+		if e.Kind == tracer.EventSyscall && traced {
 			archName, key := learn.ArchName(e.Audit, e.Nr)
 			exe := rec.Executable(e.Pid)
 			id := archName + "/" + key + "/" + exe

@@ -1,0 +1,254 @@
+package learn
+
+import (
+	"encoding/binary"
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+
+	"github.com/sctrace/sctrace/arch"
+)
+
+// Program is a program a workload executed, with its command line.
+type Program struct {
+	Path string   `json:"path"`
+	Argv []string `json:"argv"`
+}
+
+// Endpoint is a socket address a workload connected to, bound, or sent to.
+type Endpoint struct {
+	Call    string `json:"call"`   // connect, bind or sendto
+	Family  string `json:"family"` // inet, inet6 or unix
+	Address string `json:"address"`
+	Port    int    `json:"port,omitempty"`
+}
+
+// Node is one process of a recording's process tree.
+type Node struct {
+	Pid    int      `json:"pid"`
+	Parent int      `json:"parent"`
+	Exec   []string `json:"exec,omitempty"` // what it executed, in order
+}
+
+// Dropped counts what the caps of a recording left out.
+type Dropped struct {
+	Files     int `json:"files,omitempty"`
+	Programs  int `json:"programs,omitempty"`
+	Endpoints int `json:"endpoints,omitempty"`
+}
+
+// The caps: a workload that opens a million files gets a profile, not a dump.
+const (
+	MaxFiles     = 10000
+	MaxPrograms  = 2000
+	MaxEndpoints = 2000
+)
+
+// File uses.
+const (
+	UseOpen   = "open"
+	UseCreate = "create"
+	UseExec   = "exec"
+)
+
+// what a peeked call reveals
+type peekKind uint8
+
+const (
+	peekNone peekKind = iota
+	peekPath
+	peekSockaddr
+)
+
+type peekSpec struct {
+	kind     peekKind
+	arg      int // the pointer
+	lenArg   int // sockaddr length, or -1
+	flagsArg int // open flags, or -1
+	create   bool
+}
+
+// peekCalls: the calls whose pointer arguments the footprint reads, by name.
+var peekCalls = map[string]peekSpec{
+	"open":    {kind: peekPath, arg: 0, lenArg: -1, flagsArg: 1},
+	"creat":   {kind: peekPath, arg: 0, lenArg: -1, flagsArg: -1, create: true},
+	"openat":  {kind: peekPath, arg: 1, lenArg: -1, flagsArg: 2},
+	"openat2": {kind: peekPath, arg: 1, lenArg: -1, flagsArg: -1},
+	"connect": {kind: peekSockaddr, arg: 1, lenArg: 2, flagsArg: -1},
+	"bind":    {kind: peekSockaddr, arg: 1, lenArg: 2, flagsArg: -1},
+	"sendto":  {kind: peekSockaddr, arg: 4, lenArg: 5, flagsArg: -1},
+}
+
+const maxPath = 4096
+
+func peekFor(audit uint32, nr int) (*arch.Arch, string, peekSpec) {
+	a, n := arch.Classify(audit, nr)
+	if a == nil {
+		return nil, "", peekSpec{}
+	}
+	name, _ := a.SyscallName(n)
+	return a, name, peekCalls[name]
+}
+
+// Peek says which memory of a call the tracer should read for the footprint: a path, or a
+// socket address. It is pure: the decision rests on the arch tables.
+func Peek(audit uint32, nr int, args [6]uint64) (addr uint64, max int, str bool) {
+	_, _, spec := peekFor(audit, nr)
+	switch spec.kind {
+	case peekPath:
+		return args[spec.arg], maxPath, true
+	case peekSockaddr:
+		n := int(args[spec.lenArg])
+		if n <= 0 || n > 128 {
+			n = 128
+		}
+		return args[spec.arg], n, false
+	}
+	return 0, 0, false
+}
+
+// oCreat is O_CREAT, which differs on a few architectures.
+func oCreat(a *arch.Arch) uint64 {
+	switch a {
+	case arch.MIPS, arch.MIPSel, arch.MIPS64, arch.MIPSel64:
+		return 0x100
+	case arch.SPARC64:
+		return 0x200
+	}
+	return 0x40
+}
+
+// footprint is what a Recorder keeps beyond calls.
+type footprint struct {
+	files     map[string]map[string]bool
+	programs  map[string]Program
+	endpoints map[Endpoint]bool
+	dropped   Dropped
+	tree      []*Node
+	nodes     map[int]*Node
+}
+
+func newFootprint() *footprint {
+	return &footprint{files: map[string]map[string]bool{}, programs: map[string]Program{},
+		endpoints: map[Endpoint]bool{}, nodes: map[int]*Node{}}
+}
+
+func (f *footprint) file(path, use string) {
+	if path == "" {
+		return
+	}
+	uses := f.files[path]
+	if uses == nil {
+		if len(f.files) >= MaxFiles {
+			f.dropped.Files++
+			return
+		}
+		uses = map[string]bool{}
+		f.files[path] = uses
+	}
+	uses[use] = true
+}
+
+// Memory records what a peeked call revealed: mem is what Peek asked for.
+func (r *Recorder) Memory(pid int, audit uint32, nr int, args [6]uint64, mem []byte) {
+	a, call, spec := peekFor(audit, nr)
+	if a == nil || len(mem) == 0 {
+		return
+	}
+	switch spec.kind {
+	case peekPath:
+		use := UseOpen
+		if spec.create || (spec.flagsArg >= 0 && args[spec.flagsArg]&oCreat(a) != 0) {
+			use = UseCreate
+		}
+		r.fp.file(string(mem), use)
+	case peekSockaddr:
+		ep, ok := decodeSockaddr(a, mem)
+		if !ok {
+			return
+		}
+		ep.Call = call
+		if !r.fp.endpoints[ep] {
+			if len(r.fp.endpoints) >= MaxEndpoints {
+				r.fp.dropped.Endpoints++
+				return
+			}
+			r.fp.endpoints[ep] = true
+		}
+	}
+}
+
+// decodeSockaddr reads struct sockaddr_in, sockaddr_in6 and sockaddr_un.
+func decodeSockaddr(a *arch.Arch, b []byte) (Endpoint, bool) {
+	if len(b) < 2 {
+		return Endpoint{}, false
+	}
+	var order binary.ByteOrder = binary.LittleEndian
+	if a.BigEndian {
+		order = binary.BigEndian
+	}
+	switch order.Uint16(b) {
+	case 1: // AF_UNIX
+		path := b[2:]
+		if len(path) > 0 && path[0] == 0 {
+			name := strings.TrimRight(string(path[1:]), "\x00")
+			return Endpoint{Family: "unix", Address: "@" + name}, true
+		}
+		if i := strings.IndexByte(string(path), 0); i >= 0 {
+			path = path[:i]
+		}
+		return Endpoint{Family: "unix", Address: string(path)}, len(path) > 0
+	case 2: // AF_INET
+		if len(b) < 8 {
+			return Endpoint{}, false
+		}
+		addr := netip.AddrFrom4([4]byte(b[4:8]))
+		return Endpoint{Family: "inet", Address: addr.String(), Port: int(binary.BigEndian.Uint16(b[2:]))}, true
+	case 10: // AF_INET6
+		if len(b) < 24 {
+			return Endpoint{}, false
+		}
+		addr := netip.AddrFrom16([16]byte(b[8:24]))
+		return Endpoint{Family: "inet6", Address: addr.String(), Port: int(binary.BigEndian.Uint16(b[2:]))}, true
+	}
+	return Endpoint{}, false
+}
+
+// finish writes the footprint into a profile and its recording.
+func (f *footprint) finish(p *Profile, rec *Recording) {
+	if len(f.files) > 0 {
+		p.Files = map[string][]string{}
+		for path, uses := range f.files {
+			p.Files[path] = sortedKeys(uses)
+		}
+	}
+	for _, prog := range f.programs {
+		p.Programs = append(p.Programs, prog)
+	}
+	sortPrograms(p.Programs)
+	for ep := range f.endpoints {
+		p.Endpoints = append(p.Endpoints, ep)
+	}
+	sortEndpoints(p.Endpoints)
+	if f.dropped != (Dropped{}) {
+		d := f.dropped
+		p.Dropped = &d
+	}
+	for _, n := range f.tree {
+		rec.Tree = append(rec.Tree, *n)
+	}
+}
+
+func sortPrograms(ps []Program) {
+	sort.Slice(ps, func(i, j int) bool {
+		if ps[i].Path != ps[j].Path {
+			return ps[i].Path < ps[j].Path
+		}
+		return strings.Join(ps[i].Argv, "\x00") < strings.Join(ps[j].Argv, "\x00")
+	})
+}
+
+func sortEndpoints(es []Endpoint) {
+	sort.Slice(es, func(i, j int) bool { return fmt.Sprint(es[i]) < fmt.Sprint(es[j]) })
+}
