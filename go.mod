@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	github.com/elastic/go-seccomp-bpf v1.6.0
 	github.com/elastic/go-ucfg v0.8.8
+	github.com/moby/profiles/seccomp v0.3.0
 	github.com/olekukonko/tablewriter v1.1.5
 	github.com/opencontainers/runtime-spec v1.3.0
 	golang.org/x/net v0.41.0

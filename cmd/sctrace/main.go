@@ -28,6 +28,10 @@ Usage:
   sctrace emit --format FORMAT [--runtime R] [-o FILE] PROFILE
                                          write PROFILE as OCI/Docker JSON, k8s, systemd,
                                          minijail, go-seccomp-bpf or raw BPF
+  sctrace report [--format table|json|markdown] PROFILE
+                                         what the workload did, risk flags, Docker's verdict
+  sctrace diff OLD NEW                   calls added and removed; exit 1 if NEW needs more
+  sctrace merge -o OUT PROFILE...        the union of profiles
   sctrace version                        print the version
   sctrace help                           show this help
 
@@ -85,6 +89,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return cmdRun(rest, stdout, stderr)
 	case "emit":
 		return cmdEmit(rest, stdout, stderr)
+	case "report":
+		return cmdReport(rest, stdout, stderr)
+	case "diff":
+		return cmdDiff(rest, stdout, stderr)
+	case "merge":
+		return cmdMerge(rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "sctrace %s\n", version)
 		return nil

@@ -13,6 +13,9 @@ import (
 func renderTables(w io.Writer, tables []emit.Table) {
 	for _, t := range tables {
 		if len(t.Rows) == 0 {
+			if t.Note != "" {
+				fmt.Fprintf(w, "\n%s\n%s\n", t.Title, t.Note)
+			}
 			continue
 		}
 		fmt.Fprintf(w, "\n%s\n", t.Title)

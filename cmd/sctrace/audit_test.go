@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sctrace/sctrace/learn"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+const reportProfile = "../../emit/testdata/report-profile.json"
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test ./cmd/sctrace -update creates it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (-update rewrites it):\n%s", name, got)
+	}
+}
+
+// TestReportFormats: the three report formats, byte for byte, with Docker's real default profile.
+func TestReportFormats(t *testing.T) {
+	for _, format := range []string{"table", "json", "markdown"} {
+		code, stdout, stderr := sctrace(t, "report", "--format", format, reportProfile)
+		if code != 0 || stderr != "" {
+			t.Fatalf("%s: exit %d: %s", format, code, stderr)
+		}
+		golden(t, "report."+format+".golden", []byte(stdout))
+		for _, want := range []string{"/usr/bin/python3.11", "ptrace", "127.0.0.1", "/etc/hostname", "cat /etc/hostname"} {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("%s report lacks %q", format, want)
+			}
+		}
+	}
+	if code, _, stderr := sctrace(t, "report", "--format", "yaml", reportProfile); code != 2 || !strings.Contains(stderr, "unknown --format") {
+		t.Errorf("bad format: exit %d %q", code, stderr)
+	}
+}
+
+func TestDiffExit(t *testing.T) {
+	dir := t.TempDir()
+	small := filepath.Join(dir, "small.json")
+	big := filepath.Join(dir, "big.json")
+	os.WriteFile(small, []byte(`{"version": 1, "arches": {"x86_64": {"syscalls": {"read": {"count": 1}}}}}`), 0o644)
+	os.WriteFile(big, []byte(`{"version": 1, "arches": {"x86_64": {"syscalls": {"read": {"count": 1}, "bpf": {"count": 1}}}}}`), 0o644)
+	code, stdout, _ := sctrace(t, "diff", small, big)
+	if code != 1 || !strings.Contains(stdout, "+ x86_64 bpf  !! loads programs") {
+		t.Errorf("diff small big: exit %d\n%s", code, stdout)
+	}
+	code, stdout, _ = sctrace(t, "diff", big, small)
+	if code != 0 || !strings.Contains(stdout, "- x86_64 bpf") {
+		t.Errorf("diff big small: exit %d\n%s", code, stdout)
+	}
+	if code, stdout, _ := sctrace(t, "diff", big, big); code != 0 || !strings.Contains(stdout, "no difference") {
+		t.Errorf("diff big big: exit %d\n%s", code, stdout)
+	}
+	if code, _, _ := sctrace(t, "diff", big); code != 2 {
+		t.Errorf("diff with one profile: exit %d", code)
+	}
+}
+
+func TestMergeCLI(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "a.json")
+	b := filepath.Join(dir, "b.json")
+	out := filepath.Join(dir, "out.json")
+	os.WriteFile(a, []byte(`{"version": 1, "arches": {"x86_64": {"syscalls": {"read": {"count": 1}}}}}`), 0o644)
+	os.WriteFile(b, []byte(`{"version": 1, "arches": {"x86_64": {"syscalls": {"read": {"count": 2}}}, "x86": {"syscalls": {"getpid": {"count": 3}}}}}`), 0o644)
+	if code, _, stderr := sctrace(t, "merge", "-o", out, a, b); code != 0 {
+		t.Fatalf("merge: exit %d %s", code, stderr)
+	}
+	f, _ := os.Open(out)
+	p, err := learn.Decode(f)
+	f.Close()
+	if err != nil || p.Count("x86_64", "read") != 3 || p.Count("x86", "getpid") != 3 {
+		t.Errorf("merged: %v %+v", err, p)
+	}
+	future := filepath.Join(dir, "future.json")
+	os.WriteFile(future, []byte(`{"version": 2, "arches": {}}`), 0o644)
+	os.Remove(out)
+	code, _, stderr := sctrace(t, "merge", "-o", out, a, future)
+	if code != 2 || !strings.Contains(stderr, "unsupported profile version 2") || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("merge with a newer profile: exit %d %q", code, stderr)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a failed merge left an output file")
+	}
+	if code, _, _ := sctrace(t, "merge", a); code != 2 {
+		t.Errorf("merge without -o: exit %d", code)
+	}
+}

@@ -1,0 +1,8 @@
+//go:build !linux
+
+package main
+
+import "github.com/sctrace/sctrace/emit"
+
+// dockerDefault is not available here: github.com/moby/profiles/seccomp builds on Linux only.
+func dockerDefault() emit.DockerVerdict { return nil }

@@ -1,0 +1,247 @@
+package emit
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/sctrace/sctrace/learn"
+)
+
+// Report is what `sctrace report` shows of a profile; its JSON form is the same content for tools.
+type Report struct {
+	Recordings  []learn.Recording `json:"recordings"`
+	Syscalls    []SyscallRow      `json:"syscalls"`
+	Risks       []RiskRow         `json:"risks"`
+	Docker      []DockerRow       `json:"docker_default_blocks"`
+	Executables []ExecutableRow   `json:"executables"`
+	Tree        []TreeRow         `json:"process_tree"`
+	Files       []FileRow         `json:"files"`
+	Programs    []learn.Program   `json:"programs"`
+	Endpoints   []learn.Endpoint  `json:"endpoints"`
+	Dropped     *learn.Dropped    `json:"dropped,omitempty"`
+}
+
+// SyscallRow is one call of one arch.
+type SyscallRow struct {
+	Arch        string   `json:"arch"`
+	Name        string   `json:"name"`
+	Group       string   `json:"group"`
+	Count       uint64   `json:"count"`
+	Executables []string `json:"executables"`
+}
+
+// RiskRow flags a call that matters.
+type RiskRow struct {
+	Arch        string   `json:"arch"`
+	Name        string   `json:"name"`
+	Reason      string   `json:"reason"`
+	Executables []string `json:"executables"`
+}
+
+// DockerRow is a recorded call Docker's default profile does not simply allow.
+type DockerRow struct {
+	Arch  string `json:"arch"`
+	Name  string `json:"name"`
+	Would string `json:"would"` // what Docker's default does with it
+}
+
+// ExecutableRow is one executable's footprint.
+type ExecutableRow struct {
+	Path      string `json:"path"`
+	Processes int    `json:"processes"`
+	Distinct  int    `json:"distinct"`
+	Calls     uint64 `json:"calls"`
+}
+
+// TreeRow is one process of one recording, indented by depth.
+type TreeRow struct {
+	Recording int      `json:"recording"`
+	Depth     int      `json:"depth"`
+	Pid       int      `json:"pid"`
+	Parent    int      `json:"parent"`
+	Exec      []string `json:"exec"`
+}
+
+// FileRow is one path and how it was used.
+type FileRow struct {
+	Path string   `json:"path"`
+	Uses []string `json:"uses"`
+}
+
+// DockerVerdict says what Docker's default seccomp profile does with a call of an arch, or ""
+// when it allows it. The command line computes it from github.com/moby/profiles/seccomp (which
+// touches the OS, so emit cannot import it).
+type DockerVerdict func(arch, name string) string
+
+// BuildReport gathers a report. docker may be nil.
+func BuildReport(p *learn.Profile, docker DockerVerdict) *Report {
+	r := &Report{Recordings: p.Recordings, Programs: p.Programs, Endpoints: p.Endpoints, Dropped: p.Dropped}
+	exesOf := map[string]map[string][]string{} // arch -> call -> executables
+	for _, path := range p.ExecutableNames() {
+		e := p.Executables[path]
+		row := ExecutableRow{Path: path, Processes: e.Processes}
+		for a, set := range e.Arches {
+			if exesOf[a] == nil {
+				exesOf[a] = map[string][]string{}
+			}
+			for k, st := range set.Syscalls {
+				exesOf[a][k] = append(exesOf[a][k], path)
+				row.Distinct++
+				row.Calls += st.Count
+			}
+		}
+		r.Executables = append(r.Executables, row)
+	}
+	sort.SliceStable(r.Executables, func(i, j int) bool { return r.Executables[i].Calls > r.Executables[j].Calls })
+	for _, a := range p.ArchNames() {
+		for _, k := range p.Syscalls(a) {
+			exes := append([]string{}, exesOf[a][k]...)
+			sort.Strings(exes)
+			r.Syscalls = append(r.Syscalls, SyscallRow{Arch: a, Name: k, Group: groupOf(k), Count: p.Count(a, k), Executables: exes})
+			if why, ok := Risks[k]; ok {
+				r.Risks = append(r.Risks, RiskRow{Arch: a, Name: k, Reason: why, Executables: exes})
+			}
+			if docker != nil {
+				if v := docker(a, k); v != "" {
+					r.Docker = append(r.Docker, DockerRow{Arch: a, Name: k, Would: v})
+				}
+			}
+		}
+	}
+	groupIndex := map[string]int{}
+	for i, g := range Groups {
+		groupIndex[g] = i
+	}
+	sort.SliceStable(r.Syscalls, func(i, j int) bool {
+		a, b := r.Syscalls[i], r.Syscalls[j]
+		if a.Arch != b.Arch {
+			return a.Arch < b.Arch
+		}
+		if a.Group != b.Group {
+			return groupIndex[a.Group] < groupIndex[b.Group]
+		}
+		return a.Name < b.Name
+	})
+	for i, rec := range p.Recordings {
+		r.Tree = append(r.Tree, treeRows(i, rec.Tree)...)
+	}
+	for _, path := range sortedFileKeys(p.Files) {
+		r.Files = append(r.Files, FileRow{Path: path, Uses: p.Files[path]})
+	}
+	return r
+}
+
+func sortedFileKeys(m map[string][]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// treeRows orders a recording's processes depth first, children in the order they appeared.
+func treeRows(rec int, nodes []learn.Node) []TreeRow {
+	children := map[int][]int{}
+	known := map[int]bool{}
+	for i, n := range nodes {
+		known[n.Pid] = true
+		children[n.Parent] = append(children[n.Parent], i)
+	}
+	var out []TreeRow
+	var walk func(i, depth int)
+	seen := map[int]bool{}
+	walk = func(i, depth int) {
+		if seen[i] {
+			return
+		}
+		seen[i] = true
+		n := nodes[i]
+		out = append(out, TreeRow{Recording: rec, Depth: depth, Pid: n.Pid, Parent: n.Parent, Exec: n.Exec})
+		for _, c := range children[n.Pid] {
+			walk(c, depth+1)
+		}
+	}
+	for i, n := range nodes {
+		if !known[n.Parent] {
+			walk(i, 0)
+		}
+	}
+	return out
+}
+
+// JSON returns the report as indented JSON.
+func (r *Report) JSON() ([]byte, error) {
+	b, err := json.MarshalIndent(r, "", "  ")
+	return append(b, '\n'), err
+}
+
+// Tables returns the report as tables.
+func (r *Report) Tables() []Table {
+	var ts []Table
+	if len(r.Recordings) > 0 {
+		t := Table{Title: "Recordings", Header: []string{"command", "kernel", "exit", "processes"}}
+		for _, rec := range r.Recordings {
+			t.Rows = append(t.Rows, []string{strings.Join(rec.Command, " "), rec.Kernel + " " + rec.Machine,
+				strconv.Itoa(rec.ExitCode), strconv.Itoa(rec.Processes)})
+		}
+		ts = append(ts, t)
+	}
+	sys := Table{Title: "System calls by arch and group", Header: []string{"arch", "group", "syscall", "count", "executables"}}
+	for _, s := range r.Syscalls {
+		sys.Rows = append(sys.Rows, []string{s.Arch, s.Group, s.Name, strconv.FormatUint(s.Count, 10), strings.Join(s.Executables, " ")})
+	}
+	ts = append(ts, sys)
+	risk := Table{Title: "Risk flags", Header: []string{"arch", "syscall", "why it matters", "executables"}}
+	for _, x := range r.Risks {
+		risk.Rows = append(risk.Rows, []string{x.Arch, x.Name, x.Reason, strings.Join(x.Executables, " ")})
+	}
+	if len(risk.Rows) == 0 {
+		risk.Note = "None of the calls that widen the kernel attack surface or reach beyond the process were made."
+	}
+	ts = append(ts, risk)
+	docker := Table{Title: "Calls Docker's default profile would not simply allow", Header: []string{"arch", "syscall", "docker default"}}
+	for _, d := range r.Docker {
+		docker.Rows = append(docker.Rows, []string{d.Arch, d.Name, d.Would})
+	}
+	if len(docker.Rows) == 0 {
+		docker.Note = "Docker's default profile allows every recorded call."
+	}
+	ts = append(ts, docker)
+	exes := Table{Title: "Executables", Header: []string{"executable", "processes", "distinct", "calls"}}
+	for _, e := range r.Executables {
+		exes.Rows = append(exes.Rows, []string{e.Path, strconv.Itoa(e.Processes), strconv.Itoa(e.Distinct), strconv.FormatUint(e.Calls, 10)})
+	}
+	ts = append(ts, exes)
+	tree := Table{Title: "Process tree", Header: []string{"process", "parent", "executed"}}
+	for _, n := range r.Tree {
+		tree.Rows = append(tree.Rows, []string{strings.Repeat("  ", n.Depth) + strconv.Itoa(n.Pid), strconv.Itoa(n.Parent), strings.Join(n.Exec, " → ")})
+	}
+	ts = append(ts, tree)
+	files := Table{Title: "Files", Header: []string{"path", "use"}}
+	for _, f := range r.Files {
+		files.Rows = append(files.Rows, []string{f.Path, strings.Join(f.Uses, ",")})
+	}
+	if r.Dropped != nil && r.Dropped.Files > 0 {
+		files.Note = fmt.Sprintf("and %d more paths, over the cap of %d", r.Dropped.Files, learn.MaxFiles)
+	}
+	ts = append(ts, files)
+	progs := Table{Title: "Programs executed", Header: []string{"program", "command line"}}
+	for _, p := range r.Programs {
+		progs.Rows = append(progs.Rows, []string{p.Path, strings.Join(p.Argv, " ")})
+	}
+	ts = append(ts, progs)
+	eps := Table{Title: "Network endpoints", Header: []string{"call", "family", "address", "port"}}
+	for _, e := range r.Endpoints {
+		port := ""
+		if e.Family != "unix" {
+			port = strconv.Itoa(e.Port)
+		}
+		eps.Rows = append(eps.Rows, []string{e.Call, e.Family, e.Address, port})
+	}
+	ts = append(ts, eps)
+	return ts
+}

@@ -1,0 +1,110 @@
+package emit
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/sctrace/sctrace/learn"
+)
+
+// fakeDocker stands in for Docker's default profile in golden tests (the real one is judged by
+// the command line, from github.com/moby/profiles/seccomp).
+func fakeDocker(arch, name string) string {
+	if name == "mseal" {
+		return "blocks it (EPERM)"
+	}
+	return ""
+}
+
+// TestReportGolden: the report's tables and JSON, byte for byte (the command line renders the
+// tables as text or markdown; its tests cover the rendering).
+func TestReportGolden(t *testing.T) {
+	p := loadProfile(t, "report-profile.json")
+	r := BuildReport(p, fakeDocker)
+	b, err := r.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "report.json.golden", b)
+	var text bytes.Buffer
+	for _, tb := range r.Tables() {
+		text.WriteString("## " + tb.Title + "\n" + strings.Join(tb.Header, " | ") + "\n")
+		for _, row := range tb.Rows {
+			text.WriteString(strings.Join(row, " | ") + "\n")
+		}
+		if tb.Note != "" {
+			text.WriteString(tb.Note + "\n")
+		}
+	}
+	golden(t, "report.tables.golden", text.Bytes())
+}
+
+func TestReportContent(t *testing.T) {
+	p := loadProfile(t, "report-profile.json")
+	r := BuildReport(p, fakeDocker)
+	var risky []string
+	for _, x := range r.Risks {
+		risky = append(risky, x.Name)
+	}
+	if strings.Join(risky, " ") != "ptrace" {
+		t.Errorf("risks %v, want only ptrace", risky)
+	}
+	if len(r.Docker) != 1 || r.Docker[0].Name != "mseal" {
+		t.Errorf("docker rows %+v", r.Docker)
+	}
+	// The tree is depth first: the shell, then its children.
+	if len(r.Tree) != 3 || r.Tree[0].Depth != 0 || r.Tree[1].Depth != 1 || r.Tree[1].Parent != r.Tree[0].Pid {
+		t.Errorf("tree %+v", r.Tree)
+	}
+	groups := map[string]string{}
+	for _, s := range r.Syscalls {
+		groups[s.Name] = s.Group
+	}
+	for name, want := range map[string]string{"openat": "files", "connect": "network", "clone": "processes",
+		"mmap": "memory", "ptrace": "privileged", "rt_sigaction": "signals", "clock_nanosleep": "time",
+		"setxattr": "files", "futex": "ipc"} {
+		if groups[name] != want {
+			t.Errorf("%s in group %q, want %q", name, groups[name], want)
+		}
+	}
+	var back map[string]any
+	b, _ := r.JSON()
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"syscalls", "risks", "docker_default_blocks", "executables", "process_tree", "files", "programs", "endpoints"} {
+		if _, ok := back[k]; !ok {
+			t.Errorf("JSON lacks %q", k)
+		}
+	}
+}
+
+func TestDiff(t *testing.T) {
+	base := loadProfile(t, "report-profile.json")
+	same := learn.Merge(base)
+	if d := Diff(base, same); len(d.Added)+len(d.Removed) != 0 || d.NeedsMore() {
+		t.Errorf("a profile differs from itself: %+v", d)
+	}
+	grown := learn.Merge(base)
+	grown.Arches["x86_64"].Syscalls["bpf"] = &learn.SyscallStat{Count: 1}
+	grown.Executables["/usr/bin/dash"].Arches["x86_64"].Syscalls["bpf"] = &learn.SyscallStat{Count: 1}
+	delete(grown.Arches["x86_64"].Syscalls, "write")
+	d := Diff(base, grown)
+	if !d.NeedsMore() || len(d.Added) != 2 || d.Added[0].Syscall != "bpf" || d.Added[0].Risk == "" {
+		t.Errorf("added %+v", d.Added)
+	}
+	if len(d.Removed) != 1 || d.Removed[0].Syscall != "write" {
+		t.Errorf("removed %+v", d.Removed)
+	}
+	if back := Diff(grown, base); back.NeedsMore() != true || len(back.Removed) != 2 {
+		// base has write, grown lacks it: base "needs more" than grown.
+		t.Errorf("reverse diff %+v", back)
+	}
+	shrunk := learn.Merge(base)
+	delete(shrunk.Arches["x86_64"].Syscalls, "write")
+	if Diff(base, shrunk).NeedsMore() {
+		t.Error("a smaller profile needs more")
+	}
+}
