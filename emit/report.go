@@ -233,6 +233,9 @@ func (r *Report) Tables() []Table {
 	for _, p := range r.Programs {
 		progs.Rows = append(progs.Rows, []string{p.Path, strings.Join(p.Argv, " ")})
 	}
+	if r.Dropped != nil && r.Dropped.Programs > 0 {
+		progs.Note = fmt.Sprintf("and %d more, over the cap of %d", r.Dropped.Programs, learn.MaxPrograms)
+	}
 	ts = append(ts, progs)
 	eps := Table{Title: "Network endpoints", Header: []string{"call", "family", "address", "port"}}
 	for _, e := range r.Endpoints {
@@ -241,6 +244,9 @@ func (r *Report) Tables() []Table {
 			port = strconv.Itoa(e.Port)
 		}
 		eps.Rows = append(eps.Rows, []string{e.Call, e.Family, e.Address, port})
+	}
+	if r.Dropped != nil && r.Dropped.Endpoints > 0 {
+		eps.Note = fmt.Sprintf("and %d more, over the cap of %d", r.Dropped.Endpoints, learn.MaxEndpoints)
 	}
 	ts = append(ts, eps)
 	return ts

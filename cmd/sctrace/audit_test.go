@@ -104,3 +104,28 @@ func TestMergeCLI(t *testing.T) {
 		t.Errorf("merge without -o: exit %d", code)
 	}
 }
+
+func TestEmitExe(t *testing.T) {
+	code, stdout, stderr := sctrace(t, "emit", "-q", "--format", "minijail", "--exe", "/usr/bin/cat", reportProfile)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"openat: 1", "read: 1", "write: 1", "exit_group: 1"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("cat's policy lacks %q", want)
+		}
+	}
+	for _, other := range []string{"connect", "ptrace", "clone"} {
+		if strings.Contains(stdout, other+": 1") {
+			t.Errorf("cat's policy allows %s, which only other executables made", other)
+		}
+	}
+	code, _, stderr = sctrace(t, "emit", "--format", "oci", "--exe", "/no/such", reportProfile)
+	if code != 2 || !strings.Contains(stderr, `no executable "/no/such"`) {
+		t.Errorf("unknown exe: exit %d %q", code, stderr)
+	}
+	code, _, stderr = sctrace(t, "emit", "--format", "yaml", reportProfile)
+	if code != 2 || !strings.Contains(stderr, "unknown format") {
+		t.Errorf("unknown format: exit %d %q", code, stderr)
+	}
+}
