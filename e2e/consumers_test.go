@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -271,5 +272,38 @@ func TestGoSeccompBPFLoader(t *testing.T) {
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err == nil || !strings.Contains(stderr.String(), "Operation not permitted") {
 		t.Errorf("without getdents64: %v, stderr %q; want ls to fail with EPERM", err, &stderr)
+	}
+}
+
+// TestCrunBPFAnnotation: crun also takes the raw filter, base64-encoded in the
+// run.oci.seccomp_bpf_data annotation (crun(1)), in place of linux.seccomp.
+func TestCrunBPFAnnotation(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("running containers needs root")
+	}
+	need(t, "busybox", "runc", "crun", "unshare")
+	profile := recordBusybox(t)
+	withFilter := func(bpf []byte) string {
+		dir := makeBundle(t, nil, true, true)
+		path := filepath.Join(dir, "config.json")
+		var config map[string]any
+		b, _ := os.ReadFile(path)
+		json.Unmarshal(b, &config)
+		config["annotations"] = map[string]string{"run.oci.seccomp_bpf_data": base64.StdEncoding.EncodeToString(bpf)}
+		b, _ = json.Marshal(config)
+		os.WriteFile(path, b, 0o644)
+		return dir
+	}
+	want, stderr, err := runContainer(t, "crun", makeBundle(t, nil, true, true))
+	if err != nil {
+		t.Fatalf("unconfined: %v %s", err, stderr)
+	}
+	got, stderr, err := runContainer(t, "crun", withFilter(emitTo(t, "--format", "bpf", "--runtime", "crun", "--nnp", "true", profile)))
+	if err != nil || got != want {
+		t.Errorf("with the filter: %v\noutput %q, want %q\n%s", err, got, want, stderr)
+	}
+	got, stderr, _ = runContainer(t, "crun", withFilter(emitTo(t, "--format", "bpf", "--runtime", "crun", "--nnp", "true", withoutCall(t, profile, "clone"))))
+	if got == want || !strings.Contains(stderr+got, "Operation not permitted") {
+		t.Errorf("without clone: output %q, stderr %q; want EPERM", got, stderr)
 	}
 }
