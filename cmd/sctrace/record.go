@@ -111,6 +111,13 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stderr, "sctrace: %s %s; %d processes, %d executables; profile written to %s\n",
 			argv[0], status, rec.Processes(), len(p.Executables), where)
+		if !*noFootprint {
+			fmt.Fprintf(stderr, "sctrace: %d files, %d programs, %d network endpoints", len(p.Files), len(p.Programs), len(p.Endpoints))
+			if dest != "-" {
+				fmt.Fprintf(stderr, " ('sctrace report %s' shows them)", dest)
+			}
+			fmt.Fprintln(stderr)
+		}
 		renderTables(stderr, emit.Summary(p, 8))
 	}
 	return exitStatus(status.ExitCode())
