@@ -20,6 +20,7 @@ var sources embed.FS
 var flags = map[string][]string{
 	"threads":    {"-pthread"},
 	"execthread": {"-pthread"},
+	"periodic":   {"-pthread"},
 	"m32":        {"-m32"},
 }
 

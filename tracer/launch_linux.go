@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/net/bpf"
@@ -129,7 +130,12 @@ type tracer struct {
 
 	ticker     int // pid of the ticker, 0 if none
 	tickerDone bool
-	detached   bool // nothing is traced any more: wait the runtime-aware way
+
+	// Attach mode (pure ptrace): resume with PTRACE_SYSCALL, stop at entry and exit of every call.
+	syscallMode bool
+	detachReq   atomic.Bool // set by the signal goroutine; seen when wait4 returns
+	detaching   bool
+	detached    bool // nothing is traced any more: wait the runtime-aware way
 }
 
 func (t *tracer) emit(e *Event) {
@@ -264,8 +270,14 @@ func (t *tracer) loop() {
 			// pending from a task not yet known (DESIGN trap 4).
 			return
 		}
+		if t.detachReq.Load() && !t.detaching {
+			t.startDetach()
+		}
 		if tid == t.ticker {
 			t.tickerStop(ws)
+			if len(t.tasks) == 0 {
+				t.stopTicker()
+			}
 			continue
 		}
 		switch {
@@ -315,8 +327,19 @@ func (t *tracer) stopped(tid int, ws unix.WaitStatus) {
 		tk = t.adopt(tid, 0)
 	}
 	sig := ws.StopSignal()
+	event := uint32(ws) >> 16
+	if t.detaching {
+		// Leave every task as it is: a signal being delivered goes with the detach.
+		inject := 0
+		if event == 0 && sig != syscall.SIGTRAP|0x80 {
+			inject = int(sig)
+		}
+		ptrace(unix.PTRACE_DETACH, tid, 0, uintptr(inject))
+		delete(t.tasks, tid)
+		return
+	}
 	// WaitStatus.TrapCause hides PTRACE_EVENT_STOP; decode the event byte ourselves (trap 5).
-	switch event := uint32(ws) >> 16; event {
+	switch event {
 	case unix.PTRACE_EVENT_SECCOMP:
 		t.syscallStop(tid, tk)
 		t.cont(tid, 0)
@@ -352,6 +375,12 @@ func (t *tracer) stopped(tid int, ws unix.WaitStatus) {
 			t.cont(tid, 0)
 		}
 	case 0:
+		if t.syscallMode && sig == syscall.SIGTRAP|0x80 {
+			// Syscall-enter or -exit-stop (PTRACE_O_TRACESYSGOOD): record the entries.
+			t.syscallStop(tid, tk)
+			t.cont(tid, 0)
+			return
+		}
 		// Signal-delivery-stop: deliver the signal (Go programs get SIGURG constantly).
 		t.cont(tid, sig)
 	default:
@@ -361,11 +390,17 @@ func (t *tracer) stopped(tid int, ws unix.WaitStatus) {
 
 func (t *tracer) cont(tid int, sig syscall.Signal) {
 	// ESRCH means the task was killed while stopped; wait4 will report its end.
-	ptrace(unix.PTRACE_CONT, tid, 0, uintptr(sig))
+	req := unix.PTRACE_CONT
+	if t.syscallMode {
+		req = unix.PTRACE_SYSCALL
+	}
+	ptrace(req, tid, 0, uintptr(sig))
 }
 
 func (t *tracer) syscallStop(tid int, tk *task) {
-	if errno := getSyscallInfo(tid, &t.info); errno != 0 || t.info.Op != unix.PTRACE_SYSCALL_INFO_SECCOMP {
+	// An entry-stop's info has the same layout as a seccomp stop's: nr, then args.
+	if errno := getSyscallInfo(tid, &t.info); errno != 0 ||
+		(t.info.Op != unix.PTRACE_SYSCALL_INFO_SECCOMP && t.info.Op != unix.PTRACE_SYSCALL_INFO_ENTRY) {
 		return
 	}
 	t.ev = Event{Kind: EventSyscall, Pid: tk.pid, Tid: tid, Audit: t.info.Arch,
@@ -429,11 +464,16 @@ func (t *tracer) execStop(tid int, tk *task) {
 	}
 	tk.pid = tid
 	path, _ := os.Readlink("/proc/" + strconv.Itoa(tid) + "/exe")
-	var argv []string
-	if b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/cmdline"); err == nil {
-		argv = strings.Split(string(bytes.TrimSuffix(b, []byte{0})), "\x00")
+	t.emit(&Event{Kind: EventExec, Pid: tid, Path: path, Argv: cmdline(tid)})
+}
+
+// cmdline reads a process's command line from /proc.
+func cmdline(pid int) []string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	if err != nil {
+		return nil
 	}
-	t.emit(&Event{Kind: EventExec, Pid: tid, Path: path, Argv: argv})
+	return strings.Split(string(bytes.TrimSuffix(b, []byte{0})), "\x00")
 }
 
 // adopt creates the state of a task first seen in its own stop.

@@ -9,3 +9,6 @@ func Launch(argv []string, opt Options) (Status, error) {
 
 // ThisHost returns an empty Host on this system.
 func ThisHost() Host { return Host{} }
+
+// Attach is not supported on this system.
+func Attach(pid int, opt Options) error { return ErrNotSupported }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"golang.org/x/net/bpf"
@@ -17,6 +18,7 @@ import (
 )
 
 const recordUsage = `Usage: sctrace record [-o FILE] [--base PROFILE] [-q] -- COMMAND [ARG...]
+       sctrace record [-o FILE] -p PID
 
 Runs COMMAND under a seccomp filter that stops it at every system call, follows every process
 and thread it starts, and writes the calls it made as a profile (JSON, see README.md). A summary
@@ -61,10 +63,17 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 	quiet := fs.Bool("q", false, "print no summary")
 	basePath := fs.String("base", "", "refine `PROFILE`: trace only the calls it lacks, write it plus what was new")
 	noFootprint := fs.Bool("syscalls-only", false, "record calls and the process tree only: no files, programs or endpoints")
+	attachPid := fs.Int("p", 0, "attach to the running process `PID` (pure ptrace, slower); Ctrl-C detaches and writes the profile")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	argv := fs.Args()
+	if *attachPid != 0 {
+		if len(argv) > 0 || *basePath != "" {
+			return usageErrorf("record: -p takes no command and no --base")
+		}
+		return recordAttached(*attachPid, *out, *quiet, *noFootprint, stdout, stderr)
+	}
 	if len(argv) == 0 {
 		return usageErrorf("record: no command given (usage: sctrace record [-o FILE] -- COMMAND [ARG...])")
 	}
@@ -121,6 +130,47 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 		renderTables(stderr, emit.Summary(p, 8))
 	}
 	return exitStatus(status.ExitCode())
+}
+
+// recordAttached is record -p: trace a running process until Ctrl-C (or its end).
+func recordAttached(pid int, out string, quiet, noFootprint bool, stdout, stderr io.Writer) error {
+	dest := out
+	if dest == "" {
+		dest = fmt.Sprintf("pid%d.sctrace.json", pid)
+	}
+	rec := learn.NewRecorder()
+	rec.NoFootprint = noFootprint
+	opt := tracer.Options{OnEvent: recordEvent(rec)}
+	if !noFootprint {
+		opt.Peek = peek
+	}
+	if !quiet {
+		fmt.Fprintf(stderr, "sctrace: attached to %d; Ctrl-C detaches and writes %s\n", pid, dest)
+	}
+	command := procCmdline(pid)
+	if err := tracer.Attach(pid, opt); err != nil {
+		return &statusError{code: 2, err: err}
+	}
+	host := tracer.ThisHost()
+	p := rec.Profile(learn.Recording{Command: command, Kernel: host.Kernel, Machine: host.Machine})
+	if err := writeProfile(dest, p, stdout); err != nil {
+		return err
+	}
+	if !quiet {
+		fmt.Fprintf(stderr, "sctrace: detached from %d; %d processes, %d executables; profile written to %s\n",
+			pid, rec.Processes(), len(p.Executables), dest)
+		renderTables(stderr, emit.Summary(p, 8))
+	}
+	return nil
+}
+
+// procCmdline reads a process's command line, for the recording's metadata.
+func procCmdline(pid int) []string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return nil
+	}
+	return strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
 }
 
 // recordEvent folds tracer events into a recorder.
