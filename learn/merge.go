@@ -30,7 +30,11 @@ func Merge(ps ...*Profile) *Profile {
 			if out.Files == nil {
 				out.Files = map[string][]string{}
 			}
-			out.Files[path] = unionSorted(out.Files[path], uses)
+			if have, ok := out.Files[path]; ok || len(uses) != 1 {
+				out.Files[path] = unionSorted(have, uses)
+			} else {
+				out.Files[path] = []string{uses[0]} // the common case, without a set
+			}
 		}
 		out.Programs = append(out.Programs, p.Programs...)
 		out.Endpoints = append(out.Endpoints, p.Endpoints...)

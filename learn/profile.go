@@ -151,26 +151,29 @@ func Decode(r io.Reader) (*Profile, error) {
 	if len(data) > MaxProfileSize {
 		return nil, fmt.Errorf("profile larger than %d bytes", MaxProfileSize)
 	}
-	var head struct {
-		Version *int `json:"version"`
-	}
-	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, fmt.Errorf("not a profile: %w", jsonError(data, err))
-	}
-	if head.Version == nil {
-		return nil, errors.New("not a profile: no version field")
-	}
-	if *head.Version < 1 || *head.Version > Version {
-		return nil, fmt.Errorf("%w %d (this sctrace reads 1 to %d; upgrade sctrace)", ErrVersion, *head.Version, Version)
-	}
+	// One strict pass on the happy path; when it fails, a lenient look at the version gives the
+	// better error for a profile from a newer sctrace (whose new fields are "unknown" here).
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	p := &Profile{}
-	if err := dec.Decode(p); err != nil {
-		return nil, fmt.Errorf("bad profile: %w", jsonError(data, err))
+	strictErr := dec.Decode(p)
+	if strictErr == nil && dec.More() {
+		strictErr = errors.New("trailing data after the JSON object")
 	}
-	if dec.More() {
-		return nil, errors.New("bad profile: trailing data after the JSON object")
+	if strictErr != nil || p.Version < 1 || p.Version > Version {
+		var head struct {
+			Version *int `json:"version"`
+		}
+		if err := json.Unmarshal(data, &head); err != nil {
+			return nil, fmt.Errorf("not a profile: %w", jsonError(data, err))
+		}
+		if head.Version == nil {
+			return nil, errors.New("not a profile: no version field")
+		}
+		if *head.Version < 1 || *head.Version > Version {
+			return nil, fmt.Errorf("%w %d (this sctrace reads 1 to %d; upgrade sctrace)", ErrVersion, *head.Version, Version)
+		}
+		return nil, fmt.Errorf("bad profile: %w", jsonError(data, strictErr))
 	}
 	if err := p.validate(); err != nil {
 		return nil, fmt.Errorf("bad profile: %w", err)

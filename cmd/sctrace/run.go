@@ -76,7 +76,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	enforced := learn.Merge(base)
+	// Only the calls matter for the filter: copy them (Complete adds to the copy).
+	enforced := learn.Merge(&learn.Profile{Version: learn.Version, Arches: base.Arches})
 	added := learn.Complete(enforced)
 	filter, err := compileFilter(enforced, deny)
 	if err != nil {
