@@ -62,16 +62,19 @@ measure() {
 enforce() {
 	local name=$1; shift
 	"$work/sctrace" record -q -o "$work/own.json" -- "$@" >/dev/null 2>&1 || true
-	local bare allow run refine
+	"$work/sctrace" record -q --syscalls-only -o "$work/own-s.json" -- "$@" >/dev/null 2>&1 || true
+	local bare allow run refine refines
 	bare=$(median_ms "$@")
 	allow=$(median_ms "$work/allow-floor" "$@")
 	run=$(median_ms "$work/sctrace" run -q --profile "$work/own.json" -- "$@")
 	refine=$(median_ms "$work/sctrace" record -q --base "$work/own.json" -o - -- "$@")
+	refines=$(median_ms "$work/sctrace" record -q --syscalls-only --base "$work/own-s.json" -o - -- "$@")
 	echo "== $name, enforcing its own profile (median of $runs, ms): bare $bare  allow-all filter $allow  run $run  record --base $refine"
-	awk -v b="$bare" -v a="$allow" -v r="$run" -v f="$refine" 'BEGIN {
+	awk -v b="$bare" -v a="$allow" -v r="$run" -v f="$refine" -v fs="$refines" 'BEGIN {
 		printf "   run --on-deny errno / bare      %.3fx   (target <= 1.05x)\n", r / b
 		printf "   run --on-deny errno / allow-all %.3fx   (any seccomp filter costs allow-all/bare = %.3fx)\n", r / a, a / b
 		printf "   record --base / bare            %.3fx   (target <= 1.10x)\n", f / b
+		printf "   record --base --syscalls-only   %.3fx   (no file footprint to read, merge and write)\n", fs / b
 	}'
 }
 
