@@ -50,15 +50,7 @@ func TestAttach(t *testing.T) {
 	if !alive(target.Process.Pid) {
 		t.Error("the target died")
 	}
-	f, err := os.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	p, err := decodeProfile(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := loadProfile(t, out)
 	// Two threads, 5 ms apart each, for half a second: both threads' calls are seen.
 	if n := p.Count("x86_64", "getppid"); n < 40 {
 		t.Errorf("getppid counted %d times, want both threads' calls (≥ 40)", n)

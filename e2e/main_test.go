@@ -5,7 +5,6 @@ package e2e
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -136,15 +135,10 @@ func record(t *testing.T, argv ...string) result {
 	if err != nil && r.exit < 0 {
 		t.Fatalf("sctrace record %v: %v\n%s", argv, err, &stderr)
 	}
-	f, err := os.Open(out)
-	if err != nil {
+	if _, err := os.Stat(out); err != nil {
 		t.Fatalf("sctrace record %v wrote no profile: %v\n%s", argv, err, &stderr)
 	}
-	defer f.Close()
-	r.profile, err = learn.Decode(f)
-	if err != nil {
-		t.Fatalf("profile of %v: %v", argv, err)
-	}
+	r.profile = loadProfile(t, out)
 	return r
 }
 
@@ -159,4 +153,17 @@ func fromProfile(p *learn.Profile) footprint {
 	return fp
 }
 
-func decodeProfile(r io.Reader) (*learn.Profile, error) { return learn.Decode(r) }
+// loadProfile reads and validates a profile file.
+func loadProfile(t *testing.T, path string) *learn.Profile {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p, err := learn.Decode(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return p
+}

@@ -190,16 +190,7 @@ func TestRefine(t *testing.T) {
 
 func readFootprint(t *testing.T, path string) footprint {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	p, err := decodeProfile(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fromProfile(p)
+	return fromProfile(loadProfile(t, path))
 }
 
 // TestRunForwardsSignals: under sctrace run (no tracer once the workload runs) SIGTERM still
