@@ -30,7 +30,8 @@ true && uname -r > /dev/null
 // TestRealPrograms records programs installed on the machine and cross-checks with strace.
 //
 // Some calls depend on timing, not on the program: whether a thread has to wait on a futex,
-// whether the Go runtime yields or preempts (SIGURG, tgkill, rt_sigreturn). For those programs,
+// whether the Go runtime yields or preempts (SIGURG, tgkill, rt_sigreturn), and whether a
+// preemption signal lands in a sleep, which the kernel then resumes with restart_syscall. For those programs,
 // racy lists the calls allowed to differ between the strace run and the sctrace run; every other
 // call must be in both.
 func TestRealPrograms(t *testing.T) {
@@ -52,7 +53,7 @@ func TestRealPrograms(t *testing.T) {
 		{name: "python3-shim", argv: []string{"python3", "-c", pythonThreads}, multi: true,
 			exes: []string{"/bash"}, racy: []string{"futex"}},
 		{name: "go", argv: []string{"@goprog"}, multi: true, exes: []string{"/goprog", "/true"},
-			racy: []string{"futex", "nanosleep", "sched_yield", "tgkill", "getpid", "rt_sigreturn", "madvise"}},
+			racy: []string{"futex", "nanosleep", "sched_yield", "tgkill", "getpid", "rt_sigreturn", "madvise", "restart_syscall"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
