@@ -31,9 +31,9 @@ true && uname -r > /dev/null
 //
 // Some calls depend on timing, not on the program: whether a thread has to wait on a futex,
 // whether the Go runtime yields or preempts (SIGURG, tgkill, rt_sigreturn), and whether a
-// preemption signal lands in a sleep, which the kernel then resumes with restart_syscall. For those programs,
-// racy lists the calls allowed to differ between the strace run and the sctrace run; every other
-// call must be in both.
+// preemption signal lands in a sleep, which the kernel then resumes with restart_syscall. For
+// those programs, racy lists the calls allowed to differ between the strace run and the sctrace
+// run; every other call must be in both.
 func TestRealPrograms(t *testing.T) {
 	tests := []struct {
 		name  string
