@@ -33,6 +33,7 @@ type Node struct {
 
 // Dropped counts what the caps of a recording left out.
 type Dropped struct {
+	Processes int `json:"processes,omitempty"` // nodes of the process tree
 	Files     int `json:"files,omitempty"`
 	Programs  int `json:"programs,omitempty"`
 	Endpoints int `json:"endpoints,omitempty"`
@@ -40,6 +41,7 @@ type Dropped struct {
 
 // The caps: a workload that opens a million files gets a profile, not a dump.
 const (
+	MaxProcesses = 2000 // nodes of the process tree
 	MaxFiles     = 10000
 	MaxPrograms  = 2000
 	MaxEndpoints = 2000

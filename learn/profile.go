@@ -64,7 +64,13 @@ type Recording struct {
 	Kernel    string   `json:"kernel,omitempty"`  // uname -r of the recording machine
 	Machine   string   `json:"machine,omitempty"` // uname -m
 	ExitCode  int      `json:"exit_code"`
-	Processes int      `json:"processes"`
+	// Running: the process was still running when sctrace detached from it (record -p), so
+	// ExitCode says nothing.
+	Running   bool `json:"running,omitempty"`
+	Processes int  `json:"processes"`
+	// Hidden lists why calls may be missing from this recording: the workload's own seccomp
+	// filters or tracing, children that escaped the tracer, stops that could not be read.
+	Hidden []string `json:"hidden,omitempty"`
 	// Tree is the recording's processes: who created whom and what each executed.
 	Tree []Node `json:"tree,omitempty"`
 }

@@ -9,6 +9,9 @@ type Recorder struct {
 	exes  map[string]*exeState
 	nproc int
 	fp    *footprint
+	// watch caches which calls may hide others; hidden is what was seen of them.
+	watch  map[callKey]watchKind
+	hidden hideFlags
 	// NoFootprint keeps only calls and the process tree: no files, programs or endpoints.
 	NoFootprint bool
 }
@@ -31,7 +34,8 @@ type exeState struct {
 
 // NewRecorder returns an empty recorder.
 func NewRecorder() *Recorder {
-	return &Recorder{procs: map[int]*procState{}, exes: map[string]*exeState{}, fp: newFootprint()}
+	return &Recorder{procs: map[int]*procState{}, exes: map[string]*exeState{}, fp: newFootprint(),
+		watch: map[callKey]watchKind{}}
 }
 
 func (r *Recorder) exe(path string) *exeState {
@@ -59,6 +63,10 @@ func (r *Recorder) Spawn(pid, parent int) {
 		e.processes++
 	}
 	r.procs[pid] = &procState{exe: e, parent: parent}
+	if len(r.fp.tree) >= MaxProcesses {
+		r.fp.dropped.Processes++
+		return
+	}
 	n := &Node{Pid: pid, Parent: parent}
 	r.fp.tree = append(r.fp.tree, n)
 	r.fp.nodes[pid] = n
@@ -109,9 +117,25 @@ func (r *Recorder) Syscall(pid int, audit uint32, nr int) {
 	p.exe.counts[callKey{audit, nr}]++
 }
 
+// Call counts one call by process pid, and notes the calls that hide other calls from a
+// recording (see Hidden).
+func (r *Recorder) Call(pid int, audit uint32, nr int, args *[6]uint64) {
+	r.Syscall(pid, audit, nr)
+	k := callKey{audit, nr}
+	w, ok := r.watch[k]
+	if !ok {
+		w = watchFor(audit, nr)
+		r.watch[k] = w
+	}
+	if w != watchNone {
+		r.hidden |= w.hides(args)
+	}
+}
+
 // Exit records the end of a process.
 func (r *Recorder) Exit(pid int) {
 	delete(r.procs, pid)
+	delete(r.fp.nodes, pid)
 }
 
 // Executable returns what process pid runs, "" if unknown.
@@ -146,6 +170,7 @@ func (r *Recorder) Profile(rec Recording) *Profile {
 		p.Executables[name] = x
 	}
 	rec.Processes = r.nproc
+	rec.Hidden = append(r.hidden.reasons(), rec.Hidden...)
 	r.fp.finish(p, &rec)
 	p.Recordings = []Recording{rec}
 	return p

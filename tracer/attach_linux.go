@@ -11,6 +11,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sctrace/sctrace/tracer/internal/tasks"
 )
 
 // attachOptions: no EXITKILL (a process sctrace merely watches must outlive it), TRACESYSGOOD to
@@ -18,28 +20,32 @@ import (
 const attachOptions = unix.PTRACE_O_TRACESYSGOOD | unix.PTRACE_O_TRACEEXEC | unix.PTRACE_O_TRACEFORK |
 	unix.PTRACE_O_TRACEVFORK | unix.PTRACE_O_TRACECLONE
 
+// maxAttachPasses bounds the passes over /proc/PID/task: a process that creates threads faster
+// than they can be seized is still attached, since threads created by a seized thread are
+// attached by the kernel (PTRACE_O_TRACECLONE).
+const maxAttachPasses = 100
+
 // Attach traces a running process, every thread of it and every process it creates from now on,
 // with pure ptrace (PTRACE_SYSCALL: two stops per call, since no filter can be installed in a
 // process that is already running). It returns after SIGINT, SIGTERM or SIGHUP to this process
-// (it then detaches and the process runs on) or when the process and its new children are gone.
-// Options.Filter, DetachAfterExec, Deny and ForwardSignals do not apply.
-func Attach(pid int, opt Options) error {
+// (it then detaches and the process runs on: Report.Running) or when the process and its new
+// children are gone (Report.Status is then the process's own). Options.Filter, FollowOnly, Deny
+// and ForwardSignals do not apply. onAttached, if set, is called once every thread is seized.
+//
+// pid must be a process (thread group) id: the caller resolves a thread id first (ProcessOf).
+func Attach(pid int, opt Options, onAttached func()) (Report, error) {
 	if pid <= 0 {
-		return fmt.Errorf("bad pid %d", pid)
-	}
-	if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); err != nil {
-		return fmt.Errorf("attach to %d: no such process", pid)
+		return Report{}, fmt.Errorf("bad pid %d", pid)
 	}
 	if pid == os.Getpid() {
-		return errors.New("attach: cannot trace itself")
+		return Report{}, errors.New("attach: cannot trace itself")
 	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-
-	t := &tracer{tasks: map[int]*task{}, onEvent: opt.OnEvent, peek: opt.Peek, syscallMode: true, root: pid}
-	if err := t.startTicker(); err != nil {
-		return err
+	if tgid, _, ok := procStatus(pid); !ok {
+		return Report{}, fmt.Errorf("attach to %d: no such process", pid)
+	} else if tgid != pid {
+		return Report{}, fmt.Errorf("attach to %d: it is a thread of process %d", pid, tgid)
 	}
+	// Signals first: a Ctrl-C from now on detaches, it never kills this process mid-attach.
 	ch := make(chan os.Signal, 4)
 	done := make(chan struct{})
 	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
@@ -47,6 +53,12 @@ func Attach(pid int, opt Options) error {
 		signal.Stop(ch)
 		close(done)
 	}()
+
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+
+	t := newTracer(opt)
+	t.syscallMode, t.root = true, pid
 	go func() {
 		select {
 		case <-ch:
@@ -54,64 +66,91 @@ func Attach(pid int, opt Options) error {
 		case <-done:
 		}
 	}()
-
-	// Seize every thread; threads created meanwhile show up on the next pass.
-	for {
-		tids, _ := filepath.Glob("/proc/" + strconv.Itoa(pid) + "/task/*")
-		added := 0
-		for _, dir := range tids {
-			tid, err := strconv.Atoi(filepath.Base(dir))
-			if err != nil || t.tasks[tid] != nil {
-				continue
-			}
-			if errno := ptrace(unix.PTRACE_SEIZE, tid, 0, attachOptions); errno != 0 {
-				if errno == syscall.ESRCH {
-					continue // the thread just ended
-				}
-				t.detachAll()
-				t.stopTicker()
-				t.drain()
-				return seizeError(errno)
-			}
-			t.tasks[tid] = &task{pid: pid}
-			// A seized task runs on; interrupt it so that it can be resumed with PTRACE_SYSCALL.
-			ptrace(unix.PTRACE_INTERRUPT, tid, 0, 0)
-			added++
-		}
-		if added == 0 {
-			break
-		}
+	if err := t.startTicker(); err != nil {
+		return Report{}, err
 	}
-	if len(t.tasks) == 0 {
+	if err := t.seizeAll(pid); err != nil {
+		// Undo everything: every seized thread (and every thread the kernel attached through
+		// them) is detached by the loop, which ends when only the ticker is left.
+		t.startDetach()
+		t.loop()
+		return Report{}, err
+	}
+	if t.tab.Len() == 0 {
 		t.stopTicker()
 		t.drain()
-		return fmt.Errorf("attach to %d: it has no threads left", pid)
+		return Report{}, fmt.Errorf("attach to %d: it has no threads left", pid)
+	}
+	if onAttached != nil {
+		onAttached()
 	}
 	path, _ := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe")
 	t.emit(&Event{Kind: EventSpawn, Pid: pid})
 	t.emit(&Event{Kind: EventExec, Pid: pid, Path: path, Argv: cmdline(pid)})
 	t.loop()
+	t.rep.Running = !t.rootDone
+	return t.rep, nil
+}
+
+// seizeAll seizes every thread of pid. Threads created meanwhile show up on the next pass; a
+// thread created by one already seized is attached by the kernel, and seizing it again fails
+// with EPERM (DESIGN trap 20): it is ours, not an error.
+func (t *tracer) seizeAll(pid int) error {
+	self := os.Getpid()
+	for pass := 0; pass < maxAttachPasses; pass++ {
+		if t.detachReq.Load() {
+			return errors.New("attach interrupted")
+		}
+		dirs, _ := filepath.Glob("/proc/" + strconv.Itoa(pid) + "/task/*")
+		added := 0
+		for _, dir := range dirs {
+			tid, err := strconv.Atoi(filepath.Base(dir))
+			if err != nil || t.tab.Get(tid) != nil {
+				continue
+			}
+			errno := ptrace(unix.PTRACE_SEIZE, tid, 0, attachOptions)
+			switch {
+			case errno == syscall.ESRCH:
+				continue // the thread just ended
+			case errno == syscall.EPERM && tracerPid(tid) == self:
+				// Auto-attached through its creator: its first stop adopts it.
+				continue
+			case errno != 0:
+				return seizeError(errno, tid)
+			}
+			t.tab.AddRoot(tid, pid)
+			// A seized task runs on; interrupt it so that it can be resumed with PTRACE_SYSCALL.
+			if errno := ptrace(unix.PTRACE_INTERRUPT, tid, 0, 0); errno != 0 && errno != syscall.ESRCH {
+				t.fail("PTRACE_INTERRUPT", tid, errno)
+			}
+			added++
+		}
+		if added == 0 {
+			return nil
+		}
+	}
 	return nil
 }
 
-// startDetach interrupts every task; each is detached at its next stop (see stopped).
+// startDetach interrupts every task; each is detached at its next stop (see stopped), and so is
+// any task that reports a stop from now on (one auto-attached but not yet seen).
 func (t *tracer) startDetach() {
 	t.detaching = true
-	for tid := range t.tasks {
-		ptrace(unix.PTRACE_INTERRUPT, tid, 0, 0)
-	}
-	if len(t.tasks) == 0 {
+	t.tab.Each(func(tk *tasks.Task) {
+		if errno := ptrace(unix.PTRACE_INTERRUPT, tk.Tid, 0, 0); errno != 0 && errno != syscall.ESRCH {
+			t.fail("PTRACE_INTERRUPT", tk.Tid, errno)
+		}
+	})
+	if t.tab.Len() == 0 {
 		t.stopTicker()
 	}
 }
 
-// detachAll detaches from tasks seized during a failed attach (they were interrupted or are
-// about to stop; waiting for each stop first makes the detach take).
-func (t *tracer) detachAll() {
-	var ws unix.WaitStatus
-	for tid := range t.tasks {
-		wait4(tid, &ws, unix.WALL)
-		ptrace(unix.PTRACE_DETACH, tid, 0, 0)
+// ProcessOf returns the process (thread group) a task id belongs to.
+func ProcessOf(tid int) (int, error) {
+	tgid, _, ok := procStatus(tid)
+	if !ok {
+		return 0, fmt.Errorf("no such process: %d", tid)
 	}
-	t.tasks = map[int]*task{}
+	return tgid, nil
 }

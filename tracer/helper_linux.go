@@ -67,6 +67,12 @@ func execHelper() {
 	if err != nil || len(raw) == 0 || len(raw)%8 != 0 {
 		fail(4, syscall.EINVAL)
 	}
+	// The tracer is attached with PTRACE_O_EXITKILL now: that, not the parent-death signal
+	// the helper was started with, ties the workload to the tracer. The workload must not
+	// inherit sctrace's state (prctl(2): PR_SET_PDEATHSIG survives execve).
+	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, 0, 0, 0, 0); err != nil {
+		fail(1, err.(syscall.Errno))
+	}
 	prog := make([]bpf.RawInstruction, len(raw)/8)
 	for i := range prog {
 		b := raw[i*8:]

@@ -18,7 +18,7 @@ func TestLaunchEvents(t *testing.T) {
 	var kinds []EventKind
 	var execPath string
 	var calls int
-	st, err := Launch([]string{"true"}, Options{OnEvent: func(e *Event) {
+	rep, err := Launch([]string{"true"}, Options{OnEvent: func(e *Event) {
 		if len(kinds) == 0 || kinds[len(kinds)-1] != e.Kind {
 			kinds = append(kinds, e.Kind)
 		}
@@ -32,8 +32,8 @@ func TestLaunchEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.ExitCode() != 0 {
-		t.Errorf("status %v", st)
+	if rep.Status.ExitCode() != 0 {
+		t.Errorf("status %v", rep.Status)
 	}
 	want := []EventKind{EventSpawn, EventSyscall, EventExec, EventSyscall, EventExit}
 	if len(kinds) != len(want) {
@@ -75,7 +75,7 @@ func TestStopTheWorldWhileIdle(t *testing.T) {
 	started := make(chan int, 1)
 	done := make(chan Status, 1)
 	go func() {
-		st, err := Launch([]string{"sleep", "20"}, Options{OnEvent: func(e *Event) {
+		rep, err := Launch([]string{"sleep", "20"}, Options{OnEvent: func(e *Event) {
 			if e.Kind == EventExec {
 				started <- e.Pid
 			}
@@ -83,7 +83,7 @@ func TestStopTheWorldWhileIdle(t *testing.T) {
 		if err != nil {
 			t.Error(err)
 		}
-		done <- st
+		done <- rep.Status
 	}()
 	var pid int
 	select {

@@ -79,3 +79,19 @@ func rawExit(code int) {
 		syscall.RawSyscall(unix.SYS_EXIT_GROUP, uintptr(code), 0, 0)
 	}
 }
+
+// writeMem writes b into tracee memory at addr with process_vm_writev; it reports success.
+func writeMem(tid int, addr uint64, b []byte) bool {
+	local := unix.Iovec{Base: &b[0]}
+	local.SetLen(len(b))
+	n, err := unix.ProcessVMWritev(tid, []unix.Iovec{local}, []unix.RemoteIovec{{Base: uintptr(addr), Len: len(b)}}, 0)
+	return err == nil && n == len(b)
+}
+
+// readMemAt reads exactly len(b) bytes of tracee memory at addr.
+func readMemAt(tid int, addr uint64, b []byte) bool {
+	local := unix.Iovec{Base: &b[0]}
+	local.SetLen(len(b))
+	n, err := unix.ProcessVMReadv(tid, []unix.Iovec{local}, []unix.RemoteIovec{{Base: uintptr(addr), Len: len(b)}}, 0)
+	return err == nil && n == len(b)
+}

@@ -1,6 +1,8 @@
 package tracer
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -14,12 +16,21 @@ import (
 // interrupt; while it blocks, a stop-the-world (a GC, say) waits for it, and with it every other
 // goroutine — the one forwarding Ctrl-C to a workload that sleeps for minutes included. The ticker
 // guarantees that wait4 returns at least every tickInterval, so nothing waits longer than that.
+//
+// Nothing from the terminal may kill it (DESIGN trap 25): it runs in a session of its own (no
+// controlling terminal, not in the foreground process group that Ctrl-C, SIGQUIT and a hang-up
+// reach) and ignores every catchable signal. If it dies all the same, the tracer starts another.
 const tickInterval = 50 * time.Millisecond
+
+// ErrNoSyscallInfo is returned when the kernel lacks PTRACE_GET_SYSCALL_INFO (Linux 5.3).
+var ErrNoSyscallInfo = errors.New("this kernel lacks PTRACE_GET_SYSCALL_INFO (Linux 5.3 or newer is needed)")
 
 func tickerHelper() {
 	// Before the tracer attaches, an ignored SIGALRM is discarded; once traced, ignored signals
 	// are still reported to the tracer (kernel/signal.c, sig_ignored).
-	signal.Ignore(syscall.SIGALRM)
+	signal.Ignore(syscall.SIGALRM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP, syscall.SIGTERM,
+		syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGPIPE, syscall.SIGUSR1,
+		syscall.SIGUSR2)
 	tv := unix.NsecToTimeval(tickInterval.Nanoseconds())
 	if _, err := unix.Setitimer(unix.ItimerReal, unix.Itimerval{Interval: tv, Value: tv}); err != nil {
 		os.Exit(126)
@@ -27,5 +38,77 @@ func tickerHelper() {
 	for {
 		// The timer's signal goes to the main thread when it is idle in a system call, as here.
 		syscall.Syscall6(unix.SYS_PPOLL, 0, 0, 0, 0, 0, 0)
+	}
+}
+
+// startTicker starts and seizes the ticker, and probes on it, once, the ptrace features the
+// loop needs: a kernel without them is an error before the workload starts, never a recording
+// that silently lacks every call.
+func (t *tracer) startTicker() error {
+	p, err := os.StartProcess("/proc/self/exe", []string{"sctrace-ticker"}, &os.ProcAttr{
+		Env: append(os.Environ(), helperEnv+"=ticker"),
+		Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setsid: true},
+	})
+	if err != nil {
+		return fmt.Errorf("start ticker: %w", err)
+	}
+	pid := p.Pid
+	p.Release()
+	kill := func() {
+		unix.Kill(pid, unix.SIGKILL)
+		var ws unix.WaitStatus
+		wait4(pid, &ws, unix.WALL)
+	}
+	if errno := ptrace(unix.PTRACE_SEIZE, pid, 0, unix.PTRACE_O_EXITKILL); errno != 0 {
+		kill()
+		return seizeError(errno, pid)
+	}
+	if errno := t.probe(pid); errno != 0 {
+		kill()
+		if errno == syscall.EIO || errno == syscall.EINVAL {
+			return ErrNoSyscallInfo
+		}
+		return os.NewSyscallError("probe ptrace features", errno)
+	}
+	t.ticker, t.tickerDone, t.tickerKilled = pid, false, false
+	return nil
+}
+
+// probe stops the freshly seized ticker and asks PTRACE_GET_SYSCALL_INFO about it.
+func (t *tracer) probe(pid int) syscall.Errno {
+	if errno := ptrace(unix.PTRACE_INTERRUPT, pid, 0, 0); errno != 0 {
+		return errno
+	}
+	var ws unix.WaitStatus
+	for {
+		got, errno := wait4(pid, &ws, unix.WALL)
+		if errno == syscall.EINTR {
+			continue
+		}
+		if errno != 0 {
+			return errno
+		}
+		if got == pid && ws.Stopped() {
+			break
+		}
+		if ws.Exited() || ws.Signaled() {
+			return syscall.ESRCH
+		}
+	}
+	var info syscallInfo
+	errno := getSyscallInfo(pid, &info)
+	sig := 0
+	if uint32(ws)>>16 == 0 && ws.StopSignal() != syscall.SIGALRM {
+		sig = int(ws.StopSignal())
+	}
+	ptrace(unix.PTRACE_CONT, pid, 0, uintptr(sig))
+	return errno
+}
+
+// stopTicker kills the ticker once no task is left; wait4 reports its end, then ECHILD.
+func (t *tracer) stopTicker() {
+	if t.ticker != 0 && !t.tickerDone && !t.tickerKilled {
+		unix.Kill(t.ticker, unix.SIGKILL)
+		t.tickerKilled = true
 	}
 }

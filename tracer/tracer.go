@@ -101,16 +101,48 @@ type Options struct {
 	// reads nothing. The result arrives in Event.Mem. Pointer arguments are read once, here, and
 	// are only reported, never checked: they can change after the read.
 	Peek func(e *Event) (addr uint64, max int, str bool)
-	// DetachAfterExec stops tracing once the workload's first execve has succeeded, so it runs at
-	// native speed under a filter that never returns SECCOMP_RET_TRACE. Launch still reports the
-	// exec and the workload's status, and tells an execve that failed from a workload that ran.
-	DetachAfterExec bool
+	// FollowOnly stops reading system calls once the workload's first execve has succeeded: the
+	// filter must never return SECCOMP_RET_TRACE after that (pure enforcement), and the workload
+	// runs at native speed. The tracer still follows every process (fork, exec, exit: no
+	// system-call stops), so that every process of the workload dies with it (see Launch), and
+	// tells an execve that failed from a workload that ran.
+	FollowOnly bool
 	// Deny, if set, is asked at every traced call (after OnEvent): a non-zero errno makes the call
 	// fail with it instead of running (explain mode). amd64 only; see ErrNotSupported.
 	Deny func(*Event) int
+	// TraceData is the SECCOMP_RET_DATA that Filter puts in its SECCOMP_RET_TRACE verdicts (the
+	// recording filter uses OwnTraceData). A seccomp stop with other data was asked for by a
+	// filter the workload installed itself: without sctrace no tracer would answer it and the call
+	// would fail with ENOSYS, so it fails with ENOSYS here too (amd64) and is counted.
+	TraceData uint16
 	// ForwardSignals forwards SIGINT, SIGTERM and SIGHUP sent to this process to the workload (see
 	// Launch). Only a program that owns its signals (a CLI) should set it.
 	ForwardSignals bool
+}
+
+// OwnTraceData marks the tracer's own SECCOMP_RET_TRACE verdicts (SECCOMP_RET_DATA). Filters
+// compiled for Launch should use it as their trace data, and set Options.TraceData to it.
+const OwnTraceData = 0x5c7
+
+// Report is what Launch and Attach tell beyond the events: how the workload ended and what the
+// recording may lack.
+type Report struct {
+	Status Status // the first process's status (Launch), or the attached process's if it ended
+	// Running (Attach): the process was still running when the tracer detached; Status is zero.
+	Running bool
+	// Unread counts stops whose system call could not be read: those calls are missing.
+	Unread int
+	// Vanished counts stops of tasks killed before they could be read (SIGKILL from outside).
+	Vanished int
+	// Untraced counts clone(CLONE_UNTRACED) calls whose flag the tracer cleared so that the
+	// child is traced; UntracedMissed those it could not clear (the child escaped the recording).
+	Untraced, UntracedMissed int
+	// ForeignTrace counts seccomp stops that a filter of the workload's own asked for.
+	ForeignTrace int
+	// MaxTasks is the largest number of tasks traced at once.
+	MaxTasks int
+	// Errors lists unexpected ptrace failures (at most a few, then a count).
+	Errors []string
 }
 
 // ExecError reports that the workload could not be started after the helper process was created.

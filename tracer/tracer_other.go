@@ -3,12 +3,15 @@
 package tracer
 
 // Launch is not supported on this system.
-func Launch(argv []string, opt Options) (Status, error) {
-	return Status{}, ErrNotSupported
+func Launch(argv []string, opt Options) (Report, error) {
+	return Report{}, ErrNotSupported
 }
 
 // ThisHost returns an empty Host on this system.
 func ThisHost() Host { return Host{} }
 
 // Attach is not supported on this system.
-func Attach(pid int, opt Options) error { return ErrNotSupported }
+func Attach(pid int, opt Options, onAttached func()) (Report, error) { return Report{}, ErrNotSupported }
+
+// ProcessOf is not supported on this system.
+func ProcessOf(tid int) (int, error) { return 0, ErrNotSupported }

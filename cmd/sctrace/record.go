@@ -89,24 +89,26 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 		if base, err = readProfile(*basePath); err != nil {
 			return err
 		}
-		if filter, err = compileFilter(base, emit.ActTrace); err != nil {
+		if filter, err = compileFilter(base, traceData(emit.ActTrace)); err != nil {
 			return err
 		}
 	}
 
 	rec := learn.NewRecorder()
 	rec.NoFootprint = *noFootprint
-	opt := tracer.Options{Filter: filter, ForwardSignals: true, OnEvent: recordEvent(rec)}
+	opt := tracer.Options{Filter: filter, ForwardSignals: true, OnEvent: recordEvent(rec), TraceData: tracer.OwnTraceData}
 	if !*noFootprint {
 		opt.Peek = peek
 	}
-	status, err := tracer.Launch(argv, opt)
+	rep, err := tracer.Launch(argv, opt)
+	status := rep.Status
 	if err != nil {
 		return launchError(err)
 	}
 
 	host := tracer.ThisHost()
-	p := rec.Profile(learn.Recording{Command: argv, Kernel: host.Kernel, Machine: host.Machine, ExitCode: status.ExitCode()})
+	p := rec.Profile(learn.Recording{Command: argv, Kernel: host.Kernel, Machine: host.Machine, ExitCode: status.ExitCode(),
+		Hidden: hiddenBy(rep)})
 	if base != nil {
 		p = learn.Merge(base, p)
 	}
@@ -127,6 +129,7 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 			}
 			fmt.Fprintln(stderr)
 		}
+		warnHidden(stderr, p)
 		renderTables(stderr, emit.Summary(p, 8))
 	}
 	return exitStatus(status.ExitCode())
@@ -134,6 +137,16 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 
 // recordAttached is record -p: trace a running process until Ctrl-C (or its end).
 func recordAttached(pid int, out string, quiet, noFootprint bool, stdout, stderr io.Writer) error {
+	tgid, err := tracer.ProcessOf(pid)
+	if err != nil {
+		return &statusError{code: 2, err: fmt.Errorf("attach to %d: no such process", pid)}
+	}
+	if tgid != pid {
+		if !quiet {
+			fmt.Fprintf(stderr, "sctrace: %d is a thread of process %d; recording the whole process\n", pid, tgid)
+		}
+		pid = tgid
+	}
 	dest := out
 	if dest == "" {
 		dest = fmt.Sprintf("pid%d.sctrace.json", pid)
@@ -144,24 +157,66 @@ func recordAttached(pid int, out string, quiet, noFootprint bool, stdout, stderr
 	if !noFootprint {
 		opt.Peek = peek
 	}
-	if !quiet {
-		fmt.Fprintf(stderr, "sctrace: attached to %d; Ctrl-C detaches and writes %s\n", pid, dest)
-	}
 	command := procCmdline(pid)
-	if err := tracer.Attach(pid, opt); err != nil {
+	rep, err := tracer.Attach(pid, opt, func() {
+		if !quiet {
+			fmt.Fprintf(stderr, "sctrace: attached to %d; Ctrl-C detaches and writes %s\n", pid, dest)
+		}
+	})
+	if err != nil {
 		return &statusError{code: 2, err: err}
 	}
 	host := tracer.ThisHost()
-	p := rec.Profile(learn.Recording{Command: command, Kernel: host.Kernel, Machine: host.Machine})
+	r := learn.Recording{Command: command, Kernel: host.Kernel, Machine: host.Machine, Running: rep.Running,
+		Hidden: hiddenBy(rep)}
+	if !rep.Running {
+		r.ExitCode = rep.Status.ExitCode()
+	}
+	p := rec.Profile(r)
 	if err := writeProfile(dest, p, stdout); err != nil {
 		return err
 	}
 	if !quiet {
-		fmt.Fprintf(stderr, "sctrace: detached from %d; %d processes, %d executables; profile written to %s\n",
-			pid, rec.Processes(), len(p.Executables), dest)
+		how := "detached from"
+		if !rep.Running {
+			how = fmt.Sprintf("%d ended (%v); stopped tracing", pid, rep.Status)
+			fmt.Fprintf(stderr, "sctrace: %s; %d processes, %d executables; profile written to %s\n",
+				how, rec.Processes(), len(p.Executables), dest)
+		} else {
+			fmt.Fprintf(stderr, "sctrace: %s %d; %d processes, %d executables; profile written to %s\n",
+				how, pid, rec.Processes(), len(p.Executables), dest)
+		}
+		warnHidden(stderr, p)
 		renderTables(stderr, emit.Summary(p, 8))
 	}
 	return nil
+}
+
+// hiddenBy says what the tracer's report means for the recording's completeness.
+func hiddenBy(rep tracer.Report) []string {
+	var out []string
+	if rep.Unread > 0 {
+		out = append(out, fmt.Sprintf("%d system-call stops could not be read: those calls are missing", rep.Unread))
+	}
+	if rep.UntracedMissed > 0 {
+		out = append(out, fmt.Sprintf("%d clone(CLONE_UNTRACED) children escaped the tracer: their calls are missing", rep.UntracedMissed))
+	}
+	if rep.ForeignTrace > 0 {
+		out = append(out, fmt.Sprintf("the workload's own seccomp filter asked for a tracer %d times (SECCOMP_RET_TRACE): those calls failed with ENOSYS, as they would without sctrace", rep.ForeignTrace))
+	}
+	for _, e := range rep.Errors {
+		out = append(out, "tracer: "+e)
+	}
+	return out
+}
+
+// warnHidden tells the user why the recording may lack calls.
+func warnHidden(stderr io.Writer, p *learn.Profile) {
+	for _, r := range p.Recordings {
+		for _, h := range r.Hidden {
+			fmt.Fprintf(stderr, "sctrace: warning: calls may be hidden from this recording: %s\n", h)
+		}
+	}
 }
 
 // procCmdline reads a process's command line, for the recording's metadata.
@@ -178,7 +233,7 @@ func recordEvent(rec *learn.Recorder) func(*tracer.Event) {
 	return func(e *tracer.Event) {
 		switch e.Kind {
 		case tracer.EventSyscall:
-			rec.Syscall(e.Pid, e.Audit, e.Nr)
+			rec.Call(e.Pid, e.Audit, e.Nr, &e.Args)
 			if e.Mem != nil {
 				rec.Memory(e.Pid, e.Audit, e.Nr, e.Args, e.Mem)
 			}
@@ -198,7 +253,8 @@ func peek(e *tracer.Event) (uint64, int, bool) { return learn.Peek(e.Audit, e.Nr
 // launchError gives a workload that could not start the status a shell would.
 func launchError(err error) error {
 	switch {
-	case errors.Is(err, tracer.ErrNotFound):
+	case errors.Is(err, tracer.ErrNotFound), errors.Is(err, syscall.ENOENT):
+		// ENOENT from execve: the command vanished, or a #! interpreter does not exist.
 		return &statusError{code: 127, err: err}
 	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.ENOEXEC), errors.Is(err, syscall.EISDIR):
 		return &statusError{code: 126, err: err}

@@ -79,7 +79,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	// Only the calls matter for the filter: copy them (Complete adds to the copy).
 	enforced := learn.Merge(&learn.Profile{Version: learn.Version, Arches: base.Arches})
 	added := learn.Complete(enforced)
-	filter, err := compileFilter(enforced, deny)
+	filter, err := compileFilter(enforced, traceData(deny))
 	if err != nil {
 		return err
 	}
@@ -89,7 +89,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 
 	rec := learn.NewRecorder()
 	seen := map[string]bool{}
-	opt := tracer.Options{Filter: filter, ForwardSignals: true, DetachAfterExec: !traced}
+	opt := tracer.Options{Filter: filter, ForwardSignals: true, FollowOnly: !traced}
+	if traced {
+		opt.TraceData = tracer.OwnTraceData
+	}
 	fold := recordEvent(rec)
 	opt.OnEvent = func(e *tracer.Event) {
 		fold(e)
@@ -112,7 +115,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if *onDeny == "explain" {
 		opt.Deny = func(*tracer.Event) int { return int(syscall.EPERM) }
 	}
-	status, err := tracer.Launch(argv, opt)
+	rep, err := tracer.Launch(argv, opt)
+	status := rep.Status
 	if err != nil {
 		var ee *tracer.ExecError
 		if errors.As(err, &ee) && ee.Step == "execve" && !allowsExecve(enforced) {
@@ -202,4 +206,13 @@ func formatArgs(args [6]uint64) string {
 		parts[i] = fmt.Sprintf("%#x", a)
 	}
 	return "(" + strings.Join(parts, ", ") + ")"
+}
+
+// traceData marks sctrace's own SECCOMP_RET_TRACE verdicts, so the tracer can tell them from the
+// workload's own filters' (see tracer.OwnTraceData).
+func traceData(deny emit.Action) emit.Action {
+	if deny == emit.ActTrace {
+		return deny | tracer.OwnTraceData
+	}
+	return deny
 }

@@ -1,0 +1,437 @@
+package tracer
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/sctrace/sctrace/tracer/internal/tasks"
+)
+
+// maxErrors is how many unexpected ptrace failures a Report lists word for word.
+const maxErrors = 8
+
+type tracer struct {
+	tab     *tasks.Table
+	onEvent func(*Event)
+	ev      Event // reused for every event: OnEvent must not keep it
+	info    syscallInfo
+	batch   []waitReport
+	rep     Report
+
+	deny       func(*Event) int
+	peek       func(*Event) (uint64, int, bool)
+	memBuf     []byte
+	followOnly bool
+	traceData  uint16
+
+	root       int
+	rootDone   bool
+	rootExeced bool
+
+	ticker       int // pid of the ticker, 0 if none
+	tickerDone   bool
+	tickerKilled bool
+
+	// Attach mode (pure ptrace): resume with PTRACE_SYSCALL, stop at entry and exit of every call.
+	syscallMode bool
+	detachReq   atomic.Bool // set by the signal goroutine; seen when wait4 returns
+	detaching   bool
+	// blocking: wait the runtime-aware way (no ticker; stops are rare: fork, exec, signals).
+	blocking bool
+}
+
+type waitReport struct {
+	tid int
+	ws  unix.WaitStatus
+}
+
+func newTracer(opt Options) *tracer {
+	return &tracer{tab: tasks.New(procStatus), onEvent: opt.OnEvent, deny: opt.Deny, peek: opt.Peek,
+		followOnly: opt.FollowOnly, traceData: opt.TraceData}
+}
+
+func (t *tracer) emit(e *Event) {
+	if t.onEvent != nil {
+		t.onEvent(e)
+	}
+}
+
+// fail notes an unexpected ptrace failure for the Report.
+func (t *tracer) fail(what string, tid int, errno syscall.Errno) {
+	if len(t.rep.Errors) < maxErrors {
+		t.rep.Errors = append(t.rep.Errors, fmt.Sprintf("%s of task %d: %v", what, tid, errno))
+	} else if len(t.rep.Errors) == maxErrors {
+		t.rep.Errors = append(t.rep.Errors, "more ptrace failures not listed")
+	}
+}
+
+// wait returns the next report: a raw wait4 while system calls are traced (the ticker bounds
+// it), the runtime-aware one otherwise.
+func (t *tracer) wait(ws *unix.WaitStatus, options int) (int, syscall.Errno) {
+	if t.blocking && options&unix.WNOHANG == 0 {
+		tid, err := unix.Wait4(-1, ws, options, nil)
+		if err != nil {
+			return tid, err.(syscall.Errno)
+		}
+		return tid, 0
+	}
+	return wait4(-1, ws, options)
+}
+
+// loop handles stops until no traced task is left. See ptrace(2) for the kinds of stop.
+//
+// Fairness (DESIGN trap 19): wait4(-1) reports the newest tracee first, so handling one report
+// per wait lets busy new threads starve old ones. After each blocking wait the loop collects
+// every report already pending (WNOHANG) and handles the batch in order: every task stopped
+// when the batch was taken is resumed before any task is handled twice.
+func (t *tracer) loop() {
+	var ws unix.WaitStatus
+	for {
+		tid, errno := t.wait(&ws, unix.WALL)
+		if errno != 0 {
+			if errno == syscall.EINTR {
+				continue
+			}
+			// ECHILD: nothing left, ticker included. Only now is it certain that no stop is
+			// pending from a task not yet known (DESIGN trap 4).
+			return
+		}
+		t.batch = append(t.batch[:0], waitReport{tid, ws})
+		if t.tab.Len() > 1 {
+			for {
+				tid, errno := wait4(-1, &ws, unix.WALL|unix.WNOHANG)
+				if errno != 0 || tid <= 0 {
+					break
+				}
+				t.batch = append(t.batch, waitReport{tid, ws})
+			}
+		}
+		if t.detachReq.Load() && !t.detaching {
+			t.startDetach()
+		}
+		for _, r := range t.batch {
+			t.handle(r.tid, r.ws)
+		}
+		if n := t.tab.Len(); n > t.rep.MaxTasks {
+			t.rep.MaxTasks = n
+		}
+		if t.tab.Len() == 0 {
+			t.stopTicker()
+		}
+	}
+}
+
+func (t *tracer) handle(tid int, ws unix.WaitStatus) {
+	if tid == t.ticker {
+		t.tickerStop(ws)
+		return
+	}
+	switch {
+	case ws.Exited() || ws.Signaled():
+		t.exited(tid, ws)
+	case ws.Stopped():
+		t.stopped(tid, ws)
+	}
+}
+
+func (t *tracer) tickerStop(ws unix.WaitStatus) {
+	if ws.Exited() || ws.Signaled() {
+		t.tickerDone = true
+		if !t.tickerKilled && !t.detaching {
+			// Killed from outside (the ticker ignores every catchable signal): start another,
+			// or a GC could wait for the workload's next stop.
+			t.ticker, t.tickerDone = 0, false
+			if err := t.startTicker(); err != nil {
+				t.rep.Errors = append(t.rep.Errors, err.Error())
+			}
+		}
+		return
+	}
+	sig := 0
+	if ws.Stopped() && uint32(ws)>>16 == 0 && ws.StopSignal() != syscall.SIGALRM {
+		sig = int(ws.StopSignal()) // the ticker's own runtime signals (SIGURG)
+	}
+	ptrace(unix.PTRACE_CONT, t.ticker, 0, uintptr(sig))
+}
+
+func (t *tracer) exited(tid int, ws unix.WaitStatus) {
+	tk, processEnd := t.tab.Exited(tid)
+	if tk == nil || !processEnd {
+		return // a thread; or a task never seen (detached, or the old leader of an exec)
+	}
+	st := Status{Code: ws.ExitStatus()}
+	if ws.Signaled() {
+		st = Status{Signal: int(ws.Signal()), Core: ws.CoreDump()}
+	}
+	if tk.Pid == t.root {
+		t.rootDone, t.rep.Status = true, st
+	}
+	t.emit(&Event{Kind: EventExit, Pid: tk.Pid, Status: st})
+}
+
+func (t *tracer) stopped(tid int, ws unix.WaitStatus) {
+	sig := ws.StopSignal()
+	event := uint32(ws) >> 16
+	if t.detaching {
+		// Leave every task as it is: a signal being delivered goes with the detach.
+		inject := 0
+		if event == 0 && sig != syscall.SIGTRAP|0x80 {
+			inject = int(sig)
+		}
+		if errno := ptrace(unix.PTRACE_DETACH, tid, 0, uintptr(inject)); errno != 0 && errno != syscall.ESRCH {
+			t.fail("PTRACE_DETACH", tid, errno)
+		}
+		t.tab.Forget(tid)
+		return
+	}
+	tk, isNew := t.tab.Stopped(tid)
+	if isNew && tk.IsLeader() {
+		// Its first stop came before its creator's fork/clone event (DESIGN trap 4).
+		t.emit(&Event{Kind: EventSpawn, Pid: tk.Pid, Parent: tk.Parent})
+	}
+	// WaitStatus.TrapCause hides PTRACE_EVENT_STOP; decode the event byte ourselves (trap 5).
+	switch event {
+	case unix.PTRACE_EVENT_SECCOMP:
+		t.seccompStop(tid, tk)
+		t.cont(tid, 0)
+	case unix.PTRACE_EVENT_FORK, unix.PTRACE_EVENT_VFORK, unix.PTRACE_EVENT_CLONE:
+		msg, errno := ptraceGetEventMsg(tid)
+		switch errno {
+		case 0:
+			child, newProcess := t.tab.Created(tk, int(msg), event != unix.PTRACE_EVENT_CLONE)
+			if newProcess {
+				t.emit(&Event{Kind: EventSpawn, Pid: child.Pid, Parent: child.Parent})
+			}
+		case syscall.ESRCH:
+			// Killed meanwhile; the child's own stop adopts it.
+		default:
+			t.fail("PTRACE_GETEVENTMSG", tid, errno)
+		}
+		t.cont(tid, 0)
+	case unix.PTRACE_EVENT_EXEC:
+		t.execStop(tid)
+		if tid == t.root && !t.rootExeced {
+			t.rootExeced = true
+			if t.followOnly {
+				// Nothing is read from now on: wait the runtime-aware way, no ticker needed.
+				t.blocking = true
+			}
+		}
+		t.cont(tid, 0)
+	case unix.PTRACE_EVENT_STOP:
+		switch sig {
+		case syscall.SIGSTOP, syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU:
+			// Group-stop: stay stopped, but let the next SIGCONT or event be reported
+			// (ptrace(2), "Group-stop"; PTRACE_LISTEN needs PTRACE_SEIZE).
+			if errno := ptrace(unix.PTRACE_LISTEN, tid, 0, 0); errno != 0 && errno != syscall.ESRCH {
+				t.fail("PTRACE_LISTEN", tid, errno)
+			}
+		default:
+			// The initial stop of an auto-attached child, the end of a group-stop, or an
+			// interrupt.
+			t.cont(tid, 0)
+		}
+	case 0:
+		if t.syscallMode && sig == syscall.SIGTRAP|0x80 {
+			// Syscall-enter or -exit-stop (PTRACE_O_TRACESYSGOOD): record the entries.
+			t.syscallStop(tid, tk, false)
+			t.cont(tid, 0)
+			return
+		}
+		// Signal-delivery-stop: deliver the signal (Go programs get SIGURG constantly).
+		t.cont(tid, sig)
+	default:
+		t.cont(tid, 0)
+	}
+}
+
+func (t *tracer) cont(tid int, sig syscall.Signal) {
+	req := unix.PTRACE_CONT
+	if t.syscallMode {
+		req = unix.PTRACE_SYSCALL
+	}
+	// ESRCH means the task was killed while stopped; wait4 will report its end (trap 4).
+	if errno := ptrace(req, tid, 0, uintptr(sig)); errno != 0 && errno != syscall.ESRCH {
+		t.fail("resume", tid, errno)
+	}
+}
+
+// seccompStop handles PTRACE_EVENT_SECCOMP: a call our filter (or the workload's own) asked about.
+func (t *tracer) seccompStop(tid int, tk *tasks.Task) {
+	msg, errno := ptraceGetEventMsg(tid)
+	if errno == 0 && uint16(msg) != t.traceData {
+		// The workload's own filter returned SECCOMP_RET_TRACE and outranked ours (DESIGN trap
+		// 22). Without sctrace nothing would answer it: the call fails with ENOSYS.
+		t.rep.ForeignTrace++
+		t.syscallStop(tid, tk, true)
+		if canSkipSyscalls {
+			skipSyscall(tid, int(syscall.ENOSYS))
+		}
+		return
+	}
+	t.syscallStop(tid, tk, true)
+}
+
+// syscallStop reads the call a task is stopped in and reports it.
+func (t *tracer) syscallStop(tid int, tk *tasks.Task, seccomp bool) {
+	// An entry-stop's info has the same layout as a seccomp stop's: nr, then args.
+	if errno := getSyscallInfo(tid, &t.info); errno != 0 {
+		if errno == syscall.ESRCH {
+			t.rep.Vanished++ // SIGKILLed while stopped: its call never runs
+		} else {
+			t.rep.Unread++
+			t.fail("PTRACE_GET_SYSCALL_INFO", tid, errno)
+		}
+		return
+	}
+	switch t.info.Op {
+	case unix.PTRACE_SYSCALL_INFO_SECCOMP, unix.PTRACE_SYSCALL_INFO_ENTRY:
+	case unix.PTRACE_SYSCALL_INFO_EXIT:
+		return
+	default:
+		if seccomp {
+			t.rep.Unread++
+		}
+		return
+	}
+	t.ev = Event{Kind: EventSyscall, Pid: tk.Pid, Tid: tid, Audit: t.info.Arch,
+		Nr: int(int32(uint32(t.info.Nr))), Args: t.info.Args}
+	if t.peek != nil {
+		if addr, max, str := t.peek(&t.ev); addr != 0 && max > 0 {
+			t.ev.Mem = t.readMem(tid, addr, max, str)
+		}
+	}
+	t.emit(&t.ev)
+	if seccomp && !t.syscallMode {
+		// A clone(CLONE_UNTRACED) child would escape the recording and, under a TRACE filter
+		// with no tracer, fail every traced call with ENOSYS (DESIGN trap 23): clear the flag.
+		switch clearUntraced(tid, t.info.Arch, t.ev.Nr, t.info.Args) {
+		case untracedCleared:
+			t.rep.Untraced++
+		case untracedMissed:
+			t.rep.UntracedMissed++
+		}
+	}
+	if t.deny != nil {
+		if errno := t.deny(&t.ev); errno != 0 {
+			skipSyscall(tid, errno)
+		}
+	}
+}
+
+// readMem reads tracee memory with process_vm_readv (one system call, no ptrace stop). A string
+// is read a page at a time, since a read that crosses into an unmapped page fails as a whole.
+func (t *tracer) readMem(tid int, addr uint64, max int, str bool) []byte {
+	if cap(t.memBuf) < max {
+		t.memBuf = make([]byte, max)
+	}
+	buf := t.memBuf[:0]
+	for len(buf) < max {
+		n := max - len(buf)
+		if str {
+			if toPage := 4096 - int((addr+uint64(len(buf)))%4096); n > toPage {
+				n = toPage
+			}
+		}
+		chunk := t.memBuf[len(buf) : len(buf)+n]
+		iov := unix.Iovec{Base: &chunk[0]}
+		iov.SetLen(n)
+		got, err := unix.ProcessVMReadv(tid, []unix.Iovec{iov},
+			[]unix.RemoteIovec{{Base: uintptr(addr) + uintptr(len(buf)), Len: n}}, 0)
+		if err != nil || got <= 0 {
+			break
+		}
+		buf = buf[:len(buf)+got]
+		if str {
+			if i := bytes.IndexByte(chunk[:got], 0); i >= 0 {
+				return append([]byte(nil), buf[:len(buf)-got+i]...)
+			}
+		} else if got < n {
+			break
+		}
+	}
+	if len(buf) == 0 {
+		return nil
+	}
+	return append([]byte(nil), buf...)
+}
+
+// execStop handles PTRACE_EVENT_EXEC. If a non-leader thread called execve, it now has the
+// leader's tid and the old leader is gone without an exit event; the event message is the tid the
+// thread had before (ptrace(2), "execve(2) under ptrace"; DESIGN trap 6).
+func (t *tracer) execStop(tid int) {
+	former, errno := ptraceGetEventMsg(tid)
+	if errno != 0 {
+		former = uint(tid)
+	}
+	t.tab.Exec(tid, int(former))
+	path, _ := os.Readlink("/proc/" + strconv.Itoa(tid) + "/exe")
+	t.emit(&Event{Kind: EventExec, Pid: tid, Path: path, Argv: cmdline(tid)})
+}
+
+// cmdline reads a process's command line from /proc.
+func cmdline(pid int) []string {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	if err != nil {
+		return nil
+	}
+	return strings.Split(string(bytes.TrimSuffix(b, []byte{0})), "\x00")
+}
+
+// procStatus reads Tgid and PPid of a task from /proc (tasks.Proc).
+func procStatus(tid int) (tgid, ppid int, ok bool) {
+	f, err := os.Open("/proc/" + strconv.Itoa(tid) + "/status")
+	if err != nil {
+		return 0, 0, false
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		k, v, found := strings.Cut(s.Text(), ":")
+		if !found {
+			continue
+		}
+		switch k {
+		case "Tgid":
+			tgid, _ = strconv.Atoi(strings.TrimSpace(v))
+		case "PPid":
+			ppid, _ = strconv.Atoi(strings.TrimSpace(v))
+			return tgid, ppid, tgid != 0
+		}
+	}
+	return tgid, ppid, tgid != 0
+}
+
+// tracerPid reads the TracerPid of a task from /proc; -1 if the task is gone.
+func tracerPid(tid int) int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/status")
+	if err != nil {
+		return -1
+	}
+	_, rest, ok := bytes.Cut(b, []byte("\nTracerPid:"))
+	if !ok {
+		return -1
+	}
+	line, _, _ := bytes.Cut(rest, []byte("\n"))
+	n, err := strconv.Atoi(strings.TrimSpace(string(line)))
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+type untracedResult uint8
+
+const (
+	untracedNone    untracedResult = iota // not a clone with CLONE_UNTRACED
+	untracedCleared                       // the flag was cleared: the child is traced
+	untracedMissed                        // the flag could not be cleared
+)

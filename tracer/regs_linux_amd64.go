@@ -1,0 +1,103 @@
+package tracer
+
+import (
+	"encoding/binary"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+const canSkipSyscalls = true
+
+// getRegs and setRegs use PTRACE_GETREGS and PTRACE_SETREGS, which always use the tracer's own
+// (64-bit) view of the registers. x/sys's PtraceGetRegs uses PTRACE_GETREGSET, which gives the
+// tracee's view: the 32-bit layout for a task in a 32-bit code segment, where writing 64-bit
+// offsets changes nothing (DESIGN trap 21).
+func getRegs(tid int, regs *unix.PtraceRegs) syscall.Errno {
+	return ptrace(unix.PTRACE_GETREGS, tid, 0, uintptr(unsafe.Pointer(regs)))
+}
+
+func setRegs(tid int, regs *unix.PtraceRegs) syscall.Errno {
+	return ptrace(unix.PTRACE_SETREGS, tid, 0, uintptr(unsafe.Pointer(regs)))
+}
+
+// skipSyscall makes the call a task is stopped in (a seccomp stop) fail with errno without
+// running: the tracer sets the number to -1 and puts the return value in place (seccomp(2),
+// SECCOMP_RET_TRACE). It reports whether the change took.
+func skipSyscall(tid int, errno int) bool {
+	var regs unix.PtraceRegs
+	if getRegs(tid, &regs) != 0 {
+		return false
+	}
+	regs.Orig_rax = ^uint64(0)
+	regs.Rax = uint64(-int64(errno))
+	if setRegs(tid, &regs) != 0 {
+		return false
+	}
+	var check unix.PtraceRegs
+	return getRegs(tid, &check) == 0 && check.Orig_rax == ^uint64(0)
+}
+
+const (
+	auditX86_64   = 0xc000003e
+	auditI386     = 0x40000003
+	x32Bit        = 0x40000000
+	cloneUntraced = 0x00800000
+)
+
+// clearUntraced clears CLONE_UNTRACED from a clone or clone3 call a task is stopped in, so that
+// the child is traced like any other (the kernel reads the arguments after the seccomp stop).
+// clone passes its flags in the first argument register on x86_64, x32 and i386; clone3 in the
+// first word of struct clone_args.
+func clearUntraced(tid int, audit uint32, nr int, args [6]uint64) untracedResult {
+	var clone, clone3 int
+	switch audit {
+	case auditX86_64:
+		nr &^= x32Bit
+		clone, clone3 = 56, 435
+	case auditI386:
+		clone, clone3 = 120, 435
+	default:
+		return untracedNone
+	}
+	switch nr {
+	case clone:
+		if args[0]&cloneUntraced == 0 {
+			return untracedNone
+		}
+		var regs unix.PtraceRegs
+		if getRegs(tid, &regs) != 0 {
+			return untracedMissed
+		}
+		if audit == auditI386 {
+			regs.Rbx &^= cloneUntraced
+		} else {
+			regs.Rdi &^= cloneUntraced
+		}
+		if setRegs(tid, &regs) != 0 {
+			return untracedMissed
+		}
+		var check unix.PtraceRegs
+		if getRegs(tid, &check) != 0 || (check.Rdi&cloneUntraced != 0 && audit != auditI386) ||
+			(check.Rbx&cloneUntraced != 0 && audit == auditI386) {
+			return untracedMissed
+		}
+		return untracedCleared
+	case clone3:
+		var b [8]byte
+		if args[0] == 0 || !readMemAt(tid, args[0], b[:]) {
+			return untracedNone // the call fails with EFAULT on its own
+		}
+		flags := binary.LittleEndian.Uint64(b[:])
+		if flags&cloneUntraced == 0 {
+			return untracedNone
+		}
+		binary.LittleEndian.PutUint64(b[:], flags&^cloneUntraced)
+		if !writeMem(tid, args[0], b[:]) {
+			return untracedMissed
+		}
+		return untracedCleared
+	}
+	return untracedNone
+}
