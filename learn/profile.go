@@ -60,10 +60,10 @@ type Executable struct {
 
 // Recording describes one recorded run.
 type Recording struct {
-	Command   []string `json:"command"`
-	Kernel    string   `json:"kernel,omitempty"`  // uname -r of the recording machine
-	Machine   string   `json:"machine,omitempty"` // uname -m
-	ExitCode  int      `json:"exit_code"`
+	Command  []string `json:"command"`
+	Kernel   string   `json:"kernel,omitempty"`  // uname -r of the recording machine
+	Machine  string   `json:"machine,omitempty"` // uname -m
+	ExitCode int      `json:"exit_code"`
 	// Running: the process was still running when sctrace detached from it (record -p), so
 	// ExitCode says nothing.
 	Running   bool `json:"running,omitempty"`

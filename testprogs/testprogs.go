@@ -22,6 +22,12 @@ var flags = map[string][]string{
 	"execthread": {"-pthread"},
 	"periodic":   {"-pthread"},
 	"m32":        {"-m32"},
+	// the stress programs (e2e/stress_test.go)
+	"churn":       {"-pthread"},
+	"loopthreads": {"-pthread"},
+	"starve":      {"-pthread"},
+	"spinkids":    {"-pthread"},
+	"manythreads": {"-pthread"},
 }
 
 // Names lists the C programs.

@@ -11,7 +11,9 @@ func Launch(argv []string, opt Options) (Report, error) {
 func ThisHost() Host { return Host{} }
 
 // Attach is not supported on this system.
-func Attach(pid int, opt Options, onAttached func()) (Report, error) { return Report{}, ErrNotSupported }
+func Attach(pid int, opt Options, onAttached func()) (Report, error) {
+	return Report{}, ErrNotSupported
+}
 
 // ProcessOf is not supported on this system.
 func ProcessOf(tid int) (int, error) { return 0, ErrNotSupported }

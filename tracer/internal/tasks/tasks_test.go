@@ -183,9 +183,9 @@ func TestCases(t *testing.T) {
 			left: 1, spawns: "map[200:1]",
 		},
 		{
-			desc: "announced child counts as traced until its first stop",
+			desc:    "announced child counts as traced until its first stop",
 			reports: []report{{kind: 'c', tid: 100, child: 200, process: true}, {kind: 'x', tid: 100}},
-			left: 1, spawns: "map[200:1]",
+			left:    1, spawns: "map[200:1]",
 			check: func(t *testing.T, tb *Table) {
 				if tk := tb.Get(200); tk == nil || tk.Reported {
 					t.Errorf("announced child: %+v", tk)
@@ -199,9 +199,9 @@ func TestCases(t *testing.T) {
 			left: 1, spawns: "map[]",
 		},
 		{
-			desc: "thread exits early, its creator dies without the event: forgotten",
+			desc:    "thread exits early, its creator dies without the event: forgotten",
 			reports: []report{{kind: 's', tid: 101}, {kind: 'x', tid: 101}, {kind: 'x', tid: 100}},
-			left: 0, spawns: "map[]",
+			left:    0, spawns: "map[]",
 			check: func(t *testing.T, tb *Table) {
 				if tb.Early() != 0 {
 					t.Errorf("%d remembered after the creator's end", tb.Early())
@@ -217,14 +217,14 @@ func TestCases(t *testing.T) {
 			left: 0, spawns: "map[]",
 		},
 		{
-			desc: "exec from the leader",
+			desc:    "exec from the leader",
 			reports: []report{{kind: 'e', tid: 100, former: 100}, {kind: 'x', tid: 100}},
-			left: 0, spawns: "map[]",
+			left:    0, spawns: "map[]",
 		},
 		{
-			desc: "reused tid: a new task's stop after an early exit is a new task",
+			desc:    "reused tid: a new task's stop after an early exit is a new task",
 			reports: []report{{kind: 's', tid: 200}, {kind: 'x', tid: 200}, {kind: 's', tid: 200}},
-			left: 2, spawns: "map[200:2]",
+			left:    2, spawns: "map[200:2]",
 		},
 	}
 	for _, tc := range tests {
