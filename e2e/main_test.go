@@ -120,6 +120,7 @@ type result struct {
 	exit    int
 	stdout  string
 	stderr  string
+	path    string // the profile file
 }
 
 // record runs `sctrace record -o FILE -- argv` and reads the profile.
@@ -131,7 +132,7 @@ func record(t *testing.T, argv ...string) result {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
-	r := result{exit: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String()}
+	r := result{exit: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String(), path: out}
 	if err != nil && r.exit < 0 {
 		t.Fatalf("sctrace record %v: %v\n%s", argv, err, &stderr)
 	}

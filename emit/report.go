@@ -184,11 +184,22 @@ func (r *Report) Tables() []Table {
 	var ts []Table
 	if len(r.Recordings) > 0 {
 		t := Table{Title: "Recordings", Header: []string{"command", "kernel", "exit", "processes"}}
-		for _, rec := range r.Recordings {
+		hidden := Table{Title: "Calls may be hidden from these recordings", Header: []string{"recording", "why"}}
+		for i, rec := range r.Recordings {
+			exit := strconv.Itoa(rec.ExitCode)
+			if rec.Running {
+				exit = "running at detach"
+			}
 			t.Rows = append(t.Rows, []string{strings.Join(rec.Command, " "), rec.Kernel + " " + rec.Machine,
-				strconv.Itoa(rec.ExitCode), strconv.Itoa(rec.Processes)})
+				exit, strconv.Itoa(rec.Processes)})
+			for _, h := range rec.Hidden {
+				hidden.Rows = append(hidden.Rows, []string{strconv.Itoa(i + 1), h})
+			}
 		}
 		ts = append(ts, t)
+		if len(hidden.Rows) > 0 {
+			ts = append(ts, hidden)
+		}
 	}
 	sys := Table{Title: "System calls by arch and group", Header: []string{"arch", "group", "syscall", "count", "executables"}}
 	for _, s := range r.Syscalls {
@@ -219,6 +230,9 @@ func (r *Report) Tables() []Table {
 	tree := Table{Title: "Process tree", Header: []string{"process", "parent", "executed"}}
 	for _, n := range r.Tree {
 		tree.Rows = append(tree.Rows, []string{strings.Repeat("  ", n.Depth) + strconv.Itoa(n.Pid), strconv.Itoa(n.Parent), strings.Join(n.Exec, " → ")})
+	}
+	if r.Dropped != nil && r.Dropped.Processes > 0 {
+		tree.Note = fmt.Sprintf("and %d more processes, over the cap of %d", r.Dropped.Processes, learn.MaxProcesses)
 	}
 	ts = append(ts, tree)
 	files := Table{Title: "Files", Header: []string{"path", "use"}}

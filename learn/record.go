@@ -12,6 +12,7 @@ type Recorder struct {
 	// watch caches which calls may hide others; hidden is what was seen of them.
 	watch  map[callKey]watchKind
 	hidden hideFlags
+	unpriv map[string]bool // set-ID programs that ran without their privileges
 	// NoFootprint keeps only calls and the process tree: no files, programs or endpoints.
 	NoFootprint bool
 }
@@ -107,6 +108,14 @@ func (r *Recorder) Exec(pid int, path string, argv []string) {
 	p.exe = e
 }
 
+// Unprivileged notes that a set-user-ID or set-group-ID program ran without its privileges.
+func (r *Recorder) Unprivileged(path string) {
+	if r.unpriv == nil {
+		r.unpriv = map[string]bool{}
+	}
+	r.unpriv[path] = true
+}
+
 // Syscall counts one call by process pid.
 func (r *Recorder) Syscall(pid int, audit uint32, nr int) {
 	p := r.procs[pid]
@@ -171,6 +180,10 @@ func (r *Recorder) Profile(rec Recording) *Profile {
 	}
 	rec.Processes = r.nproc
 	rec.Hidden = append(r.hidden.reasons(), rec.Hidden...)
+	for _, path := range sortedKeys(r.unpriv) {
+		rec.Hidden = append(rec.Hidden, "set-ID program "+path+" ran without its privileges "+
+			"(no_new_privs, which seccomp filters need): it may fail, or take another path than it would alone")
+	}
 	r.fp.finish(p, &rec)
 	p.Recordings = []Recording{rec}
 	return p

@@ -18,10 +18,12 @@ var sources embed.FS
 
 // flags are extra compiler flags per program.
 var flags = map[string][]string{
-	"threads":    {"-pthread"},
-	"execthread": {"-pthread"},
-	"periodic":   {"-pthread"},
-	"m32":        {"-m32"},
+	"threads":      {"-pthread"},
+	"execthread":   {"-pthread"},
+	"periodic":     {"-pthread"},
+	"churnforever": {"-pthread"},
+	"ownlistener":  {"-pthread"},
+	"m32":          {"-m32"},
 	// the stress programs (e2e/stress_test.go)
 	"churn":       {"-pthread"},
 	"loopthreads": {"-pthread"},

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -19,6 +20,9 @@ import (
 // tell syscall-stops from SIGTRAP.
 const attachOptions = unix.PTRACE_O_TRACESYSGOOD | unix.PTRACE_O_TRACEEXEC | unix.PTRACE_O_TRACEFORK |
 	unix.PTRACE_O_TRACEVFORK | unix.PTRACE_O_TRACECLONE
+
+// ErrInterrupted is returned by Attach when a signal came before any thread was attached.
+var ErrInterrupted = errors.New("interrupted before anything was attached")
 
 // maxAttachPasses bounds the passes over /proc/PID/task: a process that creates threads faster
 // than they can be seized is still attached, since threads created by a seized thread are
@@ -79,6 +83,9 @@ func Attach(pid int, opt Options, onAttached func()) (Report, error) {
 	if t.tab.Len() == 0 {
 		t.stopTicker()
 		t.drain()
+		if t.detachReq.Load() {
+			return Report{}, ErrInterrupted
+		}
 		return Report{}, fmt.Errorf("attach to %d: it has no threads left", pid)
 	}
 	if onAttached != nil {
@@ -96,10 +103,10 @@ func Attach(pid int, opt Options, onAttached func()) (Report, error) {
 // thread created by one already seized is attached by the kernel, and seizing it again fails
 // with EPERM (DESIGN trap 20): it is ours, not an error.
 func (t *tracer) seizeAll(pid int) error {
-	self := os.Getpid()
+	self := unix.Gettid() // TracerPid names the tracing thread, and this one is locked
 	for pass := 0; pass < maxAttachPasses; pass++ {
 		if t.detachReq.Load() {
-			return errors.New("attach interrupted")
+			return nil // interrupted: the loop detaches what is attached and the caller ends
 		}
 		dirs, _ := filepath.Glob("/proc/" + strconv.Itoa(pid) + "/task/*")
 		added := 0
@@ -112,8 +119,8 @@ func (t *tracer) seizeAll(pid int) error {
 			switch {
 			case errno == syscall.ESRCH:
 				continue // the thread just ended
-			case errno == syscall.EPERM && tracerPid(tid) == self:
-				// Auto-attached through its creator: its first stop adopts it.
+			case errno == syscall.EPERM && raced(tid, self):
+				// Auto-attached through its creator (its first stop adopts it), or exiting.
 				continue
 			case errno != 0:
 				return seizeError(errno, tid)
@@ -130,6 +137,21 @@ func (t *tracer) seizeAll(pid int) error {
 		}
 	}
 	return nil
+}
+
+// raced reports whether a PTRACE_SEIZE of tid that failed with EPERM lost a harmless race: the
+// thread is already traced by this thread (the kernel attached it through its creator), or it is
+// exiting (ptrace refuses a task whose exit has begun; ptrace(2), kernel/ptrace.c).
+func raced(tid, self int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/status")
+	if err != nil {
+		return true // gone
+	}
+	s := string(b)
+	if strings.Contains(s, "\nState:\tZ") || strings.Contains(s, "\nState:\tX") {
+		return true
+	}
+	return strings.Contains(s, "\nTracerPid:\t"+strconv.Itoa(self)+"\n")
 }
 
 // startDetach interrupts every task; each is detached at its next stop (see stopped), and so is

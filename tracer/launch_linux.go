@@ -185,8 +185,10 @@ func seizeError(errno syscall.Errno, pid int) error {
 	if errno != syscall.EPERM {
 		return err
 	}
-	if tp := tracerPid(pid); tp > 0 && tp != os.Getpid() {
-		return fmt.Errorf("%w: %d is already traced by %d (%s); a task has one tracer at a time", err, pid, tp, commName(tp))
+	if tp := tracerPid(pid); tp > 0 {
+		if tgid, _, _ := procStatus(tp); tgid != os.Getpid() {
+			return fmt.Errorf("%w: %d is already traced by %d (%s); a task has one tracer at a time", err, pid, tgid, commName(tgid))
+		}
 	}
 	return fmt.Errorf("%w (is ptrace blocked? check /proc/sys/kernel/yama/ptrace_scope, or a container without CAP_SYS_PTRACE)", err)
 }

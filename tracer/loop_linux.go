@@ -374,7 +374,36 @@ func (t *tracer) execStop(tid int) {
 	}
 	t.tab.Exec(tid, int(former))
 	path, _ := os.Readlink("/proc/" + strconv.Itoa(tid) + "/exe")
-	t.emit(&Event{Kind: EventExec, Pid: tid, Path: path, Argv: cmdline(tid)})
+	t.emit(&Event{Kind: EventExec, Pid: tid, Path: path, Argv: cmdline(tid), Unprivileged: unprivileged(tid)})
+}
+
+// unprivileged reports whether process pid runs a set-user-ID or set-group-ID executable
+// without the privileges the bits would give (its effective ids are not the file's).
+func unprivileged(pid int) bool {
+	var st unix.Stat_t
+	if unix.Stat("/proc/"+strconv.Itoa(pid)+"/exe", &st) != nil || st.Mode&(unix.S_ISUID|unix.S_ISGID) == 0 {
+		return false
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return false
+	}
+	euid, egid := -1, -1
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, _ := strings.Cut(line, ":")
+		f := strings.Fields(v)
+		if len(f) < 2 {
+			continue
+		}
+		switch k {
+		case "Uid":
+			euid, _ = strconv.Atoi(f[1])
+		case "Gid":
+			egid, _ = strconv.Atoi(f[1])
+		}
+	}
+	return (st.Mode&unix.S_ISUID != 0 && euid != int(st.Uid)) ||
+		(st.Mode&unix.S_ISGID != 0 && st.Mode&unix.S_IXGRP != 0 && egid != int(st.Gid))
 }
 
 // cmdline reads a process's command line from /proc.

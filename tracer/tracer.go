@@ -58,6 +58,10 @@ type Event struct {
 	Mem    []byte
 	Path   string   // EventExec: the new executable, from /proc/PID/exe
 	Argv   []string // EventExec: the new command line, from /proc/PID/cmdline
+	// Unprivileged (EventExec): the executable is set-user-ID or set-group-ID, but runs without
+	// those privileges: under no_new_privs, which every seccomp filter needs, execve ignores
+	// the bits (prctl(2), PR_SET_NO_NEW_PRIVS).
+	Unprivileged bool
 	Status Status   // EventExit
 }
 

@@ -2,6 +2,8 @@
 
 package tracer
 
+import "errors"
+
 // Launch is not supported on this system.
 func Launch(argv []string, opt Options) (Report, error) {
 	return Report{}, ErrNotSupported
@@ -17,3 +19,6 @@ func Attach(pid int, opt Options, onAttached func()) (Report, error) {
 
 // ProcessOf is not supported on this system.
 func ProcessOf(tid int) (int, error) { return 0, ErrNotSupported }
+
+// ErrInterrupted is returned by Attach when a signal came before any thread was attached.
+var ErrInterrupted = errors.New("interrupted before anything was attached")

@@ -9,10 +9,30 @@ import (
 	"io"
 	"os"
 	"strings"
+	"syscall"
 )
 
 func main() {
-	os.Exit(exitCode(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr), os.Stderr))
+	code := exitCode(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr), os.Stderr)
+	if path := os.Getenv("SCTRACE_RUSAGE"); path != "" {
+		writeRusage(path)
+	}
+	os.Exit(code)
+}
+
+// writeRusage appends sctrace's own peak RSS and CPU time (not its children's) to path, for
+// the benchmark script (bench/tracer.sh): "maxrss_kb user_s sys_s".
+func writeRusage(path string) {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return
+	}
+	fmt.Fprintf(f, "%d %.3f %.3f\n", ru.Maxrss, float64(ru.Utime.Nano())/1e9, float64(ru.Stime.Nano())/1e9)
+	f.Close()
 }
 
 // version is set at build time with -ldflags "-X main.version=...".

@@ -163,6 +163,9 @@ func recordAttached(pid int, out string, quiet, noFootprint bool, stdout, stderr
 			fmt.Fprintf(stderr, "sctrace: attached to %d; Ctrl-C detaches and writes %s\n", pid, dest)
 		}
 	})
+	if errors.Is(err, tracer.ErrInterrupted) {
+		return &statusError{code: 130, err: fmt.Errorf("attach to %d: %w; no profile written", pid, err)}
+	}
 	if err != nil {
 		return &statusError{code: 2, err: err}
 	}
@@ -241,6 +244,9 @@ func recordEvent(rec *learn.Recorder) func(*tracer.Event) {
 			rec.Spawn(e.Pid, e.Parent)
 		case tracer.EventExec:
 			rec.Exec(e.Pid, e.Path, e.Argv)
+			if e.Unprivileged {
+				rec.Unprivileged(e.Path)
+			}
 		case tracer.EventExit:
 			rec.Exit(e.Pid)
 		}
