@@ -55,14 +55,14 @@ type Event struct {
 	Args  [6]uint64
 	// Mem is the tracee memory that Options.Peek asked for (EventSyscall), read before the call
 	// ran; nil if none was asked for or it could not be read.
-	Mem    []byte
-	Path   string   // EventExec: the new executable, from /proc/PID/exe
-	Argv   []string // EventExec: the new command line, from /proc/PID/cmdline
+	Mem  []byte
+	Path string   // EventExec: the new executable, from /proc/PID/exe
+	Argv []string // EventExec: the new command line, from /proc/PID/cmdline
 	// Unprivileged (EventExec): the executable is set-user-ID or set-group-ID, but runs without
 	// those privileges: under no_new_privs, which every seccomp filter needs, execve ignores
 	// the bits (prctl(2), PR_SET_NO_NEW_PRIVS).
 	Unprivileged bool
-	Status Status   // EventExit
+	Status       Status // EventExit
 }
 
 // Status is how a process ended.
