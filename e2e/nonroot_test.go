@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sctrace/sctrace/learn"
@@ -56,5 +57,60 @@ func TestWithoutRoot(t *testing.T) {
 	}
 	if p.Count("x86_64", "getuid") == 0 || p.Recordings[0].Processes < 3 {
 		t.Errorf("profile: getuid %d, processes %d", p.Count("x86_64", "getuid"), p.Recordings[0].Processes)
+	}
+}
+
+// TestSetuidUnprivileged: a set-user-ID program run by an unprivileged user runs without its
+// privileges under sctrace (no_new_privs, which every seccomp filter needs, makes execve ignore
+// the bit: DESIGN trap 24). The recording must say so. passwd -S reads the shadow file, which
+// only its setuid-root privileges allow: alone it succeeds, under sctrace it fails.
+func TestSetuidUnprivileged(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to switch to an unprivileged user")
+	}
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Skip("setpriv (util-linux) is needed to drop root")
+	}
+	passwd, err := exec.LookPath("passwd")
+	if err != nil {
+		t.Skip("passwd is not installed")
+	}
+	if fi, err := os.Stat(passwd); err != nil || fi.Mode()&os.ModeSetuid == 0 {
+		t.Skip("passwd is not set-user-ID here")
+	}
+	dir, err := os.MkdirTemp("", "sctrace-setuid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	os.Chmod(dir, 0o777)
+	bin := filepath.Join(dir, "sctrace")
+	data, err := os.ReadFile(sctraceBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "p.json")
+	asNobody := []string{"--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all"}
+	cmd := exec.Command(setpriv, append(asNobody, bin, "record", "-o", out, "--", passwd, "-S", "root")...)
+	cmd.Env = markedEnv()
+	b, _ := cmd.CombinedOutput()
+	if !strings.Contains(string(b), "ran without its privileges") {
+		t.Errorf("sctrace did not warn that passwd ran without its privileges:\n%s", b)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p, err := learn.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := strings.Join(p.Recordings[0].Hidden, "\n"); !strings.Contains(h, passwd) {
+		t.Errorf("profile's hidden reasons %q do not name %s", h, passwd)
 	}
 }

@@ -155,3 +155,34 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestBoundedTree: the process tree is capped like files and programs, with a dropped count,
+// and memory follows the live processes: a recording of 100 000 short-lived processes gives a
+// profile that sctrace reads back.
+func TestBoundedTree(t *testing.T) {
+	r := NewRecorder()
+	r.Spawn(1, 0)
+	r.Exec(1, "/bin/sh", []string{"sh"})
+	for pid := 2; pid < 100002; pid++ {
+		r.Spawn(pid, 1)
+		r.Syscall(pid, auditX86_64, 39)
+		r.Exit(pid)
+	}
+	if len(r.procs) != 1 || len(r.fp.nodes) != 1 {
+		t.Errorf("%d processes and %d tree nodes kept after their exit, want 1", len(r.procs), len(r.fp.nodes))
+	}
+	p := r.Profile(Recording{Command: []string{"sh"}})
+	if n := len(p.Recordings[0].Tree); n != MaxProcesses {
+		t.Errorf("tree has %d nodes, want the cap %d", n, MaxProcesses)
+	}
+	if p.Dropped == nil || p.Dropped.Processes != 100001-MaxProcesses {
+		t.Errorf("dropped %+v, want %d processes", p.Dropped, 100001-MaxProcesses)
+	}
+	var buf bytes.Buffer
+	if err := p.Encode(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Decode(&buf); err != nil {
+		t.Errorf("sctrace cannot read the profile it wrote: %v", err)
+	}
+}

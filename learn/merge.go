@@ -42,6 +42,7 @@ func Merge(ps ...*Profile) *Profile {
 			if out.Dropped == nil {
 				out.Dropped = &Dropped{}
 			}
+			out.Dropped.Processes += p.Dropped.Processes
 			out.Dropped.Files += p.Dropped.Files
 			out.Dropped.Programs += p.Dropped.Programs
 			out.Dropped.Endpoints += p.Dropped.Endpoints

@@ -108,3 +108,51 @@ func TestStopTheWorldWhileIdle(t *testing.T) {
 		t.Errorf("status %v, want killed by SIGKILL", st)
 	}
 }
+
+// TestNoSyscallInfo: on a kernel without PTRACE_GET_SYSCALL_INFO (Linux < 5.3, EIO) Launch
+// fails before the workload starts, with ErrNoSyscallInfo, never with an empty recording.
+func TestNoSyscallInfo(t *testing.T) {
+	defer func(f func(int, *syscallInfo) syscall.Errno) { getSyscallInfo = f }(getSyscallInfo)
+	getSyscallInfo = func(int, *syscallInfo) syscall.Errno { return syscall.EIO }
+	started := false
+	_, err := Launch([]string{"true"}, Options{OnEvent: func(e *Event) {
+		if e.Kind == EventExec {
+			started = true
+		}
+	}})
+	if !errors.Is(err, ErrNoSyscallInfo) {
+		t.Errorf("error %v, want ErrNoSyscallInfo", err)
+	}
+	if started {
+		t.Error("the workload was started")
+	}
+}
+
+// TestUnreadStops: a stop whose call cannot be read is counted and reported, never dropped
+// in silence.
+func TestUnreadStops(t *testing.T) {
+	defer func(f func(int, *syscallInfo) syscall.Errno) { getSyscallInfo = f }(getSyscallInfo)
+	n := 0
+	getSyscallInfo = func(tid int, info *syscallInfo) syscall.Errno {
+		n++
+		if n > 1 && n%5 == 0 { // the first call is the probe
+			return syscall.EIO
+		}
+		return rawGetSyscallInfo(tid, info)
+	}
+	calls := 0
+	rep, err := Launch([]string{"true"}, Options{OnEvent: func(e *Event) {
+		if e.Kind == EventSyscall {
+			calls++
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Unread == 0 || len(rep.Errors) == 0 {
+		t.Errorf("report %+v: no unread stop counted", rep)
+	}
+	if calls+rep.Unread != n-1 {
+		t.Errorf("%d calls read + %d unread, want %d stops", calls, rep.Unread, n-1)
+	}
+}

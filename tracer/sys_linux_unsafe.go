@@ -46,7 +46,10 @@ type syscallInfo struct {
 	_                  uint32
 }
 
-func getSyscallInfo(tid int, info *syscallInfo) syscall.Errno {
+// getSyscallInfo is a variable so that tests can make it fail as on a kernel without it.
+var getSyscallInfo = rawGetSyscallInfo
+
+func rawGetSyscallInfo(tid int, info *syscallInfo) syscall.Errno {
 	return ptrace(unix.PTRACE_GET_SYSCALL_INFO, tid, unsafe.Sizeof(*info), uintptr(unsafe.Pointer(info)))
 }
 

@@ -1,0 +1,188 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestMissingInterpreter: a script whose #! interpreter does not exist fails like in a shell:
+// exit 127 (execve's ENOENT), not sctrace's own status 2.
+func TestMissingInterpreter(t *testing.T) {
+	script := filepath.Join(t.TempDir(), "script")
+	if err := os.WriteFile(script, []byte("#!/nonexistent/interpreter\necho hi\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"record", "-q", "-o", os.DevNull, "--", script}} {
+		cmd := exec.Command(sctraceBin, args...)
+		cmd.Env = markedEnv()
+		out, _ := cmd.CombinedOutput()
+		if code := cmd.ProcessState.ExitCode(); code != 127 {
+			t.Errorf("sctrace %v: exit %d, want 127 as a shell gives\n%s", args, code, out)
+		}
+	}
+}
+
+// TestKillSctrace: one rule in record and run (README, "When sctrace dies"): if sctrace is
+// killed, every process of the workload dies with it, children included.
+func TestKillSctrace(t *testing.T) {
+	dir := t.TempDir()
+	base := filepath.Join(dir, "sh.json")
+	workload := []string{"sh", "-c", "sleep 60 & sleep 60 & echo ready; wait"}
+	rec := exec.Command(sctraceBin, "record", "-q", "-o", base, "--", "sh", "-c", "sleep 0 & sleep 0 & echo ready; wait")
+	rec.Env = markedEnv()
+	if out, err := rec.CombinedOutput(); err != nil {
+		t.Fatalf("record: %v\n%s", err, out)
+	}
+	for _, tc := range []struct {
+		name string
+		mode []string
+	}{
+		{"record", []string{"record", "-q", "-o", filepath.Join(dir, "k.json"), "--"}},
+		{"run", []string{"run", "-q", "--profile", base, "--"}},
+		{"run-report", []string{"run", "-q", "--profile", base, "--on-deny", "report", "--"}},
+	} {
+		mode := tc.mode
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := exec.Command(sctraceBin, append(mode, workload...)...)
+			cmd.Env = markedEnv()
+			stdout, _ := cmd.StdoutPipe()
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			if line, _ := bufio.NewReader(stdout).ReadString('\n'); line != "ready\n" {
+				cmd.Process.Kill()
+				cmd.Wait()
+				t.Fatalf("workload said %q\n%s", line, &stderr)
+			}
+			kids := descendants(cmd.Process.Pid)
+			if len(kids) < 3 {
+				t.Errorf("only %d workload processes found: %v", len(kids), kids)
+			}
+			cmd.Process.Kill()
+			cmd.Wait()
+			deadline := time.Now().Add(10 * time.Second)
+			for _, pid := range kids {
+				for alive(pid) && time.Now().Before(deadline) {
+					time.Sleep(20 * time.Millisecond)
+				}
+				if alive(pid) {
+					t.Errorf("workload process %d outlived sctrace", pid)
+					syscall.Kill(pid, syscall.SIGKILL)
+				}
+			}
+		})
+	}
+}
+
+// descendants lists the live descendants of pid.
+func descendants(pid int) []int {
+	var out []int
+	queue := []int{pid}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		files, _ := filepath.Glob("/proc/" + strconv.Itoa(p) + "/task/*/children")
+		for _, f := range files {
+			b, _ := os.ReadFile(f)
+			for _, s := range strings.Fields(string(b)) {
+				c, _ := strconv.Atoi(s)
+				if c == 0 {
+					continue
+				}
+				if cmdline, _ := os.ReadFile("/proc/" + s + "/cmdline"); string(cmdline) != "sctrace-ticker\x00" {
+					out = append(out, c)
+				}
+				queue = append(queue, c)
+			}
+		}
+	}
+	return out
+}
+
+// TestAttachThread: record -p with a thread id records the thread's whole process; a target
+// that ends while traced gets its real exit status in the profile, and one still running at
+// detach is marked as such.
+func TestAttachThread(t *testing.T) {
+	target := exec.Command(prog(t, "periodic"))
+	target.Env = markedEnv()
+	stdout, _ := target.StdoutPipe()
+	if err := target.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		target.Process.Kill()
+		target.Wait()
+	}()
+	if line, _ := bufio.NewReader(stdout).ReadString('\n'); line != "ready\n" {
+		t.Fatalf("target said %q", line)
+	}
+	pid := target.Process.Pid
+	var thread int
+	dirs, _ := filepath.Glob("/proc/" + strconv.Itoa(pid) + "/task/*")
+	for _, d := range dirs {
+		if tid, _ := strconv.Atoi(filepath.Base(d)); tid != pid {
+			thread = tid
+		}
+	}
+	if thread == 0 {
+		t.Fatal("periodic has no second thread")
+	}
+	out := filepath.Join(t.TempDir(), "thread.json")
+	cmd := exec.Command(sctraceBin, "record", "-o", out, "-p", strconv.Itoa(thread))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitChild(t, cmd.Process.Pid)
+	time.Sleep(300 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGINT)
+	if code := waitTimeout(t, cmd, 10*time.Second); code != 0 {
+		t.Fatalf("record -p %d: exit %d\n%s", thread, code, &stderr)
+	}
+	if !strings.Contains(stderr.String(), "thread of process "+strconv.Itoa(pid)) {
+		t.Errorf("no word that %d is a thread of %d:\n%s", thread, pid, &stderr)
+	}
+	p := loadProfile(t, out)
+	if got := p.Recordings[0].Tree; len(got) == 0 || got[0].Pid != pid {
+		t.Errorf("tree %+v, want process %d first", got, pid)
+	}
+	if !p.Recordings[0].Running {
+		t.Error("the target was running at detach, the profile does not say so")
+	}
+
+	// Now a target that exits while traced: its status is recorded, it is not "running".
+	short := exec.Command("sh", "-c", "read x; exit 5")
+	short.Env = markedEnv()
+	in, _ := short.StdinPipe()
+	if err := short.Start(); err != nil {
+		t.Fatal(err)
+	}
+	out2 := filepath.Join(t.TempDir(), "short.json")
+	cmd = exec.Command(sctraceBin, "record", "-q", "-o", out2, "-p", strconv.Itoa(short.Process.Pid))
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitChild(t, cmd.Process.Pid)
+	time.Sleep(300 * time.Millisecond)
+	in.Write([]byte("x\n"))
+	if code := waitTimeout(t, cmd, 10*time.Second); code != 0 {
+		t.Fatalf("record -p: exit %d\n%s", code, &stderr)
+	}
+	short.Wait()
+	p = loadProfile(t, out2)
+	if r := p.Recordings[0]; r.Running || r.ExitCode != 5 {
+		t.Errorf("recording of a target that exited 5: running %v, exit_code %d", r.Running, r.ExitCode)
+	}
+}
