@@ -68,6 +68,7 @@ func Launch(argv []string, opt Options) (Report, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 
+	quietStops()
 	t := newTracer(opt)
 	// In follow-only mode nothing is read once the workload runs: the tracer waits with a
 	// blocking wait the runtime knows about, and needs no ticker.

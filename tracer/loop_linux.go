@@ -266,22 +266,23 @@ func (t *tracer) cont(tid int, sig syscall.Signal) {
 
 // seccompStop handles PTRACE_EVENT_SECCOMP: a call our filter (or the workload's own) asked about.
 func (t *tracer) seccompStop(tid int, tk *tasks.Task) {
-	msg, errno := ptraceGetEventMsg(tid)
-	if errno == 0 && uint16(msg) != t.traceData {
+	if !t.syscallStop(tid, tk, true) {
+		return
+	}
+	if uint16(t.info.RetData) != t.traceData {
 		// The workload's own filter returned SECCOMP_RET_TRACE and outranked ours (DESIGN trap
-		// 22). Without sctrace nothing would answer it: the call fails with ENOSYS.
+		// 22; ptrace_syscall_info.seccomp.ret_data is its SECCOMP_RET_DATA). Without sctrace
+		// nothing would answer it: the call fails with ENOSYS.
 		t.rep.ForeignTrace++
-		t.syscallStop(tid, tk, true)
 		if canSkipSyscalls {
 			skipSyscall(tid, int(syscall.ENOSYS))
 		}
-		return
 	}
-	t.syscallStop(tid, tk, true)
 }
 
-// syscallStop reads the call a task is stopped in and reports it.
-func (t *tracer) syscallStop(tid int, tk *tasks.Task, seccomp bool) {
+// syscallStop reads the call a task is stopped in (into t.info) and reports it. It returns
+// false if there was no call to read.
+func (t *tracer) syscallStop(tid int, tk *tasks.Task, seccomp bool) bool {
 	// An entry-stop's info has the same layout as a seccomp stop's: nr, then args.
 	if errno := getSyscallInfo(tid, &t.info); errno != 0 {
 		if errno == syscall.ESRCH {
@@ -290,17 +291,17 @@ func (t *tracer) syscallStop(tid int, tk *tasks.Task, seccomp bool) {
 			t.rep.Unread++
 			t.fail("PTRACE_GET_SYSCALL_INFO", tid, errno)
 		}
-		return
+		return false
 	}
 	switch t.info.Op {
 	case unix.PTRACE_SYSCALL_INFO_SECCOMP, unix.PTRACE_SYSCALL_INFO_ENTRY:
 	case unix.PTRACE_SYSCALL_INFO_EXIT:
-		return
+		return false
 	default:
 		if seccomp {
 			t.rep.Unread++
 		}
-		return
+		return false
 	}
 	t.ev = Event{Kind: EventSyscall, Pid: tk.Pid, Tid: tid, Audit: t.info.Arch,
 		Nr: int(int32(uint32(t.info.Nr))), Args: t.info.Args}
@@ -325,6 +326,7 @@ func (t *tracer) syscallStop(tid int, tk *tasks.Task, seccomp bool) {
 			skipSyscall(tid, errno)
 		}
 	}
+	return true
 }
 
 // readMem reads tracee memory with process_vm_readv (one system call, no ptrace stop). A string
