@@ -2,6 +2,7 @@ package learn
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -108,9 +109,33 @@ func TestDecodeRejects(t *testing.T) {
 		{"negative count", `{"version": 1, "arches": {"x86_64": {"syscalls": {"read": {"count": -1}}}}}`, "cannot unmarshal"},
 		{"unknown arch", `{"version": 1, "arches": {"vax": {"syscalls": {}}}}`, `unknown arch "vax"`},
 		{"unknown syscall", `{"version": 1, "arches": {"x86_64": {"syscalls": {"frob": {"count": 1}}}}}`, `unknown syscall "frob"`},
-		{"null set", `{"version": 1, "arches": {"x86_64": null}}`, "no syscalls field"},
-		{"no arches", `{"version": 1}`, "no arches field"},
+		{"null set", `{"version": 1, "arches": {"x86_64": null}}`, `$.arches["x86_64"] is null`},
+		{"no arches", `{"version": 1}`, `missing field "arches"`},
 		{"trailing", `{"version": 1, "arches": {}} {}`, "after top-level value"},
+		// A profile must mean the same to sctrace as to jq: each of these grants ptrace to
+		// encoding/json alone while jq shows no ptrace key.
+		{"number of a named call", `{"version": 1, "arches": {"x86_64": {"syscalls": {"read": {"count": 1}, "101": {"count": 1}}}}}`,
+			`"101" is the number of ptrace`},
+		{"zero next to read", `{"version": 1, "arches": {"x86_64": {"syscalls": {"read": {"count": 1}, "0": {"count": 1}}}}}`,
+			`"0" is the number of read`},
+		{"case-folded field", `{"version": 1, "arches": {"x86_64": {"syscalls": {}, "SYSCALLS": {"ptrace": {"count": 1}}}}}`,
+			`unknown field "SYSCALLS"`},
+		{"long s folded", `{"version": 1, "arches": {"x86_64": {"ſyscalls": {"ptrace": {"count": 1}}}}}`,
+			`unknown field "ſyscalls"`},
+		{"upper-case top field", `{"VERSION": 1, "arches": {}}`, `unknown field "VERSION"`},
+		{"duplicate field", `{"version": 1, "arches": {"x86_64": {"syscalls": {"ptrace": {"count": 1}}, "syscalls": {"read": {"count": 1}}}}}`,
+			`duplicate field "syscalls"`},
+		{"duplicate call", `{"version": 1, "arches": {"x86_64": {"syscalls": {"read": {"count": 1}, "read": {"count": 2}}}}}`,
+			`duplicate key "read"`},
+		{"duplicate arch", `{"version": 1, "arches": {"x86_64": {"syscalls": {}}, "x86_64": {"syscalls": {"ptrace": {"count": 1}}}}}`,
+			`duplicate key "x86_64"`},
+		{"trailing brace", `{"version": 1, "arches": {}}}`, "after top-level value"},
+		{"trailing bracket", `{"version": 1, "arches": {}}]`, "after top-level value"},
+		{"missing count", `{"version": 1, "arches": {"x86_64": {"syscalls": {"read": {}}}}}`, `missing field "count"`},
+		{"null count", `{"version": 1, "arches": {"x86_64": {"syscalls": {"read": {"count": null}}}}}`, `count is null`},
+		{"null version", `{"version": null, "arches": {}}`, "version"},
+		{"table-less arch, second key", `{"version": 1, "arches": {"audit-0x12345678": {"syscalls": {"7": {"count": 1}, "ptrace": {"count": 1}}}}}`,
+			`"ptrace" must be a number`},
 	}
 	for _, tt := range tests {
 		_, err := Decode(strings.NewReader(tt.in))
@@ -121,6 +146,13 @@ func TestDecodeRejects(t *testing.T) {
 	_, err := Decode(strings.NewReader(`{"version": 9, "arches": {}}`))
 	if !errors.Is(err, ErrVersion) {
 		t.Errorf("future version: %v is not ErrVersion", err)
+	}
+	// The table-less arch check must not depend on map order: many tries, always rejected.
+	for i := 0; i < 200; i++ {
+		in := `{"version": 1, "arches": {"audit-0x12345678": {"syscalls": {"1": {"count": 1}, "2": {"count": 1}, "read": {"count": 1}, "3": {"count": 1}}}}}`
+		if _, err := Decode(strings.NewReader(in)); err == nil {
+			t.Fatalf("try %d: a name under a table-less arch was accepted", i)
+		}
 	}
 	big := `{"version": 1, "arches": {}, "executables": {"` + strings.Repeat("a", MaxProfileSize) + `": null}}`
 	if _, err := Decode(strings.NewReader(big)); err == nil || !strings.Contains(err.Error(), "larger than") {
@@ -135,10 +167,41 @@ func FuzzDecode(f *testing.F) {
 	r.Profile(Recording{Command: []string{"x"}}).Encode(&b)
 	f.Add(b.Bytes())
 	f.Add([]byte(`{"version": 1, "arches": {"audit-0x12345678": {"syscalls": {"7": {"count": 1}}}}}`))
+	for _, seed := range []string{
+		`{"version": 1, "arches": {"x86_64": {"syscalls": {"read": {"count": 1}, "101": {"count": 1}}}}}`,
+		`{"version": 1, "arches": {"x86_64": {"syscalls": {}, "SYSCALLS": {"ptrace": {"count": 1}}}}}`,
+		`{"version": 1, "arches": {"x86_64": {"syscalls": {"ptrace": {"count": 1}}, "syscalls": {}}}}`,
+		`{"version": 1, "arches": {"x86": {"syscalls": {"read": {"count": 3}}}}, "executables": {"/bin/x": {"processes": 1, "arches": {}}}}`,
+	} {
+		f.Add([]byte(seed))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := Decode(bytes.NewReader(data))
 		if err != nil {
 			return
+		}
+		// Whatever Decode accepts, a plain JSON reader (exact-case keys, as jq sees them) must
+		// see the same arches, calls and counts.
+		var raw map[string]any
+		if err := json.Unmarshal(data, &raw); err != nil {
+			t.Fatalf("Decode accepted what encoding/json cannot read: %v", err)
+		}
+		arches, _ := raw["arches"].(map[string]any)
+		if len(arches) != len(p.Arches) {
+			t.Fatalf("arches: jq sees %d, sctrace %d", len(arches), len(p.Arches))
+		}
+		for name, set := range p.Arches {
+			rawSet, _ := arches[name].(map[string]any)
+			calls, _ := rawSet["syscalls"].(map[string]any)
+			if len(calls) != len(set.Syscalls) {
+				t.Fatalf("%s: jq sees %d calls, sctrace %d", name, len(calls), len(set.Syscalls))
+			}
+			for key, st := range set.Syscalls {
+				c, _ := calls[key].(map[string]any)
+				if n, ok := c["count"].(float64); !ok || uint64(n) != st.Count {
+					t.Fatalf("%s/%s: jq sees count %v, sctrace %d", name, key, c["count"], st.Count)
+				}
+			}
 		}
 		// Whatever Decode accepts must encode and decode again to the same bytes.
 		var once, twice bytes.Buffer

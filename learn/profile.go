@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/sctrace/sctrace/arch"
@@ -163,8 +164,8 @@ func Decode(r io.Reader) (*Profile, error) {
 	dec.DisallowUnknownFields()
 	p := &Profile{}
 	strictErr := dec.Decode(p)
-	if strictErr == nil && dec.More() {
-		strictErr = errors.New("trailing data after the JSON object")
+	if strictErr == nil {
+		strictErr = checkStrict(data, p)
 	}
 	if strictErr != nil || p.Version < 1 || p.Version > Version {
 		var head struct {
@@ -231,17 +232,24 @@ func validateSets(where string, sets map[string]*SyscallSet) error {
 			return fmt.Errorf("%s: %s: no syscalls field", where, name)
 		}
 		for key, st := range set.Syscalls {
-			if a == nil {
-				a = arch.X86_64 // any table: only decimal numbers are valid keys here
-				if _, ok := a.SyscallNumber(key); ok {
-					return fmt.Errorf("%s: %s: arch has no table, %q must be a number", where, name, key)
-				}
-			}
-			if _, ok := a.ParseKey(key); !ok {
-				return fmt.Errorf("%s: %s: unknown syscall %q", where, name, key)
-			}
 			if st == nil {
 				return fmt.Errorf("%s: %s: %s is null", where, name, key)
+			}
+			if a == nil {
+				// No table: only canonical decimal numbers are valid keys, every one checked.
+				if n, err := strconv.ParseUint(key, 10, 31); err != nil || strconv.FormatUint(n, 10) != key {
+					return fmt.Errorf("%s: %s: arch has no table, %q must be a number", where, name, key)
+				}
+				continue
+			}
+			n, ok := a.ParseKey(key)
+			if !ok {
+				return fmt.Errorf("%s: %s: unknown syscall %q", where, name, key)
+			}
+			// A number is a key only for a call the table has no name for: "101" under x86_64
+			// would be ptrace to a filter and a mere number to jq, diff and report.
+			if callName, named := a.SyscallName(n); named && callName != key {
+				return fmt.Errorf("%s: %s: %q is the number of %s: write it by name", where, name, key, callName)
 			}
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/net/bpf"
 
@@ -148,12 +149,15 @@ func allowsExecve(p *learn.Profile) bool {
 
 // readProfile reads and validates a profile file; every failure is a usage error (exit 2).
 func readProfile(path string) (*learn.Profile, error) {
-	f, err := os.Open(path)
+	f, err := openProfile(path)
 	if err != nil {
 		return nil, &statusError{code: 2, err: fmt.Errorf("read profile: %w", err)}
 	}
 	defer f.Close()
 	p, err := learn.Decode(f)
+	if os.IsTimeout(err) {
+		err = fmt.Errorf("not a regular file, and no whole profile came within %v", profileReadTimeout)
+	}
 	if err != nil {
 		return nil, &statusError{code: 2, err: fmt.Errorf("%s: %w", path, err)}
 	}
@@ -161,6 +165,33 @@ func readProfile(path string) (*learn.Profile, error) {
 		return nil, &statusError{code: 2, err: fmt.Errorf("%s: the profile records no arch, so it would allow nothing", path)}
 	}
 	return p, nil
+}
+
+// profileReadTimeout bounds reading a profile from a pipe or FIFO.
+var profileReadTimeout = 10 * time.Second
+
+// openProfile opens a profile without ever blocking for good: a FIFO is opened without waiting
+// for a writer, and a pipe or FIFO must deliver the whole profile within profileReadTimeout (a
+// regular file is read as it is; /dev/zero and the like hit Decode's size cap).
+func openProfile(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	switch {
+	case fi.IsDir():
+		f.Close()
+		return nil, fmt.Errorf("%s is a directory", path)
+	case fi.Mode()&os.ModeNamedPipe != 0:
+		// The poller serves a pipe opened non-blocking: a read waits, within the deadline.
+		f.SetReadDeadline(time.Now().Add(profileReadTimeout))
+	}
+	return f, nil
 }
 
 // compileFilter turns a profile into the raw program the helper installs.

@@ -4,7 +4,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func writeFile(t *testing.T, content string) string {
@@ -81,5 +83,52 @@ func TestRunWithoutExecve(t *testing.T) {
 		if code != 126 || !strings.Contains(stderr, "does not allow execve") {
 			t.Errorf("%s: exit %d, stderr %q; want 126 and a hint about execve", mode, code, stderr)
 		}
+	}
+}
+
+// TestProfileFromFIFO: a FIFO as the profile never hangs sctrace: with no writer it fails at
+// once, with a writer that never finishes it fails after the read timeout.
+func TestProfileFromFIFO(t *testing.T) {
+	defer func(d time.Duration) { profileReadTimeout = d }(profileReadTimeout)
+	profileReadTimeout = 300 * time.Millisecond
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := readProfile(fifo)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("an empty FIFO was read as a profile")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("reading a FIFO with no writer hangs")
+	}
+	// A writer that holds the FIFO open and never writes a whole profile.
+	go func() {
+		w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+		if err != nil {
+			return
+		}
+		w.Write([]byte(`{"version": 1,`))
+		time.Sleep(3 * time.Second)
+		w.Close()
+	}()
+	time.Sleep(50 * time.Millisecond)
+	go func() {
+		_, err := readProfile(fifo)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "no whole profile came within") {
+			t.Errorf("error %v, want the read timeout", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("reading a FIFO whose writer never finishes hangs")
 	}
 }
