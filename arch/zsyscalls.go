@@ -5507,7 +5507,6 @@ var tableX32 = []Syscall{
 	{450, "set_mempolicy_home_node"},
 	{451, "cachestat"},
 	{452, "fchmodat2"},
-	{453, "map_shadow_stack"},
 	{454, "futex_wake"},
 	{455, "futex_wait"},
 	{456, "futex_requeue"},

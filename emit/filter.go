@@ -79,10 +79,10 @@ type Filter struct {
 type ArchFilter struct {
 	Arch  *arch.Arch
 	Rules []Rule
-	// Default is returned for a number up to Arch.Max() that no rule names.
+	// Default is returned for a number the arch's table names and no rule does.
 	Default Action
-	// Unknown is returned for numbers above Arch.Max(): calls newer than the tables, which
-	// programs probe for and expect ENOSYS from.
+	// Unknown is returned for every number the table has no name for: calls newer than the
+	// tables or outside the arch's ranges, which programs probe for and expect ENOSYS from.
 	Unknown Action
 }
 
@@ -226,13 +226,10 @@ func (c *compiler) search(af *ArchFilter, bit uint32, fallback Action) error {
 	}
 	rules := append([]Rule(nil), af.Rules...)
 	sort.Slice(rules, func(i, j int) bool { return rules[i].Nr < rules[j].Nr })
-	// Numbers above the table (kept by number in a profile recorded on a newer kernel) widen the
-	// range that Default covers; above it, Unknown.
-	max := uint32(af.Arch.Max())
-	if n := len(rules); n > 0 && rules[n-1].Nr >= 0 && uint32(rules[n-1].Nr) > max && rules[n-1].Nr < 1<<20 {
-		max = uint32(rules[n-1].Nr)
-	}
-	max |= bit
+	// Every number the arch's table names gets Default; every other number (the gaps in the
+	// table, ARM's numbers between the regular calls and its private block at 0x0f0000, x32's
+	// 472-511, everything above the table) is a call this kernel may not have: Unknown, since
+	// programs probe for new calls and expect ENOSYS. Rules override both.
 	var ivs []interval
 	add := func(iv interval) {
 		if n := len(ivs); n > 0 && iv.rule == nil && ivs[n-1].rule == nil && ivs[n-1].act == iv.act && ivs[n-1].hi+1 == iv.lo {
@@ -241,10 +238,34 @@ func (c *compiler) search(af *ArchFilter, bit uint32, fallback Action) error {
 		}
 		ivs = append(ivs, iv)
 	}
+	// fill covers [lo, hi] (numbers as seccomp sees them) with Default where the table names
+	// the number and Unknown elsewhere.
+	table := af.Arch.Syscalls()
+	ti := 0
+	fill := func(lo, hi uint32) {
+		for lo <= hi {
+			for ti < len(table) && (table[ti].Nr < 0 || uint32(table[ti].Nr)|bit < lo) {
+				ti++
+			}
+			if ti == len(table) || uint32(table[ti].Nr)|bit > hi {
+				add(interval{lo: lo, hi: hi, act: af.Unknown})
+				return
+			}
+			n := uint32(table[ti].Nr) | bit
+			if n > lo {
+				add(interval{lo: lo, hi: n - 1, act: af.Unknown})
+			}
+			add(interval{lo: n, hi: n, act: af.Default})
+			if n == hi {
+				return
+			}
+			lo = n + 1
+		}
+	}
 	next := bit // the first number not yet covered
 	for i := range rules {
 		r := &rules[i]
-		if r.Nr < 0 || uint32(r.Nr) > max&^bit {
+		if r.Nr < 0 || r.Nr >= 1<<30 {
 			return fmt.Errorf("%s: syscall number %d out of range", af.Arch, r.Nr)
 		}
 		if i > 0 && rules[i-1].Nr == r.Nr {
@@ -252,7 +273,7 @@ func (c *compiler) search(af *ArchFilter, bit uint32, fallback Action) error {
 		}
 		nr := uint32(r.Nr) | bit
 		if nr > next {
-			add(interval{lo: next, hi: nr - 1, act: af.Default})
+			fill(next, nr-1)
 		}
 		if len(r.When) > 0 {
 			if err := checkConds(r); err != nil {
@@ -264,10 +285,9 @@ func (c *compiler) search(af *ArchFilter, bit uint32, fallback Action) error {
 		}
 		next = nr + 1
 	}
-	if next <= max {
-		add(interval{lo: next, hi: max, act: af.Default})
+	if next != 0 { // 0: the last rule was 0xffffffff
+		fill(next, 0xffffffff)
 	}
-	add(interval{lo: max + 1, hi: 0xffffffff, act: af.Unknown})
 	c.tree(af.Arch, ivs)
 	return nil
 }

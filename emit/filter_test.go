@@ -197,6 +197,32 @@ func compileProfile(t testing.TB, p *learn.Profile, deny Action) []bpf.Instructi
 	return prog
 }
 
+// probeNumbers are the numbers TestProperties tries in arch a: every number up to 1100 (past
+// every regular table), the numbers around each named call beyond that (ARM's private block at
+// 0x0f0000), and a few far ones.
+func probeNumbers(a *arch.Arch) []int {
+	seen := map[int]bool{}
+	var out []int
+	add := func(nr int) {
+		if nr >= 0 && !seen[nr] {
+			seen[nr] = true
+			out = append(out, nr)
+		}
+	}
+	for nr := 0; nr <= 1100; nr++ {
+		add(nr)
+	}
+	for _, sc := range a.Syscalls() {
+		for d := -2; d <= 2; d++ {
+			add(sc.Nr + d)
+		}
+	}
+	for _, nr := range []int{4096, 0x0effff, 0x0f0000, 0x100000, 1<<30 - 1} {
+		add(nr)
+	}
+	return out
+}
+
 // expected is the verdict FilterFor promises for a call.
 func expected(p *learn.Profile, deny Action, a *arch.Arch, nr int) Action {
 	enosys := Errno(ENOSYS)
@@ -214,8 +240,10 @@ func expected(p *learn.Profile, deny Action, a *arch.Arch, nr int) Action {
 	if p.Count(a.Name, a.Key(nr)) > 0 {
 		return ActAllow
 	}
+	// The README's rule: a number the arch's table has no name for gets ENOSYS (a call this
+	// kernel may not have), wherever it lies.
 	name, known := a.SyscallName(nr)
-	if !known && nr > a.Max() {
+	if !known {
 		return enosys
 	}
 	if _, ok := Fallbacks[name]; ok && known {
@@ -253,10 +281,7 @@ func TestProperties(t *testing.T) {
 		}
 		r := newRunner(t, prog)
 		for _, a := range abis {
-			for nr := 0; nr <= a.Max()+20; nr++ {
-				if a == arch.ARM && nr > 600 && nr < 0x0f0000 {
-					nr = 0x0f0000 // arm's private calls live far above the rest
-				}
+			for _, nr := range probeNumbers(a) {
 				want := expected(p, deny, a, nr)
 				got := r.call(a, nr)
 				if got != want {
@@ -455,8 +480,8 @@ func TestConditions(t *testing.T) {
 		want := Errno(EPERM)
 		if nr == nrRead {
 			want = ActAllow
-		} else if nr > uint32(x.Max()) {
-			want = Errno(ENOSYS)
+		} else if _, named := x.SyscallName(int(nr)); !named {
+			want = Errno(ENOSYS) // a number the table has no name for (README: ENOSYS)
 		}
 		if got := r.run(x, x.Audit, nr, args); got != want {
 			t.Fatalf("x86_64 %d with %x: %v, want %v", nr, args, got, want)
@@ -563,5 +588,72 @@ func TestBogusNumbers(t *testing.T) {
 	p.Arches["x86_64"].Syscalls["4294967295"] = &learn.SyscallStat{Count: 1}
 	if got := disasm(compileProfile(t, p, Errno(EPERM))); got != want {
 		t.Errorf("bogus numbers changed the program")
+	}
+}
+
+// TestUnknownNumbers is the README's contract for numbers, per arch, written from the rules and
+// not from the tables' highest number: a number the arch's table names and the profile lacks
+// gets the deny action (EPERM here); a number it has no name for gets ENOSYS wherever it lies —
+// in a gap of the table, between ARM's regular calls and its private block at 0x0f0000, in
+// x32's 472-511, for an x86_64-only call made with the x32 bit, or far above everything.
+func TestUnknownNumbers(t *testing.T) {
+	for _, a := range arch.All() {
+		p := learn.NewProfile()
+		p.Arches[a.Name] = &learn.SyscallSet{Syscalls: map[string]*learn.SyscallStat{
+			"exit_group": {Count: 1},
+		}}
+		r := newRunner(t, compileProfile(t, p, Errno(EPERM)))
+		named := map[int]bool{}
+		for _, sc := range a.Syscalls() {
+			named[sc.Nr] = true
+		}
+		checked := 0
+		for nr := 0; nr < 1<<21; nr++ {
+			// Every number up to 1100, then a sample: every 997th and the neighbours of
+			// each named call.
+			if nr > 1100 && nr%997 != 0 && !named[nr] && !named[nr-1] && !named[nr+1] {
+				continue
+			}
+			name, _ := a.SyscallName(nr)
+			want := Errno(EPERM)
+			switch {
+			case name == "exit_group":
+				want = ActAllow
+			case !named[nr]:
+				want = Errno(ENOSYS)
+			case Fallbacks[name] != "":
+				want = Errno(ENOSYS)
+			}
+			if got := r.call(a, nr); got != want {
+				t.Fatalf("%s %d (%#x, %q): %v, want %v", a, nr, nr, name, got, want)
+			}
+			checked++
+		}
+		if checked < 1100 {
+			t.Fatalf("%s: only %d numbers checked", a, checked)
+		}
+	}
+	// The cases the issue names, spelled out.
+	p := learn.NewProfile()
+	for _, n := range []string{"x86_64", "x32", "arm"} {
+		p.Arches[n] = &learn.SyscallSet{Syscalls: map[string]*learn.SyscallStat{"exit_group": {Count: 1}}}
+	}
+	r := newRunner(t, compileProfile(t, p, Errno(EPERM)))
+	for _, tc := range []struct {
+		a    *arch.Arch
+		nr   int
+		want Action
+	}{
+		{arch.ARM, 500, Errno(ENOSYS)},
+		{arch.ARM, 0x0effff, Errno(ENOSYS)},
+		{arch.ARM, 0x0f0002, Errno(EPERM)}, // cacheflush, a private call with a name
+		{arch.X32, 480, Errno(ENOSYS)},
+		{arch.X32, 453, Errno(ENOSYS)}, // map_shadow_stack is x86_64-only
+		{arch.X86_64, 400, Errno(ENOSYS)},
+		{arch.X86_64, 101, Errno(EPERM)}, // ptrace
+	} {
+		if got := r.call(tc.a, tc.nr); got != tc.want {
+			t.Errorf("%s %#x: %v, want %v", tc.a, tc.nr, got, tc.want)
+		}
 	}
 }

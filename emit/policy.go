@@ -61,8 +61,8 @@ var Fallbacks = map[string]string{
 // FilterFor builds the filter that allows exactly the calls p recorded, per arch, and answers
 // the rest with deny:
 //   - a call of a recorded arch that p lacks gets deny, unless it is one of the Fallbacks or a
-//     number above the arch's highest known call: those get ENOSYS, which programs expect from a
-//     kernel that lacks a call;
+//     number the arch's table has no name for (a gap, a range the arch does not use, anything
+//     above the table): those get ENOSYS, which programs expect from a kernel that lacks a call;
 //   - a call from an arch p did not record gets deny (so int 0x80 from an x86_64-only workload
 //     is denied); an x32 call from an x86_64 workload that made none gets ENOSYS when deny is an
 //     errno, as from the many kernels built without x32;
