@@ -218,3 +218,64 @@ func TestAgainstGoSeccompBPF(t *testing.T) {
 	}
 	t.Logf("%d disagreements, all explained", n)
 }
+
+// TestDescriptors checks the hand-written descriptors against the generated tables and against
+// each other.
+func TestDescriptors(t *testing.T) {
+	seen := map[string]map[string]bool{"name": {}, "oci": {}, "systemd": {}, "docker": {}, "uname": {}}
+	once := func(kind, v string, a *Arch) {
+		if v == "" {
+			return
+		}
+		if seen[kind][v] {
+			t.Errorf("%s: %s name %q used twice", a, kind, v)
+		}
+		seen[kind][v] = true
+	}
+	for _, a := range All() {
+		once("name", a.Name, a)
+		once("oci", a.OCI, a)
+		once("systemd", a.Systemd, a)
+		once("docker", a.Docker, a)
+		for _, u := range a.Uname {
+			once("uname", u, a)
+			if got, ok := ForMachine(u); !ok || got != a {
+				t.Errorf("ForMachine(%q) = %v, want %s", u, got, a)
+			}
+		}
+		if ((a.OCI == "" || a.Systemd == "") && a != SPARC64) || a.Docker == "" || a.OCreat == 0 {
+			t.Errorf("%s: incomplete descriptor %+v", a, a)
+		}
+		if a.Host == nil || a.Host.Bits != 64 || a.Host.Host != a.Host {
+			t.Errorf("%s: host %v is not a 64-bit ABI of its own", a, a.Host)
+		}
+		if a.Bits == 64 && a.Host != a {
+			t.Errorf("%s: a 64-bit ABI is its own host, not %v", a, a.Host)
+		}
+		_, hasSocketcall := a.SyscallNumber("socketcall")
+		if a.Socketcall && !hasSocketcall {
+			t.Errorf("%s: marked as multiplexing sockets, but its table has no socketcall", a)
+		}
+		_, hasIPC := a.SyscallNumber("ipc")
+		if a.IPC && !hasIPC {
+			t.Errorf("%s: marked as multiplexing IPC, but its table has no ipc", a)
+		}
+		if a.Private != 0 {
+			// No call between the regular table and the private block.
+			for _, sc := range a.Syscalls() {
+				if sc.Nr >= 1024 && sc.Nr < a.Private {
+					t.Errorf("%s: %s (%d) lies between the regular calls and the private block", a, sc.Name, sc.Nr)
+				}
+			}
+			if a.Max() < a.Private {
+				t.Errorf("%s: private block at %#x is empty", a, a.Private)
+			}
+		}
+		if a.CloneFlagsArg < 0 || a.CloneFlagsArg > 5 {
+			t.Errorf("%s: clone flags argument %d", a, a.CloneFlagsArg)
+		}
+	}
+	if X86.Host != X86_64 || X32.Host != X86_64 || ARM.Host != AArch64 || S390X.CloneFlagsArg != 1 {
+		t.Error("host and clone layout of the common arches")
+	}
+}

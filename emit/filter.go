@@ -175,11 +175,11 @@ func Compile(f *Filter) ([]bpf.Instruction, error) {
 	for i, g := range groups {
 		c.bind(labels[i])
 		c.ld(offNr)
-		if g.audit == arch.X86_64.Audit {
+		if sib := bitABI(g.audit); sib != nil {
 			// An x32 call is an x86_64 call with bit 30 set. Without an x32 entry, x32 calls get
 			// what unlisted ABIs get.
 			x32 := c.newLabel()
-			c.jset(arch.X32SyscallBit, x32, c.next())
+			c.jset(sib.SyscallBit, x32, c.next())
 			if err := c.search(g.native, 0, f.BadArch); err != nil {
 				return nil, err
 			}
@@ -188,7 +188,7 @@ func Compile(f *Filter) ([]bpf.Instruction, error) {
 				c.ret(f.BadArch)
 				continue
 			}
-			if err := c.search(g.x32, arch.X32SyscallBit, f.BadArch); err != nil {
+			if err := c.search(g.x32, sib.SyscallBit, f.BadArch); err != nil {
 				return nil, err
 			}
 			continue
@@ -208,6 +208,17 @@ func Compile(f *Filter) ([]bpf.Instruction, error) {
 		return nil, fmt.Errorf("%w (%d)", ErrTooLong, len(prog))
 	}
 	return prog, nil
+}
+
+// bitABI returns the ABI that shares an AUDIT_ARCH value with another and marks its numbers
+// with a bit (x32 within x86_64), or nil.
+func bitABI(audit uint32) *arch.Arch {
+	for _, a := range arch.All() {
+		if a.Audit == audit && a.SyscallBit != 0 {
+			return a
+		}
+	}
+	return nil
 }
 
 // interval is a run of numbers [lo, hi] with one outcome.

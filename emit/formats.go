@@ -1,6 +1,7 @@
 package emit
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -19,6 +20,9 @@ type Options struct {
 	NoNewPrivs string
 	// Name names the profile where a format has a name (the Kubernetes resource).
 	Name string
+	// Host is the ABI of the machine the output is for when the profile does not tell
+	// (Profile.Machine): the command line passes its own host's. The runtime's calls go there.
+	Host *arch.Arch
 }
 
 // Note is something an output could not say, or added: the command line prints notes on stderr,
@@ -80,17 +84,32 @@ func completeForFormats(p *learn.Profile, opt Options) (*learn.Profile, []Note, 
 		default:
 			return nil, nil, fmt.Errorf("no_new_privs must be true, false or empty, not %q", opt.NoNewPrivs)
 		}
-		native := q.Arches[arch.X86_64.Name]
+		// The runtime is a program of the machine's own ABI: an aarch64 profile gets the
+		// runtime's aarch64 calls.
+		host := p.Machine()
+		if host == nil {
+			host = opt.Host
+		}
+		if host == nil {
+			return nil, nil, errors.New("cannot tell which machine the profile is for: its recordings say nothing and its arches disagree")
+		}
+		native := q.Arches[host.Name]
 		if native == nil {
-			// The runtime is a program of the host's own ABI.
 			native = &learn.SyscallSet{Syscalls: map[string]*learn.SyscallStat{}}
-			q.Arches[arch.X86_64.Name] = native
+			q.Arches[host.Name] = native
 		}
 		for _, c := range calls {
 			if c.nnp != "" && opt.NoNewPrivs != "" && c.nnp != opt.NoNewPrivs {
 				continue
 			}
 			if _, ok := native.Syscalls[c.name]; ok {
+				continue
+			}
+			if _, ok := host.SyscallNumber(c.name); !ok {
+				// No such call on this ABI (aarch64 has no open, dup2 or pipe): the runtime uses
+				// a twin there, which the list, measured on x86_64, cannot name.
+				notes = append(notes, Note{Arch: host.Name, Syscall: c.name, Text: "not added for " + opt.Runtime +
+					": " + host.Name + " has no such call (the list was measured on x86_64; record the runtime on " + host.Name + " to be sure)"})
 				continue
 			}
 			native.Syscalls[c.name] = &learn.SyscallStat{}
@@ -101,7 +120,7 @@ func completeForFormats(p *learn.Profile, opt Options) (*learn.Profile, []Note, 
 			case "false":
 				why += " (without no_new_privs)"
 			}
-			notes = append(notes, Note{Arch: arch.X86_64.Name, Syscall: c.name, Text: "added for " + opt.Runtime + ": " + why})
+			notes = append(notes, Note{Arch: host.Name, Syscall: c.name, Text: "added for " + opt.Runtime + ": " + why})
 		}
 	}
 	sort.SliceStable(notes, func(i, j int) bool {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -39,7 +40,7 @@ func Emit(format string, p *learn.Profile, opt Options) ([]byte, []Note, error) 
 	case "minijail":
 		out, more, err = minijailPolicy(q, notes)
 	case "bpf":
-		out, err = rawBPF(q)
+		out, err = rawBPF(q, opt)
 	default:
 		return nil, nil, fmt.Errorf("unknown format %q (want %s)", format, strings.Join(Formats, ", "))
 	}
@@ -49,14 +50,6 @@ func Emit(format string, p *learn.Profile, opt Options) ([]byte, []Note, error) 
 	return out, append(notes, more...), nil
 }
 
-// libseccompArch maps sctrace's arch names to libseccomp's SCMP_ARCH_ names.
-var libseccompArch = map[string]specs.Arch{
-	"x86_64": specs.ArchX86_64, "x86": specs.ArchX86, "x32": specs.ArchX32, "aarch64": specs.ArchAARCH64,
-	"arm": specs.ArchARM, "mips": specs.ArchMIPS, "mipsel": specs.ArchMIPSEL, "mips64": specs.ArchMIPS64,
-	"mipsel64": specs.ArchMIPSEL64, "ppc": specs.ArchPPC, "ppc64": specs.ArchPPC64, "ppc64le": specs.ArchPPC64LE,
-	"s390x": specs.ArchS390X, "riscv64": specs.ArchRISCV64, "loongarch64": "SCMP_ARCH_LOONGARCH64",
-}
-
 // OCI returns the profile as the OCI runtime-spec's linux.seccomp: what runc, crun, Podman,
 // `docker run --security-opt seccomp=FILE` and Kubernetes Localhost profiles read.
 func OCI(p *learn.Profile) (*specs.LinuxSeccomp, []Note, error) {
@@ -64,12 +57,12 @@ func OCI(p *learn.Profile) (*specs.LinuxSeccomp, []Note, error) {
 	eperm, enosysRet := uint(EPERM), uint(ENOSYS)
 	s := &specs.LinuxSeccomp{DefaultAction: specs.ActErrno, DefaultErrnoRet: &eperm}
 	for _, a := range p.ArchNames() {
-		la, ok := libseccompArch[a]
-		if !ok {
+		d, ok := arch.ByName(a)
+		if !ok || d.OCI == "" {
 			notes = append(notes, Note{Arch: a, Text: "not emitted: libseccomp has no name for this arch"})
 			continue
 		}
-		s.Architectures = append(s.Architectures, la)
+		s.Architectures = append(s.Architectures, specs.Arch(d.OCI))
 	}
 	if len(s.Architectures) == 0 {
 		return nil, nil, fmt.Errorf("the profile records no arch the OCI format can name")
@@ -159,14 +152,6 @@ func writeComments(b *bytes.Buffer, prefix string, notes []Note) {
 	}
 }
 
-// systemdArch maps arch names to systemd's SystemCallArchitectures= names.
-var systemdArch = map[string]string{
-	"x86_64": "x86-64", "x86": "x86", "x32": "x32", "aarch64": "arm64", "arm": "arm",
-	"mips": "mips", "mipsel": "mips-le", "mips64": "mips64", "mipsel64": "mips64-le", "ppc": "ppc",
-	"ppc64": "ppc64", "ppc64le": "ppc64-le", "s390x": "s390x", "riscv64": "riscv64",
-	"loongarch64": "loongarch64", "sparc64": "sparc64",
-}
-
 // systemdDropIn writes a unit drop-in (systemd.exec(5)): an allow list, the arches, and EPERM
 // for the rest; the fallback calls are denied with ENOSYS in a second, "~" (deny) list.
 func systemdDropIn(p *learn.Profile, added []Note) ([]byte, []Note, error) {
@@ -178,8 +163,8 @@ func systemdDropIn(p *learn.Profile, added []Note) ([]byte, []Note, error) {
 	b.WriteString("[Service]\n")
 	var arches []string
 	for _, a := range p.ArchNames() {
-		if s, ok := systemdArch[a]; ok {
-			arches = append(arches, s)
+		if d, ok := arch.ByName(a); ok && d.Systemd != "" {
+			arches = append(arches, d.Systemd)
 		} else {
 			notes = append(notes, Note{Arch: a, Text: "not emitted: systemd has no name for this arch"})
 		}
@@ -250,14 +235,25 @@ func GoSeccompBPFNames(p *learn.Profile, opt Options) ([]string, []Note, error) 
 	if err != nil {
 		return nil, nil, err
 	}
+	host := p.Machine()
+	if host == nil {
+		host = opt.Host
+	}
+	if host == nil {
+		return nil, nil, errors.New("cannot tell which machine the profile is for: its recordings say nothing and its arches disagree")
+	}
+	theirs, err := sarch.GetInfo(host.GOARCH)
+	if err != nil {
+		return nil, nil, fmt.Errorf("go-seccomp-bpf has no table for %s", host.Name)
+	}
 	var names []string
 	for _, a := range q.ArchNames() {
-		if a != arch.X86_64.Name {
+		if a != host.Name {
 			notes = append(notes, Note{Arch: a, Text: "not emitted: go-seccomp-bpf policies cover the host arch only"})
 			continue
 		}
 		for _, k := range q.Syscalls(a) {
-			if _, ok := sarch.X86_64.SyscallNames[k]; !ok {
+			if _, ok := theirs.SyscallNames[k]; !ok {
 				notes = append(notes, Note{Arch: a, Syscall: k, Text: "not emitted: go-seccomp-bpf's table does not know it"})
 				continue
 			}
@@ -265,7 +261,7 @@ func GoSeccompBPFNames(p *learn.Profile, opt Options) ([]string, []Note, error) 
 		}
 	}
 	if len(names) == 0 {
-		return nil, nil, fmt.Errorf("no x86_64 call go-seccomp-bpf can name")
+		return nil, nil, fmt.Errorf("no %s call go-seccomp-bpf can name", host.Name)
 	}
 	notes = append(notes, Note{Text: "go-seccomp-bpf cannot return ENOSYS for single calls: the fallback calls (clone3, statx, ...) get EPERM"})
 	return names, notes, nil
@@ -284,18 +280,27 @@ func RawFilter(p *learn.Profile) ([]bpf.RawInstruction, error) {
 	return bpf.Assemble(prog)
 }
 
-// rawBPF writes the compiled filter as an array of struct sock_filter (little-endian, as on every
-// arch sctrace records on), what bwrap --seccomp FD and crun's run.oci.seccomp_bpf_data read.
-func rawBPF(p *learn.Profile) ([]byte, error) {
+// rawBPF writes the compiled filter as an array of struct sock_filter in the byte order of the
+// machine the profile is for (big-endian for s390x, ppc64, mips): what bwrap --seccomp FD and
+// crun's run.oci.seccomp_bpf_data read there.
+func rawBPF(p *learn.Profile, opt Options) ([]byte, error) {
 	raw, err := RawFilter(p)
 	if err != nil {
 		return nil, err
 	}
+	host := p.Machine()
+	if host == nil {
+		host = opt.Host
+	}
+	var order binary.AppendByteOrder = binary.LittleEndian
+	if host != nil && host.BigEndian {
+		order = binary.BigEndian
+	}
 	b := make([]byte, 0, 8*len(raw))
 	for _, in := range raw {
-		b = binary.LittleEndian.AppendUint16(b, in.Op)
+		b = order.AppendUint16(b, in.Op)
 		b = append(b, in.Jt, in.Jf)
-		b = binary.LittleEndian.AppendUint32(b, in.K)
+		b = order.AppendUint32(b, in.K)
 	}
 	return b, nil
 }

@@ -75,15 +75,18 @@ func FilterFor(p *learn.Profile, deny Action) (*Filter, error) {
 		enosys = deny
 	}
 	names := p.ArchNames()
-	sort.SliceStable(names, func(i, j int) bool { return names[i] == arch.X86_64.Name && names[j] != arch.X86_64.Name })
+	if m := p.Machine(); m != nil {
+		// The machine's own ABI first: its check is one comparison cheaper.
+		sort.SliceStable(names, func(i, j int) bool { return names[i] == m.Name && names[j] != m.Name })
+	}
 	f := &Filter{BadArch: deny}
-	hasX32 := false
+	recorded := map[*arch.Arch]bool{}
 	for _, name := range names {
 		a, ok := arch.ByName(name)
 		if !ok {
 			return nil, fmt.Errorf("arch %q: sctrace has no table for it, so cannot filter it", name)
 		}
-		hasX32 = hasX32 || a == arch.X32
+		recorded[a] = true
 		af := ArchFilter{Arch: a, Default: deny, Unknown: enosys}
 		allowed := map[int]bool{}
 		for _, key := range p.Syscalls(name) {
@@ -107,12 +110,18 @@ func FilterFor(p *learn.Profile, deny Action) (*Filter, error) {
 		sort.Slice(af.Rules, func(i, j int) bool { return af.Rules[i].Nr < af.Rules[j].Nr })
 		f.Arches = append(f.Arches, af)
 	}
-	if p.Arches[arch.X86_64.Name] != nil && !hasX32 {
-		x32 := deny
-		if _, ok := deny.IsErrno(); ok {
-			x32 = Errno(ENOSYS)
+	for _, af := range f.Arches {
+		// An ABI that shares a recorded one's AUDIT_ARCH value (x32 beside x86_64) must be
+		// listed, or its calls would be judged by the other's table. Unrecorded, it gets ENOSYS
+		// under an errno action, as from the many kernels built without it.
+		if sib := af.Arch.Sibling(); sib != nil && sib.SyscallBit != 0 && !recorded[sib] {
+			act := deny
+			if _, ok := deny.IsErrno(); ok {
+				act = Errno(ENOSYS)
+			}
+			f.Arches = append(f.Arches, ArchFilter{Arch: sib, Default: act, Unknown: act})
+			recorded[sib] = true
 		}
-		f.Arches = append(f.Arches, ArchFilter{Arch: arch.X32, Default: x32, Unknown: x32})
 	}
 	return f, nil
 }

@@ -110,16 +110,6 @@ func Peek(audit uint32, nr int, args [6]uint64) (addr uint64, max int, str bool)
 	return 0, 0, false
 }
 
-// oCreat is O_CREAT, which differs on a few architectures.
-func oCreat(a *arch.Arch) uint64 {
-	switch a {
-	case arch.MIPS, arch.MIPSel, arch.MIPS64, arch.MIPSel64:
-		return 0x100
-	case arch.SPARC64:
-		return 0x200
-	}
-	return 0x40
-}
 
 // footprint is what a Recorder keeps beyond calls.
 type footprint struct {
@@ -161,7 +151,7 @@ func (r *Recorder) Memory(pid int, audit uint32, nr int, args [6]uint64, mem []b
 	switch spec.kind {
 	case peekPath:
 		use := UseOpen
-		if spec.create || (spec.flagsArg >= 0 && args[spec.flagsArg]&oCreat(a) != 0) {
+		if spec.create || (spec.flagsArg >= 0 && args[spec.flagsArg]&a.OCreat != 0) {
 			use = UseCreate
 		}
 		r.fp.file(string(mem), use)

@@ -32,6 +32,7 @@ const (
 	seccompSetModeFilter   = 1
 	seccompFlagNewListener = 1 << 3
 	prSetSeccomp           = 22
+	prSeccompModeStrict    = 1 // prctl's own numbering: SECCOMP_MODE_STRICT, SECCOMP_MODE_FILTER = 2
 	ptraceTraceme          = 0
 	ptraceAttach           = 16
 	ptraceSeize            = 0x4206
@@ -70,7 +71,7 @@ func (w watchKind) hides(args *[6]uint64) hideFlags {
 		}
 	case watchPrctl:
 		if uint32(args[0]) == prSetSeccomp {
-			if uint32(args[1]) == seccompSetModeStrict {
+			if uint32(args[1]) == prSeccompModeStrict {
 				return hideStrict
 			}
 			return hideFilter
@@ -87,10 +88,10 @@ func (w watchKind) hides(args *[6]uint64) hideFlags {
 func (h hideFlags) reasons() []string {
 	var out []string
 	if h&hideFilter != 0 {
-		out = append(out, "the workload installed seccomp filters of its own: calls they deny, trap or kill never reach sctrace")
+		out = append(out, "the workload installs (or tried to install) seccomp filters of its own: calls they deny, trap or kill never reach sctrace")
 	}
 	if h&hideListener != 0 {
-		out = append(out, "the workload installed a seccomp user-notification listener: calls its supervisor answers never reach sctrace")
+		out = append(out, "the workload installs (or tried to install) a seccomp user-notification listener: calls its supervisor answers never reach sctrace")
 	}
 	if h&hideStrict != 0 {
 		out = append(out, "the workload asked for SECCOMP_MODE_STRICT, which fails under a filter (EINVAL): it took another path than it would alone")

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/sctrace/sctrace/arch"
 )
 
 const (
@@ -247,5 +249,36 @@ func TestBoundedTree(t *testing.T) {
 	}
 	if _, err := Decode(&buf); err != nil {
 		t.Errorf("sctrace cannot read the profile it wrote: %v", err)
+	}
+}
+
+// TestHides: the calls that hide others from a recording, with the argument values of
+// seccomp(2), prctl(2) (whose SECCOMP_MODE_* numbering differs from seccomp's operations) and
+// ptrace(2).
+func TestHides(t *testing.T) {
+	tests := []struct {
+		name string
+		args [6]uint64
+		want hideFlags
+	}{
+		{"seccomp", [6]uint64{1, 0}, hideFilter},                          // SECCOMP_SET_MODE_FILTER
+		{"seccomp", [6]uint64{1, 8}, hideFilter | hideListener},           // ... FLAG_NEW_LISTENER
+		{"seccomp", [6]uint64{0, 0}, hideStrict},                          // SECCOMP_SET_MODE_STRICT
+		{"seccomp", [6]uint64{2, 0}, 0},                                   // SECCOMP_GET_ACTION_AVAIL
+		{"prctl", [6]uint64{22, 1}, hideStrict},                           // PR_SET_SECCOMP, SECCOMP_MODE_STRICT
+		{"prctl", [6]uint64{22, 2}, hideFilter},                           // PR_SET_SECCOMP, SECCOMP_MODE_FILTER
+		{"prctl", [6]uint64{15, 0}, 0},                                    // PR_SET_NAME
+		{"ptrace", [6]uint64{0}, hidePtrace},                              // PTRACE_TRACEME
+		{"ptrace", [6]uint64{0x4206, 1}, hidePtrace},                      // PTRACE_SEIZE
+		{"ptrace", [6]uint64{16, 1}, hidePtrace},                          // PTRACE_ATTACH
+		{"ptrace", [6]uint64{7, 1}, 0},                                    // PTRACE_CONT
+		{"prctl", [6]uint64{0xffffffff00000016, 0x100000002}, hideFilter}, // int arguments: low halves
+	}
+	for _, tc := range tests {
+		nr, _ := arch.X86_64.SyscallNumber(tc.name)
+		w := watchFor(auditX86_64, nr)
+		if got := w.hides(&tc.args); got != tc.want {
+			t.Errorf("%s%x: %b, want %b", tc.name, tc.args[:2], got, tc.want)
+		}
 	}
 }

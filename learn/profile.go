@@ -100,6 +100,29 @@ func setIn(m map[string]*SyscallSet, archName string) *SyscallSet {
 	return s
 }
 
+// Machine returns the ABI of the machine the profile is for: the native ABI of the machine its
+// recordings were made on (uname -m), or else the one 64-bit host ABI that its arches share; nil
+// if neither tells (then the caller's own host is the best guess).
+func (p *Profile) Machine() *arch.Arch {
+	for _, r := range p.Recordings {
+		if a, ok := arch.ForMachine(r.Machine); ok {
+			return a.Host
+		}
+	}
+	var host *arch.Arch
+	for name := range p.Arches {
+		a, ok := arch.ByName(name)
+		if !ok {
+			continue
+		}
+		if host != nil && a.Host != host {
+			return nil
+		}
+		host = a.Host
+	}
+	return host
+}
+
 // ArchNames returns the profile's arches, sorted.
 func (p *Profile) ArchNames() []string { return sortedKeys(p.Arches) }
 

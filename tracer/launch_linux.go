@@ -191,7 +191,10 @@ func seizeError(errno syscall.Errno, pid int) error {
 			return fmt.Errorf("%w: %d is already traced by %d (%s); a task has one tracer at a time", err, pid, tgid, commName(tgid))
 		}
 	}
-	return fmt.Errorf("%w (is ptrace blocked? check /proc/sys/kernel/yama/ptrace_scope, or a container without CAP_SYS_PTRACE)", err)
+	if _, yerr := os.Stat("/proc/sys/kernel/yama/ptrace_scope"); yerr == nil {
+		return fmt.Errorf("%w (is ptrace blocked? check /proc/sys/kernel/yama/ptrace_scope, or a container without CAP_SYS_PTRACE)", err)
+	}
+	return fmt.Errorf("%w (is ptrace blocked? a container without CAP_SYS_PTRACE, or a security module, can forbid it)", err)
 }
 
 // commName is a process's name from /proc, or "?".

@@ -391,6 +391,7 @@ func unprivileged(pid int) bool {
 		return false
 	}
 	euid, egid := -1, -1
+	root := false
 	for _, line := range strings.Split(string(b), "\n") {
 		k, v, _ := strings.Cut(line, ":")
 		f := strings.Fields(v)
@@ -400,9 +401,13 @@ func unprivileged(pid int) bool {
 		switch k {
 		case "Uid":
 			euid, _ = strconv.Atoi(f[1])
+			root = euid == 0
 		case "Gid":
 			egid, _ = strconv.Atoi(f[1])
 		}
+	}
+	if root {
+		return false // root loses nothing it needs to a set-ID bit: it has every capability
 	}
 	return (st.Mode&unix.S_ISUID != 0 && euid != int(st.Uid)) ||
 		(st.Mode&unix.S_ISGID != 0 && st.Mode&unix.S_IXGRP != 0 && egid != int(st.Gid))

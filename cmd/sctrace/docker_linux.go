@@ -7,17 +7,18 @@ import (
 	mobyseccomp "github.com/moby/profiles/seccomp"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
+	"github.com/sctrace/sctrace/arch"
 	"github.com/sctrace/sctrace/emit"
 )
 
 // dockerDefault judges calls against Docker's default seccomp profile, as
-// github.com/moby/profiles/seccomp builds it, for a container on an x86_64 (amd64) host with the
-// default capabilities: Docker applies the same names to every arch of the filter, and its
-// arch-specific entries are chosen by the host's arch.
+// github.com/moby/profiles/seccomp builds it, for a container with the default capabilities on
+// the machine that runs the call's arch (an x86 or x32 call: an amd64 host; aarch64: arm64):
+// Docker applies the same names to every arch of the filter, and chooses its arch-specific
+// entries by the host's arch.
 func dockerDefault() emit.DockerVerdict {
 	profile := mobyseccomp.DefaultProfile()
-	const hostArch = "amd64"
-	applies := func(s *mobyseccomp.Syscall) (ok bool, caps []string) {
+	applies := func(s *mobyseccomp.Syscall, hostArch string) (ok bool, caps []string) {
 		if in := s.Includes; in != nil {
 			if len(in.Arches) > 0 && !slices.Contains(in.Arches, hostArch) {
 				return false, nil
@@ -29,14 +30,18 @@ func dockerDefault() emit.DockerVerdict {
 		}
 		return true, caps
 	}
-	return func(arch, name string) string {
+	return func(archName, name string) string {
+		hostArch := arch.Native().Docker
+		if a, ok := arch.ByName(archName); ok {
+			hostArch = a.Host.Docker
+		}
 		var withArgs, withCaps []string
 		enosys := false
 		for _, s := range profile.Syscalls {
 			if !slices.Contains(s.Names, name) {
 				continue
 			}
-			ok, caps := applies(s)
+			ok, caps := applies(s, hostArch)
 			if !ok {
 				continue
 			}

@@ -62,7 +62,7 @@ func cmdEmit(args []string, stdout, stderr io.Writer) error {
 			return &statusError{code: 2, err: err}
 		}
 	}
-	opt := emit.Options{Runtime: *runtime, NoNewPrivs: *nnp, Name: *name}
+	opt := emit.Options{Runtime: *runtime, NoNewPrivs: *nnp, Name: *name, Host: hostArch()}
 	var data []byte
 	var notes []emit.Note
 	if *format == "go-seccomp-bpf" {
@@ -85,8 +85,22 @@ func cmdEmit(args []string, stdout, stderr io.Writer) error {
 		for _, n := range notes {
 			fmt.Fprintf(stderr, "sctrace: %s\n", n)
 		}
+		warnIncomplete(stderr, fs.Arg(0), p)
 	}
 	return nil
+}
+
+// warnIncomplete tells, once, that a profile's recordings may lack calls (recordings[].hidden),
+// where a profile is used rather than recorded (emit, run).
+func warnIncomplete(stderr io.Writer, path string, p *learn.Profile) {
+	n := 0
+	for _, r := range p.Recordings {
+		n += len(r.Hidden)
+	}
+	if n > 0 {
+		fmt.Fprintf(stderr, "sctrace: warning: %s may lack calls its recording could not see (%d reasons: 'sctrace report %s' lists them)\n",
+			path, n, path)
+	}
 }
 
 // goSeccompPolicy builds the policy from go-seccomp-bpf's own types, so that it always parses.

@@ -120,8 +120,8 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 		if dest == "-" {
 			where = "stdout"
 		}
-		fmt.Fprintf(stderr, "sctrace: %s %s; %d processes, %d executables; profile written to %s\n",
-			argv[0], status, rec.Processes(), len(p.Executables), where)
+		fmt.Fprintf(stderr, "sctrace: %s %s; %s, %s; profile written to %s\n",
+			argv[0], status, plural(rec.Processes(), "process", "processes"), plural(len(p.Executables), "executable", "executables"), where)
 		if !*noFootprint {
 			fmt.Fprintf(stderr, "sctrace: %d files, %d programs, %d network endpoints", len(p.Files), len(p.Programs), len(p.Endpoints))
 			if dest != "-" {
@@ -183,14 +183,17 @@ func recordAttached(pid int, out string, quiet, noFootprint bool, stdout, stderr
 		how := "detached from"
 		if !rep.Running {
 			how = fmt.Sprintf("%d ended (%v); stopped tracing", pid, rep.Status)
-			fmt.Fprintf(stderr, "sctrace: %s; %d processes, %d executables; profile written to %s\n",
-				how, rec.Processes(), len(p.Executables), dest)
+			fmt.Fprintf(stderr, "sctrace: %s; %s, %s; profile written to %s\n",
+				how, plural(rec.Processes(), "process", "processes"), plural(len(p.Executables), "executable", "executables"), dest)
 		} else {
-			fmt.Fprintf(stderr, "sctrace: %s %d; %d processes, %d executables; profile written to %s\n",
-				how, pid, rec.Processes(), len(p.Executables), dest)
+			fmt.Fprintf(stderr, "sctrace: %s %d; %s, %s; profile written to %s\n",
+				how, pid, plural(rec.Processes(), "process", "processes"), plural(len(p.Executables), "executable", "executables"), dest)
 		}
 		warnHidden(stderr, p)
 		renderTables(stderr, emit.Summary(p, 8))
+	}
+	if !rep.Running {
+		return exitStatus(rep.Status.ExitCode()) // it ended while traced: its status, as with a command
 	}
 	return nil
 }
@@ -324,4 +327,12 @@ func writeAtomic(path string, write func(io.Writer) error) error {
 	}
 	ok = true
 	return nil
+}
+
+// plural writes a count with its noun: "1 process", "2 processes".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

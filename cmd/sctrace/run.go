@@ -87,6 +87,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if len(added) > 0 && !*quiet {
 		fmt.Fprintf(stderr, "sctrace: also allowing what every program may need: %s\n", describeCompletions(added))
 	}
+	if !*quiet {
+		warnIncomplete(stderr, *profilePath, base)
+	}
 
 	rec := learn.NewRecorder()
 	seen := map[string]bool{}
@@ -141,11 +144,14 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	return exitStatus(status.ExitCode())
 }
 
-// allowsExecve reports whether the host ABI may call execve under p.
+// allowsExecve reports whether this machine's ABI may call execve under p.
 func allowsExecve(p *learn.Profile) bool {
-	set := p.Arches[arch.X86_64.Name]
+	set := p.Arches[hostArch().Name]
 	return set != nil && set.Syscalls["execve"] != nil
 }
+
+// hostArch is the ABI of this machine's native programs (sctrace's own).
+func hostArch() *arch.Arch { return arch.Native() }
 
 // readProfile reads and validates a profile file; every failure is a usage error (exit 2).
 func readProfile(path string) (*learn.Profile, error) {
@@ -224,7 +230,7 @@ func describeCompletions(added []learn.Completion) string {
 	parts := make([]string, len(names))
 	for i, n := range names {
 		parts[i] = n
-		if len(byName[n]) > 1 || byName[n][0] != arch.X86_64.Name {
+		if len(byName[n]) > 1 || byName[n][0] != hostArch().Name {
 			parts[i] += " (" + strings.Join(byName[n], ", ") + ")"
 		}
 	}

@@ -1,0 +1,86 @@
+package emit
+
+import (
+	"encoding/binary"
+	"strings"
+	"testing"
+
+	"github.com/sctrace/sctrace/arch"
+	"github.com/sctrace/sctrace/learn"
+)
+
+// machineProfile is a profile recorded on a machine of arch a: a few calls of a, and uname -m.
+func machineProfile(a *arch.Arch, names ...string) *learn.Profile {
+	p := learn.NewProfile()
+	set := &learn.SyscallSet{Syscalls: map[string]*learn.SyscallStat{}}
+	for _, n := range names {
+		set.Syscalls[n] = &learn.SyscallStat{Count: 1}
+	}
+	p.Arches[a.Name] = set
+	p.Recordings = []learn.Recording{{Command: []string{"app"}, Machine: a.Uname[0]}}
+	return p
+}
+
+// TestRuntimeOnItsMachine: `emit --runtime` adds the runtime's calls to the ABI of the machine
+// the profile is for, never to the host's that runs sctrace: an aarch64 profile gets aarch64
+// capset, setresuid and close (allowed, not EPERM), and no x86_64 arch appears.
+func TestRuntimeOnItsMachine(t *testing.T) {
+	p := machineProfile(arch.AArch64, "execve", "exit_group", "write")
+	for rt, want := range map[string][]string{"runc": {"capset", "close"}, "crun": {"capset", "setresuid", "close"}} {
+		q, notes, err := completeForFormats(p, Options{Runtime: rt, Host: arch.X86_64})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.Arches[arch.X86_64.Name] != nil {
+			t.Errorf("%s: the runtime's calls went to x86_64: %v", rt, q.Syscalls(arch.X86_64.Name))
+		}
+		for _, n := range notes {
+			if n.Arch != "" && n.Arch != arch.AArch64.Name {
+				t.Errorf("%s: note for another arch: %v", rt, n)
+			}
+		}
+		// Through the compiled filter: each is allowed on aarch64.
+		r := newRunner(t, compileProfile(t, q, Errno(EPERM)))
+		for _, name := range want {
+			nr, _ := arch.AArch64.SyscallNumber(name)
+			if got := r.call(arch.AArch64, nr); got != ActAllow {
+				t.Errorf("%s: aarch64 %s: %v, want allow", rt, name, got)
+			}
+		}
+	}
+}
+
+// TestRawByteOrder: the raw filter is written in the byte order of the machine it is for.
+func TestRawByteOrder(t *testing.T) {
+	for _, a := range []*arch.Arch{arch.X86_64, arch.AArch64, arch.S390X, arch.PPC64} {
+		out, _, err := Emit("bpf", machineProfile(a, "execve", "exit_group"), Options{Host: arch.X86_64})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The first instruction loads seccomp_data.arch: BPF_LD|BPF_W|BPF_ABS (0x20), k = 4.
+		var order binary.ByteOrder = binary.LittleEndian
+		if a.BigEndian {
+			order = binary.BigEndian
+		}
+		if op, k := order.Uint16(out[0:2]), order.Uint32(out[4:8]); op != 0x20 || k != 4 {
+			t.Errorf("%s: first instruction op %#x k %d in %v order, want a load of the arch", a, op, k, order)
+		}
+	}
+}
+
+// TestMachineUnknown: a profile whose machine cannot be told falls back to the host given.
+func TestMachineUnknown(t *testing.T) {
+	p := learn.NewProfile()
+	p.Arches["x86_64"] = &learn.SyscallSet{Syscalls: map[string]*learn.SyscallStat{"execve": {Count: 1}}}
+	p.Arches["aarch64"] = &learn.SyscallSet{Syscalls: map[string]*learn.SyscallStat{"execve": {Count: 1}}}
+	if m := p.Machine(); m != nil {
+		t.Fatalf("machine %v for a profile of two unrelated arches", m)
+	}
+	_, _, err := completeForFormats(p, Options{Runtime: "runc"})
+	if err == nil || !strings.Contains(err.Error(), "cannot tell which machine") {
+		t.Errorf("error %v", err)
+	}
+	if _, _, err := completeForFormats(p, Options{Runtime: "runc", Host: arch.AArch64}); err != nil {
+		t.Error(err)
+	}
+}
