@@ -138,12 +138,19 @@ func main() {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	written := map[string]string{} // the table's text -> the first arch written with it
 	for _, n := range names {
-		fmt.Fprintf(&b, "var table%s = []Syscall{\n", ident(n))
+		var t bytes.Buffer
 		for _, e := range tables[n] {
-			fmt.Fprintf(&b, "\t{%d, %q},\n", e.nr, e.name)
+			fmt.Fprintf(&t, "\t{%d, %q},\n", e.nr, e.name)
 		}
-		b.WriteString("}\n\n")
+		if first, ok := written[t.String()]; ok {
+			// Byte-identical tables (mips and mipsel, ppc64 and ppc64le, ...) are shared.
+			fmt.Fprintf(&b, "var table%s = table%s // identical\n\n", ident(n), ident(first))
+			continue
+		}
+		written[t.String()] = n
+		fmt.Fprintf(&b, "var table%s = []Syscall{\n%s}\n\n", ident(n), t.String())
 	}
 	write(filepath.Join(*dir, "zsyscalls.go"), b.Bytes())
 
