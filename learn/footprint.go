@@ -110,7 +110,6 @@ func Peek(audit uint32, nr int, args [6]uint64) (addr uint64, max int, str bool)
 	return 0, 0, false
 }
 
-
 // footprint is what a Recorder keeps beyond calls.
 type footprint struct {
 	files     map[string]map[string]bool

@@ -67,7 +67,7 @@ func Attach(pid int, opt Options, onAttached func()) (Report, error) {
 	go func() {
 		select {
 		case <-ch:
-			t.detachReq.Store(true) // the ticker wakes the loop within tickInterval
+			t.detachReq.Store(true) // the ticker wakes the loop within helper.TickInterval µs (50 ms)
 		case <-done:
 		}
 	}()

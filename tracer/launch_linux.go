@@ -16,6 +16,8 @@ import (
 
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
+
+	"github.com/sctrace/sctrace/tracer/internal/helper"
 )
 
 // traceAll is the recording filter: every call stops in the tracer.
@@ -94,10 +96,10 @@ func Launch(argv []string, opt Options) (Report, error) {
 	var buf [8]byte
 	if n, _ := io.ReadFull(errR, buf[:]); n == 8 {
 		step := int(binary.LittleEndian.Uint32(buf[:4]))
-		if step >= len(helperSteps) {
+		if step >= len(helper.Steps) {
 			step = 0
 		}
-		return t.rep, &ExecError{Step: helperSteps[step], Path: path, Err: syscall.Errno(binary.LittleEndian.Uint32(buf[4:]))}
+		return t.rep, &ExecError{Step: helper.Steps[step], Path: path, Err: syscall.Errno(binary.LittleEndian.Uint32(buf[4:]))}
 	}
 	if !t.rootDone {
 		return t.rep, errors.New("lost track of the workload's first process")
@@ -144,7 +146,7 @@ func (t *tracer) startHelper(path string, argv []string, filter []bpf.RawInstruc
 	}
 	p, err := os.StartProcess("/proc/self/exe", append([]string{argv[0], path}, argv...), &os.ProcAttr{
 		Dir:   opt.Dir,
-		Env:   append(env[:len(env):len(env)], helperEnv+"=exec"),
+		Env:   append(env[:len(env):len(env)], helper.Env+"=exec"),
 		Files: append(stdio, filterR, errW),
 		// The helper dies if the tracer's thread does before the seize; after it, EXITKILL does
 		// that job and the helper clears this, so the workload does not inherit it.

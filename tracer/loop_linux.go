@@ -51,6 +51,11 @@ type tracer struct {
 type waitReport struct {
 	tid int
 	ws  unix.WaitStatus
+	// A system-call stop's call, read before any task of the batch is resumed (see loop).
+	read  bool
+	errno syscall.Errno
+	info  syscallInfo
+	mem   []byte
 }
 
 func newTracer(opt Options) *tracer {
@@ -104,21 +109,29 @@ func (t *tracer) loop() {
 			// pending from a task not yet known (DESIGN trap 4).
 			return
 		}
-		t.batch = append(t.batch[:0], waitReport{tid, ws})
+		t.batch = append(t.batch[:0], waitReport{tid: tid, ws: ws})
 		if t.tab.Len() > 1 {
 			for {
 				tid, errno := wait4(-1, &ws, unix.WALL|unix.WNOHANG)
 				if errno != 0 || tid <= 0 {
 					break
 				}
-				t.batch = append(t.batch, waitReport{tid, ws})
+				t.batch = append(t.batch, waitReport{tid: tid, ws: ws})
 			}
 		}
 		if t.detachReq.Load() && !t.detaching {
 			t.startDetach()
 		}
-		for _, r := range t.batch {
-			t.handle(r.tid, r.ws)
+		if len(t.batch) > 1 && !t.detaching {
+			// Read every call of the batch before resuming any task: resuming one can end the
+			// others (an execve or exit_group kills the other threads of its process), and a
+			// killed task's call can no longer be read, though it was made.
+			for i := range t.batch {
+				t.preRead(&t.batch[i])
+			}
+		}
+		for i := range t.batch {
+			t.handle(&t.batch[i])
 		}
 		if n := t.tab.Len(); n > t.rep.MaxTasks {
 			t.rep.MaxTasks = n
@@ -129,7 +142,27 @@ func (t *tracer) loop() {
 	}
 }
 
-func (t *tracer) handle(tid int, ws unix.WaitStatus) {
+// preRead reads the call of a system-call stop (and the memory the footprint wants of it).
+func (t *tracer) preRead(r *waitReport) {
+	if !r.ws.Stopped() || r.tid == t.ticker {
+		return
+	}
+	event := uint32(r.ws) >> 16
+	if event != unix.PTRACE_EVENT_SECCOMP && !(t.syscallMode && event == 0 && r.ws.StopSignal() == syscall.SIGTRAP|0x80) {
+		return
+	}
+	r.read = true
+	if r.errno = getSyscallInfo(r.tid, &r.info); r.errno != 0 || t.peek == nil {
+		return
+	}
+	e := Event{Audit: r.info.Arch, Nr: int(int32(uint32(r.info.Nr))), Args: r.info.Args}
+	if addr, max, str := t.peek(&e); addr != 0 && max > 0 {
+		r.mem = t.readMem(r.tid, addr, max, str)
+	}
+}
+
+func (t *tracer) handle(r *waitReport) {
+	tid, ws := r.tid, r.ws
 	if tid == t.ticker {
 		t.tickerStop(ws)
 		return
@@ -138,7 +171,7 @@ func (t *tracer) handle(tid int, ws unix.WaitStatus) {
 	case ws.Exited() || ws.Signaled():
 		t.exited(tid, ws)
 	case ws.Stopped():
-		t.stopped(tid, ws)
+		t.stopped(r)
 	}
 }
 
@@ -177,7 +210,8 @@ func (t *tracer) exited(tid int, ws unix.WaitStatus) {
 	t.emit(&Event{Kind: EventExit, Pid: tk.Pid, Status: st})
 }
 
-func (t *tracer) stopped(tid int, ws unix.WaitStatus) {
+func (t *tracer) stopped(r *waitReport) {
+	tid, ws := r.tid, r.ws
 	sig := ws.StopSignal()
 	event := uint32(ws) >> 16
 	if t.detaching {
@@ -200,7 +234,7 @@ func (t *tracer) stopped(tid int, ws unix.WaitStatus) {
 	// WaitStatus.TrapCause hides PTRACE_EVENT_STOP; decode the event byte ourselves (trap 5).
 	switch event {
 	case unix.PTRACE_EVENT_SECCOMP:
-		t.seccompStop(tid, tk)
+		t.seccompStop(tid, tk, r)
 		t.cont(tid, 0)
 	case unix.PTRACE_EVENT_FORK, unix.PTRACE_EVENT_VFORK, unix.PTRACE_EVENT_CLONE:
 		msg, errno := ptraceGetEventMsg(tid)
@@ -242,7 +276,7 @@ func (t *tracer) stopped(tid int, ws unix.WaitStatus) {
 	case 0:
 		if t.syscallMode && sig == syscall.SIGTRAP|0x80 {
 			// Syscall-enter or -exit-stop (PTRACE_O_TRACESYSGOOD): record the entries.
-			t.syscallStop(tid, tk, false)
+			t.syscallStop(tid, tk, false, r)
 			t.cont(tid, 0)
 			return
 		}
@@ -265,8 +299,8 @@ func (t *tracer) cont(tid int, sig syscall.Signal) {
 }
 
 // seccompStop handles PTRACE_EVENT_SECCOMP: a call our filter (or the workload's own) asked about.
-func (t *tracer) seccompStop(tid int, tk *tasks.Task) {
-	if !t.syscallStop(tid, tk, true) {
+func (t *tracer) seccompStop(tid int, tk *tasks.Task, r *waitReport) {
+	if !t.syscallStop(tid, tk, true, r) {
 		return
 	}
 	if uint16(t.info.RetData) != t.traceData {
@@ -282,9 +316,15 @@ func (t *tracer) seccompStop(tid int, tk *tasks.Task) {
 
 // syscallStop reads the call a task is stopped in (into t.info) and reports it. It returns
 // false if there was no call to read.
-func (t *tracer) syscallStop(tid int, tk *tasks.Task, seccomp bool) bool {
+func (t *tracer) syscallStop(tid int, tk *tasks.Task, seccomp bool, r *waitReport) bool {
 	// An entry-stop's info has the same layout as a seccomp stop's: nr, then args.
-	if errno := getSyscallInfo(tid, &t.info); errno != 0 {
+	var errno syscall.Errno
+	if r.read {
+		t.info, errno = r.info, r.errno
+	} else {
+		errno = getSyscallInfo(tid, &t.info)
+	}
+	if errno != 0 {
 		if errno == syscall.ESRCH {
 			t.rep.Vanished++ // SIGKILLed while stopped: its call never runs
 		} else {
@@ -305,7 +345,9 @@ func (t *tracer) syscallStop(tid int, tk *tasks.Task, seccomp bool) bool {
 	}
 	t.ev = Event{Kind: EventSyscall, Pid: tk.Pid, Tid: tid, Audit: t.info.Arch,
 		Nr: int(int32(uint32(t.info.Nr))), Args: t.info.Args}
-	if t.peek != nil {
+	if r.read {
+		t.ev.Mem = r.mem
+	} else if t.peek != nil {
 		if addr, max, str := t.peek(&t.ev); addr != 0 && max > 0 {
 			t.ev.Mem = t.readMem(tid, addr, max, str)
 		}

@@ -6,7 +6,6 @@ import (
 	"syscall"
 	"unsafe"
 
-	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 )
 
@@ -51,36 +50,6 @@ var getSyscallInfo = rawGetSyscallInfo
 
 func rawGetSyscallInfo(tid int, info *syscallInfo) syscall.Errno {
 	return ptrace(unix.PTRACE_GET_SYSCALL_INFO, tid, unsafe.Sizeof(*info), uintptr(unsafe.Pointer(info)))
-}
-
-// installFilter sets no_new_privs and installs prog on the calling thread only (no TSYNC: the
-// helper's other runtime threads are never traced and must not be filtered). Raw syscalls: nothing
-// may run between this and execve.
-func installFilter(prog []bpf.RawInstruction) (step string, errno syscall.Errno) {
-	if _, _, e := syscall.RawSyscall6(unix.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0); e != 0 {
-		return "prctl", e
-	}
-	fprog := unix.SockFprog{Len: uint16(len(prog)), Filter: (*unix.SockFilter)(unsafe.Pointer(&prog[0]))}
-	if _, _, e := syscall.RawSyscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, uintptr(unsafe.Pointer(&fprog))); e != 0 {
-		return "seccomp", e
-	}
-	return "", 0
-}
-
-func rawExecve(path *byte, argv, envv []*byte) syscall.Errno {
-	_, _, e := syscall.RawSyscall(unix.SYS_EXECVE, uintptr(unsafe.Pointer(path)),
-		uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&envv[0])))
-	return e
-}
-
-func rawWrite(fd int, b []byte) {
-	syscall.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
-}
-
-func rawExit(code int) {
-	for {
-		syscall.RawSyscall(unix.SYS_EXIT_GROUP, uintptr(code), 0, 0)
-	}
 }
 
 // writeMem writes b into tracee memory at addr with process_vm_writev; it reports success.

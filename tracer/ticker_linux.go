@@ -4,49 +4,32 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"syscall"
-	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sctrace/sctrace/tracer/internal/helper"
 )
 
-// The ticker is a tiny traced process that stops every tickInterval (a SIGALRM signal-delivery
+// The ticker is a tiny traced process that stops every helper.TickInterval µs (50 ms) (a SIGALRM signal-delivery
 // stop, which the tracer swallows). The tracer blocks in a raw wait4 that the Go runtime cannot
 // interrupt; while it blocks, a stop-the-world (a GC, say) waits for it, and with it every other
 // goroutine — the one forwarding Ctrl-C to a workload that sleeps for minutes included. The ticker
-// guarantees that wait4 returns at least every tickInterval, so nothing waits longer than that.
+// guarantees that wait4 returns at least every 50 ms, so nothing waits longer than that.
 //
 // Nothing from the terminal may kill it (DESIGN trap 25): it runs in a session of its own (no
 // controlling terminal, not in the foreground process group that Ctrl-C, SIGQUIT and a hang-up
 // reach) and ignores every catchable signal. If it dies all the same, the tracer starts another.
-const tickInterval = 50 * time.Millisecond
 
 // ErrNoSyscallInfo is returned when the kernel lacks PTRACE_GET_SYSCALL_INFO (Linux 5.3).
 var ErrNoSyscallInfo = errors.New("this kernel lacks PTRACE_GET_SYSCALL_INFO (Linux 5.3 or newer is needed)")
-
-func tickerHelper() {
-	// Before the tracer attaches, an ignored SIGALRM is discarded; once traced, ignored signals
-	// are still reported to the tracer (kernel/signal.c, sig_ignored).
-	signal.Ignore(syscall.SIGALRM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP, syscall.SIGTERM,
-		syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGPIPE, syscall.SIGUSR1,
-		syscall.SIGUSR2)
-	tv := unix.NsecToTimeval(tickInterval.Nanoseconds())
-	if _, err := unix.Setitimer(unix.ItimerReal, unix.Itimerval{Interval: tv, Value: tv}); err != nil {
-		os.Exit(126)
-	}
-	for {
-		// The timer's signal goes to the main thread when it is idle in a system call, as here.
-		syscall.Syscall6(unix.SYS_PPOLL, 0, 0, 0, 0, 0, 0)
-	}
-}
 
 // startTicker starts and seizes the ticker, and probes on it, once, the ptrace features the
 // loop needs: a kernel without them is an error before the workload starts, never a recording
 // that silently lacks every call.
 func (t *tracer) startTicker() error {
 	p, err := os.StartProcess("/proc/self/exe", []string{"sctrace-ticker"}, &os.ProcAttr{
-		Env: append(os.Environ(), helperEnv+"=ticker"),
+		Env: append(os.Environ(), helper.Env+"=ticker"),
 		Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setsid: true},
 	})
 	if err != nil {

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 static char *self;
@@ -11,6 +12,9 @@ static void *worker(void *arg) {
 	(void)arg;
 	char *argv[] = {self, "after", NULL};
 	char *envp[] = {NULL};
+	// Let the leader reach pause() first, so that the footprint does not depend on timing.
+	struct timespec ts = {0, 50000000};
+	nanosleep(&ts, NULL);
 	execve("/proc/self/exe", argv, envp);
 	_exit(1);
 }
