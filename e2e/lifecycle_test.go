@@ -186,3 +186,31 @@ func TestAttachThread(t *testing.T) {
 		t.Errorf("recording of a target that exited 5: running %v, exit_code %d", r.Running, r.ExitCode)
 	}
 }
+
+// TestHelperStartsEarly: the re-executed helper runs before the heavy packages of the binary are
+// initialized (go-seccomp-bpf's tables, tablewriter's width tables, emit's maps): the start-up of
+// every run and record pays them once, not twice. GODEBUG=inittrace=1 lists what was initialized.
+func TestHelperStartsEarly(t *testing.T) {
+	cmd := exec.Command(sctraceBin, "helper", "/bin/true", "true")
+	cmd.Env = append(markedEnv(), "_SCTRACE_HELPER=exec", "GODEBUG=inittrace=1")
+	out, _ := cmd.CombinedOutput() // without the tracer's pipes the helper fails at once
+	if code := cmd.ProcessState.ExitCode(); code != 126 && code != 127 {
+		t.Fatalf("helper without its pipes: exit %d, want 126 or 127\n%s", code, out)
+	}
+	var inited []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if f := strings.Fields(line); len(f) > 1 && f[0] == "init" {
+			inited = append(inited, f[1])
+		}
+	}
+	for _, p := range inited {
+		for _, heavy := range []string{"go-seccomp-bpf", "tablewriter", "sctrace/emit", "sctrace/learn", "yaml", "moby"} {
+			if strings.Contains(p, heavy) {
+				t.Errorf("%s was initialized before the helper ran", p)
+			}
+		}
+	}
+	if len(inited) > 20 {
+		t.Errorf("%d packages initialized before the helper ran: %v", len(inited), inited)
+	}
+}
