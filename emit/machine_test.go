@@ -84,3 +84,40 @@ func TestMachineUnknown(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestTraceUntracedClones: in sctrace's own filters a clone with CLONE_UNTRACED goes to the
+// tracer, in the argument each ABI passes the flags in (s390x: the second), and so does clone3;
+// a clone without the flag stays allowed.
+func TestTraceUntracedClones(t *testing.T) {
+	trace := ActTrace | 0x5c7
+	for _, a := range []*arch.Arch{arch.X86_64, arch.X86, arch.AArch64, arch.S390X} {
+		p := learn.NewProfile()
+		p.Arches[a.Name] = &learn.SyscallSet{Syscalls: map[string]*learn.SyscallStat{
+			"clone": {Count: 1}, "clone3": {Count: 1}, "exit_group": {Count: 1}}}
+		f, err := FilterFor(p, Errno(EPERM))
+		if err != nil {
+			t.Fatal(err)
+		}
+		TraceUntracedClones(f, trace)
+		prog, err := Compile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := newRunner(t, prog)
+		clone, _ := a.SyscallNumber("clone")
+		clone3, _ := a.SyscallNumber("clone3")
+		var untraced, plain [6]uint64
+		untraced[a.CloneFlagsArg] = 0x00800000 | 0x11 // CLONE_UNTRACED|SIGCHLD
+		plain[a.CloneFlagsArg] = 0x11
+		plain[1-a.CloneFlagsArg] = 0x00800000 // the flag in the other argument means nothing
+		if got := r.run(a, a.Audit, uint32(clone), untraced); got != trace {
+			t.Errorf("%s clone(CLONE_UNTRACED): %v, want trace", a, got)
+		}
+		if got := r.run(a, a.Audit, uint32(clone), plain); got != ActAllow {
+			t.Errorf("%s clone without CLONE_UNTRACED: %v, want allow", a, got)
+		}
+		if got := r.run(a, a.Audit, uint32(clone3), [6]uint64{}); got != trace {
+			t.Errorf("%s clone3: %v, want trace", a, got)
+		}
+	}
+}

@@ -125,3 +125,36 @@ func FilterFor(p *learn.Profile, deny Action) (*Filter, error) {
 	}
 	return f, nil
 }
+
+// cloneUntraced is CLONE_UNTRACED (include/uapi/linux/sched.h), the same on every arch.
+const cloneUntraced = 0x00800000
+
+// TraceUntracedClones changes f, a filter sctrace installs under its own tracer, so that a
+// clone the profile allows stops in the tracer (trace, an ActTrace verdict) when it asks for
+// CLONE_UNTRACED, and so does every allowed clone3, whose flags are in memory where a filter
+// cannot read them. The tracer clears the flag at that stop, so the child stays traced: recorded
+// in refine mode, and killed with sctrace in every mode (DESIGN trap 23). Filters for other
+// programs (emit) must not get this: with no tracer, TRACE fails the call with ENOSYS.
+func TraceUntracedClones(f *Filter, trace Action) {
+	for i := range f.Arches {
+		af := &f.Arches[i]
+		clone, hasClone := af.Arch.SyscallNumber("clone")
+		clone3, hasClone3 := af.Arch.SyscallNumber("clone3")
+		for j := range af.Rules {
+			r := &af.Rules[j]
+			if r.Action != ActAllow || len(r.When) > 0 {
+				continue
+			}
+			switch {
+			case hasClone && r.Nr == clone:
+				// Trap 12: the flags are a C unsigned long on 64-bit ABIs, an int on 32-bit
+				// ones; the flag is in the low half either way.
+				r.When = [][]Cond{{{Arg: af.Arch.CloneFlagsArg, Op: OpMaskedEq, Mask: cloneUntraced,
+					Value: cloneUntraced, Is32: true}}}
+				r.Action, r.Else = trace, ActAllow
+			case hasClone3 && r.Nr == clone3:
+				r.Action = trace
+			}
+		}
+	}
+}

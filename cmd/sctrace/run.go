@@ -93,10 +93,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 
 	rec := learn.NewRecorder()
 	seen := map[string]bool{}
-	opt := tracer.Options{Filter: filter, ForwardSignals: true, FollowOnly: !traced}
-	if traced {
-		opt.TraceData = tracer.OwnTraceData
-	}
+	// Even without a tracer mode, clones with CLONE_UNTRACED stop in the tracer (see
+	// compileFilter): their verdicts carry OwnTraceData.
+	opt := tracer.Options{Filter: filter, ForwardSignals: true, FollowOnly: !traced, TraceData: tracer.OwnTraceData}
 	fold := recordEvent(rec)
 	opt.OnEvent = func(e *tracer.Event) {
 		fold(e)
@@ -206,6 +205,8 @@ func compileFilter(p *learn.Profile, deny emit.Action) ([]bpf.RawInstruction, er
 	if err != nil {
 		return nil, &statusError{code: 2, err: err}
 	}
+	// sctrace's tracer is always there (record, run in every mode): untraced clones stop in it.
+	emit.TraceUntracedClones(f, emit.ActTrace|tracer.OwnTraceData)
 	prog, err := emit.Compile(f)
 	if err != nil {
 		return nil, &statusError{code: 2, err: err}
