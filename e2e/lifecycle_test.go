@@ -203,8 +203,8 @@ func TestAttachThread(t *testing.T) {
 	waitChild(t, cmd.Process.Pid)
 	time.Sleep(300 * time.Millisecond)
 	in.Write([]byte("x\n"))
-	if code := waitTimeout(t, cmd, 10*time.Second); code != 0 {
-		t.Fatalf("record -p: exit %d\n%s", code, &stderr)
+	if code := waitTimeout(t, cmd, 10*time.Second); code != 5 {
+		t.Fatalf("record -p of a process that exited 5: exit %d, want 5\n%s", code, &stderr)
 	}
 	short.Wait()
 	p = loadProfile(t, out2)
