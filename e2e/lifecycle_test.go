@@ -240,3 +240,86 @@ func TestHelperStartsEarly(t *testing.T) {
 		t.Errorf("%d packages initialized before the helper ran: %v", len(inited), inited)
 	}
 }
+
+// TestInheritedIgnoredSignals: SIGHUP and SIGINT that sctrace was started with ignored (nohup,
+// `trap "" INT`) are ignored in the workload too, as without sctrace, and sctrace itself does
+// not forward them. (The Go runtime keeps only these two ignored: other signals inherited as
+// ignored get its handlers, and execve resets those to the default: README, "Signals".)
+func TestInheritedIgnoredSignals(t *testing.T) {
+	wrap, self := prog(t, "sigwrap"), prog(t, "selfstate")
+	sigIgn := func(out []byte) string {
+		for _, line := range strings.Split(string(out), "\n") {
+			if strings.HasPrefix(line, "SigIgn") {
+				return line
+			}
+		}
+		return ""
+	}
+	ignore := "1,2" // HUP INT
+	bare := exec.Command(wrap, ignore, self)
+	bare.Env = markedEnv()
+	want, err := bare.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	under := exec.Command(wrap, ignore, sctraceBin, "record", "-q", "-o", filepath.Join(t.TempDir(), "p.json"), "--", self)
+	under.Env = markedEnv()
+	got, err := under.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sigIgn(got) == "" || sigIgn(got) != sigIgn(want) {
+		t.Errorf("ignored signals under sctrace %q, alone %q", sigIgn(got), sigIgn(want))
+	}
+}
+
+// TestGroupSignalOnce: a signal sent to the whole process group without a terminal (a
+// supervisor, timeout(1)) reaches the workload by itself; sctrace must not deliver it a second
+// time. SIGQUIT is forwarded like the others, not a reason for sctrace to die.
+func TestGroupSignalOnce(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT} {
+		cmd := exec.Command(sctraceBin, "record", "-q", "-o", filepath.Join(t.TempDir(), "p.json"), "--", prog(t, "sigcount"), "2")
+		cmd.Env = markedEnv()
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // no terminal
+		stdout, _ := cmd.StdoutPipe()
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		r := bufio.NewReader(stdout)
+		if line, _ := r.ReadString('\n'); line != "ready\n" {
+			t.Fatalf("workload said %q", line)
+		}
+		time.Sleep(200 * time.Millisecond)
+		syscall.Kill(-cmd.Process.Pid, sig)
+		counts, _ := r.ReadString('\n')
+		if code := waitTimeout(t, cmd, 20*time.Second); code != 0 {
+			t.Errorf("%v to the group: sctrace exit %d\n%s", sig, code, &stderr)
+		}
+		name := map[syscall.Signal]string{syscall.SIGINT: "INT", syscall.SIGTERM: "TERM", syscall.SIGHUP: "HUP", syscall.SIGQUIT: "QUIT"}[sig]
+		if !strings.Contains(counts, name+"=1 ") && !strings.HasSuffix(strings.TrimSpace(counts), name+"=1") {
+			t.Errorf("%v to the group: the workload counted %q, want %s=1", sig, strings.TrimSpace(counts), name)
+		}
+	}
+}
+
+// TestTermAfterRoot: once the first process has ended, SIGTERM to sctrace reaches the processes
+// the workload left behind (a daemon), so that sctrace can be stopped.
+func TestTermAfterRoot(t *testing.T) {
+	cmd := exec.Command(sctraceBin, "record", "-q", "-o", filepath.Join(t.TempDir(), "p.json"), "--",
+		"sh", "-c", "(setsid sleep 30 &); exit 0")
+	cmd.Env = markedEnv()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGTERM)
+	start := time.Now()
+	waitTimeout(t, cmd, 20*time.Second)
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("sctrace ran on for %v after SIGTERM, until the daemon ended by itself", d)
+	}
+}

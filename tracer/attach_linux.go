@@ -31,7 +31,7 @@ const maxAttachPasses = 100
 
 // Attach traces a running process, every thread of it and every process it creates from now on,
 // with pure ptrace (PTRACE_SYSCALL: two stops per call, since no filter can be installed in a
-// process that is already running). It returns after SIGINT, SIGTERM or SIGHUP to this process
+// process that is already running). It returns after SIGINT, SIGTERM, SIGHUP or SIGQUIT to this process
 // (it then detaches and the process runs on: Report.Running) or when the process and its new
 // children are gone (Report.Status is then the process's own). Options.Filter, FollowOnly, Deny
 // and ForwardSignals do not apply. onAttached, if set, is called once every thread is seized.
@@ -52,7 +52,7 @@ func Attach(pid int, opt Options, onAttached func()) (Report, error) {
 	// Signals first: a Ctrl-C from now on detaches, it never kills this process mid-attach.
 	ch := make(chan os.Signal, 4)
 	done := make(chan struct{})
-	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
 	defer func() {
 		signal.Stop(ch)
 		close(done)

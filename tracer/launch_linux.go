@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"syscall"
 
 	"golang.org/x/net/bpf"
@@ -61,9 +62,10 @@ func Launch(argv []string, opt Options) (Report, error) {
 		return Report{}, fmt.Errorf("failing traced calls: %w on %s", ErrNotSupported, runtime.GOARCH)
 	}
 	// Signals first: nothing below may block before a Ctrl-C can be handled.
+	ignored := ignoredSignals()
 	var fwd *forwarder
 	if opt.ForwardSignals {
-		fwd = newForwarder()
+		fwd = newForwarder(ignored)
 		defer fwd.stop()
 	}
 
@@ -80,7 +82,7 @@ func Launch(argv []string, opt Options) (Report, error) {
 			return Report{}, err
 		}
 	}
-	root, errR, err := t.startHelper(path, argv, filter, opt)
+	root, errR, err := t.startHelper(path, argv, filter, opt, ignored)
 	if err != nil {
 		t.stopTicker()
 		t.drain()
@@ -88,7 +90,7 @@ func Launch(argv []string, opt Options) (Report, error) {
 	}
 	defer errR.Close()
 	if fwd != nil {
-		fwd.start(root)
+		fwd.start(t, root)
 	}
 
 	t.loop()
@@ -123,7 +125,7 @@ func (t *tracer) drain() {
 }
 
 // startHelper starts the helper, seizes it and hands it the filter.
-func (t *tracer) startHelper(path string, argv []string, filter []bpf.RawInstruction, opt Options) (int, *os.File, error) {
+func (t *tracer) startHelper(path string, argv []string, filter []bpf.RawInstruction, opt Options, ignored uint64) (int, *os.File, error) {
 	filterR, filterW, err := os.Pipe()
 	if err != nil {
 		return 0, nil, err
@@ -146,7 +148,9 @@ func (t *tracer) startHelper(path string, argv []string, filter []bpf.RawInstruc
 	}
 	p, err := os.StartProcess("/proc/self/exe", append([]string{argv[0], path}, argv...), &os.ProcAttr{
 		Dir:   opt.Dir,
-		Env:   append(env[:len(env):len(env)], helper.Env+"=exec"),
+		// The helper restores the signals this process was started with ignored: the Go
+		// runtime replaced those dispositions with its own handlers, which execve resets.
+		Env: append(env[:len(env):len(env)], helper.Env+"=exec", helper.IgnoreEnv+"="+strconv.FormatUint(ignored, 16)),
 		Files: append(stdio, filterR, errW),
 		// The helper dies if the tracer's thread does before the seize; after it, EXITKILL does
 		// that job and the helper clears this, so the workload does not inherit it.
@@ -208,47 +212,58 @@ func commName(pid int) string {
 	return strings.TrimSpace(string(b))
 }
 
-// forwarder passes SIGINT, SIGTERM and SIGHUP on to the workload's first process. It registers
-// for the signals at once (newForwarder), so that a Ctrl-C during start-up is not lost, and
-// forwards them from start on. It signals through a pidfd, so a signal that arrives after the
-// process is reaped cannot hit a recycled pid.
+// forwarded are the signals sctrace passes on to the workload.
+var forwarded = []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
+
+// forwarder passes SIGINT, SIGTERM, SIGHUP and SIGQUIT on to the workload. It registers for the
+// signals at once (newForwarder), so that a Ctrl-C during start-up is not lost, and forwards them
+// from start on. A signal this process was started with ignored (nohup) stays ignored here and
+// in the workload. It signals the first process through a pidfd, so a signal that arrives after
+// the process is reaped cannot hit a recycled pid; once that process is gone, the signal goes to
+// every process of the workload still traced (the daemons it left).
+//
+// A signal sent to a whole process group without a terminal (a supervisor, timeout(1)) reaches
+// the workload by itself: the tracer sees it arrive (a signal-delivery stop) and the forwarder
+// then does not send it a second time. With a terminal, Ctrl-C and friends reach the workload
+// in the foreground process group directly, and only SIGTERM is forwarded.
 type forwarder struct {
-	ch   chan os.Signal
-	done chan struct{}
-	wg   sync.WaitGroup
+	ch    chan os.Signal
+	done  chan struct{}
+	wg    sync.WaitGroup
+	t     *tracer
+	pidfd int
+	root  int
 }
 
-func newForwarder() *forwarder {
-	f := &forwarder{ch: make(chan os.Signal, 8), done: make(chan struct{})}
-	signal.Notify(f.ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+// forwardWait is how long the forwarder waits to see whether the workload got a signal by itself.
+const forwardWait = 100 * time.Millisecond
+
+func newForwarder(ignored uint64) *forwarder {
+	f := &forwarder{ch: make(chan os.Signal, 8), done: make(chan struct{}), pidfd: -1}
+	var sigs []os.Signal
+	for _, s := range forwarded {
+		if ignored&(1<<(uint(s)-1)) == 0 {
+			sigs = append(sigs, s)
+		}
+	}
+	if len(sigs) > 0 {
+		signal.Notify(f.ch, sigs...)
+	}
 	return f
 }
 
-func (f *forwarder) start(root int) {
-	pidfd, err := unix.PidfdOpen(root, 0)
-	if err != nil {
-		pidfd = -1 // Linux < 5.3: plain kill(2)
+func (f *forwarder) start(t *tracer, root int) {
+	f.t, f.root = t, root
+	if fd, err := unix.PidfdOpen(root, 0); err == nil {
+		f.pidfd = fd
 	}
 	f.wg.Add(1)
 	go func() {
 		defer f.wg.Done()
-		defer func() {
-			if pidfd >= 0 {
-				unix.Close(pidfd)
-			}
-		}()
 		for {
 			select {
 			case s := <-f.ch:
-				sig := s.(syscall.Signal)
-				if sig != syscall.SIGTERM && inForeground() {
-					continue
-				}
-				if pidfd >= 0 {
-					unix.PidfdSendSignal(pidfd, sig, nil, 0)
-				} else {
-					unix.Kill(root, sig)
-				}
+				f.forward(s.(syscall.Signal))
 			case <-f.done:
 				return
 			}
@@ -256,10 +271,49 @@ func (f *forwarder) start(root int) {
 	}()
 }
 
+func (f *forwarder) forward(sig syscall.Signal) {
+	if sig != syscall.SIGTERM && inForeground() {
+		return
+	}
+	since := time.Now().Add(-forwardWait)
+	deadline := time.Now().Add(forwardWait)
+	for time.Now().Before(deadline) {
+		if f.t.sawSignal(sig, since) {
+			return // it reached the workload by itself
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if f.pidfd >= 0 {
+		if err := unix.PidfdSendSignal(f.pidfd, sig, nil, 0); err == nil {
+			return
+		}
+	} else if !f.t.rootGone.Load() && unix.Kill(f.root, sig) == nil {
+		return
+	}
+	for _, pid := range f.t.liveProcesses() {
+		unix.Kill(pid, sig)
+	}
+}
+
 func (f *forwarder) stop() {
 	signal.Stop(f.ch)
 	close(f.done)
 	f.wg.Wait()
+	if f.pidfd >= 0 {
+		unix.Close(f.pidfd)
+	}
+}
+
+// ignoredSignals returns the signals (bit N-1 for signal N) this process was started with
+// ignored, which the Go runtime keeps ignored until Notify; call it before any Notify.
+func ignoredSignals() uint64 {
+	var m uint64
+	for s := 1; s <= 64; s++ {
+		if signal.Ignored(syscall.Signal(s)) {
+			m |= 1 << (s - 1)
+		}
+	}
+	return m
 }
 
 // inForeground reports whether this process is in the foreground process group of its terminal,

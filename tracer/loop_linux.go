@@ -7,8 +7,10 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -46,6 +48,28 @@ type tracer struct {
 	detaching   bool
 	// blocking: wait the runtime-aware way (no ticker; stops are rare: fork, exec, signals).
 	blocking bool
+
+	// Shared with the signal forwarder (another goroutine).
+	sigSeen  [65]atomic.Int64 // when a process of the workload last got signal N (UnixNano)
+	rootGone atomic.Bool
+	procsMu  sync.Mutex
+	procs    map[int]bool // live processes (thread group leaders) of the workload
+}
+
+// sawSignal reports whether a process of the workload got sig (a signal-delivery stop) since t.
+func (t *tracer) sawSignal(sig syscall.Signal, since time.Time) bool {
+	return sig > 0 && int(sig) < len(t.sigSeen) && t.sigSeen[sig].Load() >= since.UnixNano()
+}
+
+// liveProcesses lists the workload's processes still traced.
+func (t *tracer) liveProcesses() []int {
+	t.procsMu.Lock()
+	defer t.procsMu.Unlock()
+	pids := make([]int, 0, len(t.procs))
+	for pid := range t.procs {
+		pids = append(pids, pid)
+	}
+	return pids
 }
 
 type waitReport struct {
@@ -64,6 +88,22 @@ func newTracer(opt Options) *tracer {
 }
 
 func (t *tracer) emit(e *Event) {
+	switch e.Kind {
+	case EventSpawn:
+		t.procsMu.Lock()
+		if t.procs == nil {
+			t.procs = map[int]bool{}
+		}
+		t.procs[e.Pid] = true
+		t.procsMu.Unlock()
+	case EventExit:
+		t.procsMu.Lock()
+		delete(t.procs, e.Pid)
+		t.procsMu.Unlock()
+		if e.Pid == t.root {
+			t.rootGone.Store(true)
+		}
+	}
 	if t.onEvent != nil {
 		t.onEvent(e)
 	}
@@ -281,6 +321,9 @@ func (t *tracer) stopped(r *waitReport) {
 			return
 		}
 		// Signal-delivery-stop: deliver the signal (Go programs get SIGURG constantly).
+		if int(sig) < len(t.sigSeen) {
+			t.sigSeen[sig].Store(time.Now().UnixNano())
+		}
 		t.cont(tid, sig)
 	default:
 		t.cont(tid, 0)

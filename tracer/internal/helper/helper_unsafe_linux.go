@@ -23,6 +23,10 @@ import (
 const (
 	// Env is the environment variable that makes a sctrace binary a helper.
 	Env = "_SCTRACE_HELPER"
+	// IgnoreEnv carries the signals (hex mask, bit N-1 for signal N) the tracer was started with
+	// ignored: the helper ignores them again before execve, so that the workload inherits them
+	// as it would without sctrace (nohup, a shell's trap "").
+	IgnoreEnv = "_SCTRACE_IGNORE"
 	// FilterFD and ErrFD are the helper's pipes (see the package comment).
 	FilterFD = 3
 	ErrFD    = 4
@@ -73,8 +77,16 @@ func execHelper() {
 	}
 	var env []string
 	for _, kv := range syscall.Environ() {
-		if len(kv) <= len(Env) || kv[:len(Env)+1] != Env+"=" {
+		if !hasPrefix(kv, Env+"=") && !hasPrefix(kv, IgnoreEnv+"=") {
 			env = append(env, kv)
+		}
+	}
+	if v, ok := syscall.Getenv(IgnoreEnv); ok {
+		mask := parseHex(v)
+		for s := 1; s <= 64; s++ {
+			if mask&(1<<(s-1)) != 0 && s != int(syscall.SIGKILL) && s != int(syscall.SIGSTOP) {
+				ignore(syscall.Signal(s))
+			}
 		}
 	}
 	// Everything execve needs is allocated before the filter goes in: after it, the only system
@@ -111,6 +123,24 @@ func execHelper() {
 	_, _, e := syscall.RawSyscall(syscall.SYS_EXECVE, uintptr(unsafe.Pointer(path)),
 		uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&envv[0])))
 	fail(3, e)
+}
+
+func hasPrefix(s, p string) bool { return len(s) >= len(p) && s[:len(p)] == p }
+
+// parseHex parses a hexadecimal number; junk counts as 0.
+func parseHex(s string) uint64 {
+	var v uint64
+	for _, c := range s {
+		switch {
+		case c >= '0' && c <= '9':
+			v = v<<4 | uint64(c-'0')
+		case c >= 'a' && c <= 'f':
+			v = v<<4 | uint64(c-'a'+10)
+		default:
+			return 0
+		}
+	}
+	return v
 }
 
 // fail reports a failed step and exits.
