@@ -12,8 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 	"syscall"
+	"time"
 
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
@@ -147,10 +147,10 @@ func (t *tracer) startHelper(path string, argv []string, filter []bpf.RawInstruc
 		}
 	}
 	p, err := os.StartProcess("/proc/self/exe", append([]string{argv[0], path}, argv...), &os.ProcAttr{
-		Dir:   opt.Dir,
+		Dir: opt.Dir,
 		// The helper restores the signals this process was started with ignored: the Go
 		// runtime replaced those dispositions with its own handlers, which execve resets.
-		Env: append(env[:len(env):len(env)], helper.Env+"=exec", helper.IgnoreEnv+"="+strconv.FormatUint(ignored, 16)),
+		Env:   append(env[:len(env):len(env)], helper.Env+"=exec", helper.IgnoreEnv+"="+strconv.FormatUint(ignored, 16)),
 		Files: append(stdio, filterR, errW),
 		// The helper dies if the tracer's thread does before the seize; after it, EXITKILL does
 		// that job and the helper clears this, so the workload does not inherit it.
