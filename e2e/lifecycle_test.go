@@ -323,3 +323,33 @@ func TestTermAfterRoot(t *testing.T) {
 		t.Errorf("sctrace ran on for %v after SIGTERM, until the daemon ended by itself", d)
 	}
 }
+
+// TestAttachZombieLeader: a process whose main thread has exited (a zombie, which ptrace cannot
+// seize) is attached through its other threads; when it ends, sctrace says it ended, not that it
+// was still running.
+func TestAttachZombieLeader(t *testing.T) {
+	target := exec.Command(prog(t, "zombieleader"))
+	target.Env = markedEnv()
+	stdout, _ := target.StdoutPipe()
+	if err := target.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer target.Wait()
+	if line, _ := bufio.NewReader(stdout).ReadString('\n'); line != "ready\n" {
+		t.Fatalf("target said %q", line)
+	}
+	out := filepath.Join(t.TempDir(), "z.json")
+	cmd := exec.Command(sctraceBin, "record", "-o", out, "-p", strconv.Itoa(target.Process.Pid))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitTimeout(t, cmd, 20*time.Second)
+	if !strings.Contains(stderr.String(), "ended") {
+		t.Errorf("sctrace did not say the process ended:\n%s", &stderr)
+	}
+	if p := loadProfile(t, out); p.Recordings[0].Running {
+		t.Error("the profile says the process was still running")
+	}
+}

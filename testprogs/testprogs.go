@@ -23,6 +23,7 @@ var flags = map[string][]string{
 	"periodic":     {"-pthread"},
 	"churnforever": {"-pthread"},
 	"ownlistener":  {"-pthread"},
+	"zombieleader": {"-pthread"},
 	"m32":          {"-m32"},
 	// the stress programs (e2e/stress_test.go)
 	"churn":       {"-pthread"},

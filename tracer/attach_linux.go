@@ -96,7 +96,10 @@ func Attach(pid int, opt Options, onAttached func()) (Report, error) {
 	t.emit(&Event{Kind: EventSpawn, Pid: pid})
 	t.emit(&Event{Kind: EventExec, Pid: pid, Path: path, Argv: cmdline(pid)})
 	t.loop()
-	t.rep.Running = !t.rootDone
+	// Running only if the loop ended by detaching: a process whose main thread had exited
+	// before the attach (a zombie leader cannot be seized) ends without its exit being seen.
+	t.rep.Running = !t.rootDone && t.detaching
+	t.rep.StatusUnknown = !t.rootDone && !t.detaching
 	return t.rep, nil
 }
 

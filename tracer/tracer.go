@@ -134,6 +134,9 @@ type Report struct {
 	Status Status // the first process's status (Launch), or the attached process's if it ended
 	// Running (Attach): the process was still running when the tracer detached; Status is zero.
 	Running bool
+	// StatusUnknown (Attach): the process ended, but its status was not seen: its main thread
+	// had exited before the attach, and a zombie cannot be traced.
+	StatusUnknown bool
 	// Unread counts stops whose system call could not be read: those calls are missing.
 	Unread int
 	// Vanished counts stops of tasks killed before they could be read (SIGKILL from outside).

@@ -181,8 +181,13 @@ func recordAttached(pid int, out string, quiet, noFootprint bool, stdout, stderr
 	}
 	if !quiet {
 		how := "detached from"
-		if !rep.Running {
+		switch {
+		case rep.StatusUnknown:
+			how = fmt.Sprintf("%d ended (its status is unknown: its main thread had exited before the attach)", pid)
+		case !rep.Running:
 			how = fmt.Sprintf("%d ended (%v); stopped tracing", pid, rep.Status)
+		}
+		if !rep.Running {
 			fmt.Fprintf(stderr, "sctrace: %s; %s, %s; profile written to %s\n",
 				how, plural(rec.Processes(), "process", "processes"), plural(len(p.Executables), "executable", "executables"), dest)
 		} else {
