@@ -17,19 +17,7 @@ import (
 // TestAttach: record -p follows every thread of a running process with pure ptrace; SIGINT
 // detaches, writes the profile and leaves the process running, untraced and not stopped.
 func TestAttach(t *testing.T) {
-	target := exec.Command(prog(t, "periodic"))
-	target.Env = markedEnv()
-	stdout, _ := target.StdoutPipe()
-	if err := target.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		target.Process.Kill()
-		target.Wait()
-	}()
-	if line, _ := bufio.NewReader(stdout).ReadString('\n'); line != "ready\n" {
-		t.Fatalf("target said %q", line)
-	}
+	target := startTarget(t, "periodic")
 	out := filepath.Join(t.TempDir(), "attached.json")
 	cmd := exec.Command(sctraceBin, "record", "-q", "-o", out, "-p", strconv.Itoa(target.Process.Pid))
 	var stderr bytes.Buffer
@@ -73,19 +61,7 @@ func TestAttachChurn(t *testing.T) {
 	if testing.Short() {
 		rounds = 10
 	}
-	target := exec.Command(prog(t, "churnforever"))
-	target.Env = markedEnv()
-	stdout, _ := target.StdoutPipe()
-	if err := target.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		target.Process.Kill()
-		target.Wait()
-	}()
-	if line, _ := bufio.NewReader(stdout).ReadString('\n'); line != "ready\n" {
-		t.Fatalf("target said %q", line)
-	}
+	target := startTarget(t, "churnforever")
 	pid := target.Process.Pid
 	dir := t.TempDir()
 	for i := 0; i < rounds; i++ {
@@ -167,4 +143,24 @@ func waitChild(t *testing.T, pid int) {
 		time.Sleep(time.Millisecond)
 	}
 	t.Fatalf("process %d started no child", pid)
+}
+
+// startTarget starts a test program to attach to and waits for its "ready"; the test's cleanup
+// kills and reaps it.
+func startTarget(t *testing.T, name string) *exec.Cmd {
+	t.Helper()
+	target := exec.Command(prog(t, name))
+	target.Env = markedEnv()
+	stdout, _ := target.StdoutPipe()
+	if err := target.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		target.Process.Kill()
+		target.Wait()
+	})
+	if line, _ := bufio.NewReader(stdout).ReadString('\n'); line != "ready\n" {
+		t.Fatalf("%s said %q", name, line)
+	}
+	return target
 }

@@ -139,19 +139,7 @@ func descendants(pid int) []int {
 // that ends while traced gets its real exit status in the profile, and one still running at
 // detach is marked as such.
 func TestAttachThread(t *testing.T) {
-	target := exec.Command(prog(t, "periodic"))
-	target.Env = markedEnv()
-	stdout, _ := target.StdoutPipe()
-	if err := target.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		target.Process.Kill()
-		target.Wait()
-	}()
-	if line, _ := bufio.NewReader(stdout).ReadString('\n'); line != "ready\n" {
-		t.Fatalf("target said %q", line)
-	}
+	target := startTarget(t, "periodic")
 	pid := target.Process.Pid
 	var thread int
 	dirs, _ := filepath.Glob("/proc/" + strconv.Itoa(pid) + "/task/*")
@@ -328,16 +316,7 @@ func TestTermAfterRoot(t *testing.T) {
 // seize) is attached through its other threads; when it ends, sctrace says it ended, not that it
 // was still running.
 func TestAttachZombieLeader(t *testing.T) {
-	target := exec.Command(prog(t, "zombieleader"))
-	target.Env = markedEnv()
-	stdout, _ := target.StdoutPipe()
-	if err := target.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer target.Wait()
-	if line, _ := bufio.NewReader(stdout).ReadString('\n'); line != "ready\n" {
-		t.Fatalf("target said %q", line)
-	}
+	target := startTarget(t, "zombieleader")
 	out := filepath.Join(t.TempDir(), "z.json")
 	cmd := exec.Command(sctraceBin, "record", "-o", out, "-p", strconv.Itoa(target.Process.Pid))
 	var stderr bytes.Buffer
