@@ -1,7 +1,7 @@
-// Package emit turns a learn.Profile into what other programs and people read: reports now, and
-// seccomp filters and the ecosystem's profile formats as they land. It is pure: no OS access, and
-// the same profile always gives the same bytes.
-//
-// Reports are returned as Tables, plain rows that the command line renders (with tablewriter),
-// so that this package stays free of terminal handling.
+// Package emit turns a learn.Profile into what other programs read: the seccomp filter compiler
+// (multi-arch, x32-safe, binary search, argument checks) with its BPF assembler, the policy (what
+// a profile allows: completion, fallbacks, runtime additions), and the ecosystem's formats (OCI,
+// Kubernetes, systemd, minijail, go-seccomp-bpf, raw BPF). The audit side (reports, diffs,
+// summaries, risk flags) is package emit/audit. Both are pure: no OS access, and the same profile
+// always gives the same bytes.
 package emit

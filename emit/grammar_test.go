@@ -12,6 +12,7 @@ import (
 	yaml "gopkg.in/yaml.v2"
 
 	"github.com/sctrace/sctrace/arch"
+	"github.com/sctrace/sctrace/emit/internal/golden"
 	"github.com/sctrace/sctrace/learn"
 )
 
@@ -164,7 +165,7 @@ func parseSystemd(t *testing.T, data []byte) (allow, deny map[string]string, arc
 }
 
 func TestSystemdGrammar(t *testing.T) {
-	p := loadProfile(t, "profile.json")
+	p := golden.Profile(t, "profile.json")
 	for _, rt := range []string{"", "runc"} {
 		opt := Options{Runtime: rt}
 		out, _, err := Emit("systemd", p, opt)
@@ -229,7 +230,7 @@ func parseMinijail(t *testing.T, data []byte) (allow map[string]bool, ret map[st
 }
 
 func TestMinijailGrammar(t *testing.T) {
-	p := loadProfile(t, "profile.json")
+	p := golden.Profile(t, "profile.json")
 	out, _, err := Emit("minijail", p, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -284,7 +285,7 @@ var (
 )
 
 func TestK8sSchema(t *testing.T) {
-	p := loadProfile(t, "profile.json")
+	p := golden.Profile(t, "profile.json")
 	out, _, err := Emit("k8s", p, Options{Name: "my-app.v1"})
 	if err != nil {
 		t.Fatal(err)

@@ -8,7 +8,7 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 
-	"github.com/sctrace/sctrace/emit"
+	"github.com/sctrace/sctrace/emit/audit"
 	"github.com/sctrace/sctrace/learn"
 )
 
@@ -35,7 +35,7 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	r := emit.BuildReport(p, dockerDefault())
+	r := audit.BuildReport(p, dockerDefault())
 	switch *format {
 	case "json":
 		b, err := r.JSON()
@@ -54,7 +54,7 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func renderMarkdown(w io.Writer, tables []emit.Table) {
+func renderMarkdown(w io.Writer, tables []audit.Table) {
 	for i, t := range tables {
 		if i > 0 {
 			fmt.Fprintln(w)
@@ -105,7 +105,7 @@ func cmdDiff(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	d := emit.Diff(old, cur)
+	d := audit.Diff(old, cur)
 	if len(d.Added) == 0 && len(d.Removed) == 0 {
 		fmt.Fprintln(stdout, "no difference in system calls")
 	}

@@ -13,7 +13,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
-const reportProfile = "../../emit/testdata/report-profile.json"
+const reportProfile = "../../emit/audit/testdata/report-profile.json"
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()

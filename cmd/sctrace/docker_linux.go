@@ -8,7 +8,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/sctrace/sctrace/arch"
-	"github.com/sctrace/sctrace/emit"
+	"github.com/sctrace/sctrace/emit/audit"
 )
 
 // dockerDefault judges calls against Docker's default seccomp profile, as
@@ -16,7 +16,7 @@ import (
 // the machine that runs the call's arch (an x86 or x32 call: an amd64 host; aarch64: arm64):
 // Docker applies the same names to every arch of the filter, and chooses its arch-specific
 // entries by the host's arch.
-func dockerDefault() emit.DockerVerdict {
+func dockerDefault() audit.DockerVerdict {
 	profile := mobyseccomp.DefaultProfile()
 	applies := func(s *mobyseccomp.Syscall, hostArch string) (ok bool, caps []string) {
 		if in := s.Includes; in != nil {

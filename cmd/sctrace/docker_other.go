@@ -2,7 +2,7 @@
 
 package main
 
-import "github.com/sctrace/sctrace/emit"
+import "github.com/sctrace/sctrace/emit/audit"
 
 // dockerDefault is not available here: github.com/moby/profiles/seccomp builds on Linux only.
-func dockerDefault() emit.DockerVerdict { return nil }
+func dockerDefault() audit.DockerVerdict { return nil }

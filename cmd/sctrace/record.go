@@ -13,6 +13,7 @@ import (
 	"golang.org/x/net/bpf"
 
 	"github.com/sctrace/sctrace/emit"
+	"github.com/sctrace/sctrace/emit/audit"
 	"github.com/sctrace/sctrace/learn"
 	"github.com/sctrace/sctrace/tracer"
 )
@@ -130,7 +131,7 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintln(stderr)
 		}
 		warnHidden(stderr, p)
-		renderTables(stderr, emit.Summary(p, 8))
+		renderTables(stderr, audit.Summary(p, 8))
 	}
 	return exitStatus(status.ExitCode())
 }
@@ -195,7 +196,7 @@ func recordAttached(pid int, out string, quiet, noFootprint bool, stdout, stderr
 				how, pid, plural(rec.Processes(), "process", "processes"), plural(len(p.Executables), "executable", "executables"), dest)
 		}
 		warnHidden(stderr, p)
-		renderTables(stderr, emit.Summary(p, 8))
+		renderTables(stderr, audit.Summary(p, 8))
 	}
 	if !rep.Running {
 		return exitStatus(rep.Status.ExitCode()) // it ended while traced: its status, as with a command

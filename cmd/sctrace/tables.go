@@ -6,11 +6,11 @@ import (
 
 	"github.com/olekukonko/tablewriter"
 
-	"github.com/sctrace/sctrace/emit"
+	"github.com/sctrace/sctrace/emit/audit"
 )
 
 // renderTables draws report tables as text.
-func renderTables(w io.Writer, tables []emit.Table) {
+func renderTables(w io.Writer, tables []audit.Table) {
 	for _, t := range tables {
 		if len(t.Rows) == 0 {
 			if t.Note != "" {

@@ -1,6 +1,8 @@
-package emit
+package audit
 
 import (
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/sctrace/sctrace/learn"
@@ -78,7 +80,7 @@ func unionKeys(a, b map[string]*learn.SyscallSet) []string {
 	for k := range b {
 		set[k] = true
 	}
-	return sortedKeys(set)
+	return slices.Sorted(maps.Keys(set))
 }
 
 func keysOf(s *learn.SyscallSet) []string {
@@ -89,5 +91,5 @@ func keysOf(s *learn.SyscallSet) []string {
 	for k := range s.Syscalls {
 		set[k] = true
 	}
-	return sortedKeys(set)
+	return slices.Sorted(maps.Keys(set))
 }

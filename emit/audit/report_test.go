@@ -1,4 +1,4 @@
-package emit
+package audit
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sctrace/sctrace/emit/internal/golden"
 	"github.com/sctrace/sctrace/learn"
 )
 
@@ -21,13 +22,13 @@ func fakeDocker(arch, name string) string {
 // TestReportGolden: the report's tables and JSON, byte for byte (the command line renders the
 // tables as text or markdown; its tests cover the rendering).
 func TestReportGolden(t *testing.T) {
-	p := loadProfile(t, "report-profile.json")
+	p := golden.Profile(t, "report-profile.json")
 	r := BuildReport(p, fakeDocker)
 	b, err := r.JSON()
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "report.json.golden", b)
+	golden.Check(t, "report.json.golden", b)
 	var text bytes.Buffer
 	for _, tb := range r.Tables() {
 		text.WriteString("## " + tb.Title + "\n" + strings.Join(tb.Header, " | ") + "\n")
@@ -38,11 +39,11 @@ func TestReportGolden(t *testing.T) {
 			text.WriteString(tb.Note + "\n")
 		}
 	}
-	golden(t, "report.tables.golden", text.Bytes())
+	golden.Check(t, "report.tables.golden", text.Bytes())
 }
 
 func TestReportContent(t *testing.T) {
-	p := loadProfile(t, "report-profile.json")
+	p := golden.Profile(t, "report-profile.json")
 	r := BuildReport(p, fakeDocker)
 	var risky []string
 	for _, x := range r.Risks {
@@ -82,7 +83,7 @@ func TestReportContent(t *testing.T) {
 }
 
 func TestDiff(t *testing.T) {
-	base := loadProfile(t, "report-profile.json")
+	base := golden.Profile(t, "report-profile.json")
 	same := learn.Merge(base)
 	if d := Diff(base, same); len(d.Added)+len(d.Removed) != 0 || d.NeedsMore() {
 		t.Errorf("a profile differs from itself: %+v", d)
