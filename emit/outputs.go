@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"regexp"
 	"sort"
 	"strings"
 
-	sarch "github.com/elastic/go-seccomp-bpf/arch"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/net/bpf"
 
@@ -19,7 +17,7 @@ import (
 )
 
 // Formats lists the names Emit takes.
-var Formats = []string{"oci", "k8s", "systemd", "minijail", "bpf"}
+var Formats = []string{"oci", "k8s", "systemd", "minijail", "go-seccomp-bpf", "bpf"}
 
 // Emit writes p in a format. Notes say what was added and what the format could not carry; the
 // caller shows them (the formats with comments carry them too).
@@ -39,6 +37,8 @@ func Emit(format string, p *learn.Profile, opt Options) ([]byte, []Note, error) 
 		out, more, err = systemdDropIn(q, notes)
 	case "minijail":
 		out, more, err = minijailPolicy(q, notes)
+	case "go-seccomp-bpf":
+		out, more, err = goSeccompBPF(q, p, opt, notes)
 	case "bpf":
 		out, err = rawBPF(q, opt)
 	default:
@@ -223,48 +223,6 @@ func minijailPolicy(p *learn.Profile, added []Note) ([]byte, []Note, error) {
 		fmt.Fprintf(&b, "%s: return %d\n", n, ENOSYS)
 	}
 	return b.Bytes(), notes, nil
-}
-
-// GoSeccompBPFNames returns what a github.com/elastic/go-seccomp-bpf policy can carry of the
-// profile: its model covers the host arch (x86_64) only, with names from its own tables, and
-// cannot answer single calls with ENOSYS. What it cannot carry is returned as notes. (The policy
-// itself is built from go-seccomp-bpf's types by the command line: that package touches the OS,
-// which emit must not.)
-func GoSeccompBPFNames(p *learn.Profile, opt Options) ([]string, []Note, error) {
-	q, notes, err := completeForFormats(p, opt)
-	if err != nil {
-		return nil, nil, err
-	}
-	host := p.Machine()
-	if host == nil {
-		host = opt.Host
-	}
-	if host == nil {
-		return nil, nil, errors.New("cannot tell which machine the profile is for: its recordings say nothing and its arches disagree")
-	}
-	theirs, err := sarch.GetInfo(host.GOARCH)
-	if err != nil {
-		return nil, nil, fmt.Errorf("go-seccomp-bpf has no table for %s", host.Name)
-	}
-	var names []string
-	for _, a := range q.ArchNames() {
-		if a != host.Name {
-			notes = append(notes, Note{Arch: a, Text: "not emitted: go-seccomp-bpf policies cover the host arch only"})
-			continue
-		}
-		for _, k := range q.Syscalls(a) {
-			if _, ok := theirs.SyscallNames[k]; !ok {
-				notes = append(notes, Note{Arch: a, Syscall: k, Text: "not emitted: go-seccomp-bpf's table does not know it"})
-				continue
-			}
-			names = append(names, k)
-		}
-	}
-	if len(names) == 0 {
-		return nil, nil, fmt.Errorf("no %s call go-seccomp-bpf can name", host.Name)
-	}
-	notes = append(notes, Note{Text: "go-seccomp-bpf cannot return ENOSYS for single calls: the fallback calls (clone3, statx, ...) get EPERM"})
-	return names, notes, nil
 }
 
 // RawFilter is the compiled filter for a profile with errno denial, as struct sock_filter.
