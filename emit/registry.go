@@ -1,0 +1,73 @@
+package emit
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/sctrace/sctrace/learn"
+)
+
+// A format writes a completed profile. in says what it is asked: the completed profile, the
+// profile as given (its machine, for formats that need one), the options, and the notes on what
+// completion added (for formats that carry comments). It returns the bytes and what it could not
+// carry.
+type format func(in formatInput) ([]byte, []Note, error)
+
+type formatInput struct {
+	q, p  *learn.Profile
+	opt   Options
+	added []Note
+}
+
+// registry is every format, in the order help lists them. Adding a format is a file with its
+// writer and one line here.
+var registry = []struct {
+	name  string
+	write format
+}{
+	{"oci", func(in formatInput) ([]byte, []Note, error) { return ociJSON(in.q) }},
+	{"k8s", func(in formatInput) ([]byte, []Note, error) { return k8sYAML(in.q, in.opt.Name, in.added) }},
+	{"systemd", func(in formatInput) ([]byte, []Note, error) { return systemdDropIn(in.q, in.added) }},
+	{"minijail", func(in formatInput) ([]byte, []Note, error) { return minijailPolicy(in.q, in.added) }},
+	{"go-seccomp-bpf", func(in formatInput) ([]byte, []Note, error) { return goSeccompBPF(in.q, in.p, in.opt, in.added) }},
+	{"bpf", func(in formatInput) ([]byte, []Note, error) {
+		b, err := rawBPF(in.q, in.opt)
+		return b, nil, err
+	}},
+}
+
+// Formats lists the names Emit takes.
+var Formats = func() []string {
+	names := make([]string, len(registry))
+	for i, f := range registry {
+		names[i] = f.name
+	}
+	return names
+}()
+
+// Emit writes p in a format. Notes say what was added and what the format could not carry; the
+// caller shows them (the formats with comments carry them too).
+func Emit(name string, p *learn.Profile, opt Options) ([]byte, []Note, error) {
+	for _, f := range registry {
+		if f.name != name {
+			continue
+		}
+		q, notes, err := completeForFormats(p, opt)
+		if err != nil {
+			return nil, nil, err
+		}
+		out, more, err := f.write(formatInput{q: q, p: p, opt: opt, added: notes})
+		if err != nil {
+			return nil, nil, err
+		}
+		return out, append(notes, more...), nil
+	}
+	return nil, nil, fmt.Errorf("unknown format %q (want %s)", name, strings.Join(Formats, ", "))
+}
+
+func writeComments(b *bytes.Buffer, prefix string, notes []Note) {
+	for _, n := range notes {
+		b.WriteString(prefix + strings.ReplaceAll(n.String(), "\n", " ") + "\n")
+	}
+}
