@@ -3,29 +3,28 @@
 # (the least work a seccomp + ptrace recorder can do) and strace, measured in one run.
 #
 #   bash bench/bench.sh [RUNS]        # RUNS per command, default 7; prints medians and ratios
-#   BENCH_ONLY=record|enforce bash bench/bench.sh   # one half
+#   BENCH_ONLY=record|enforce|start bash bench/bench.sh   # one part
+#
+# start: the start-up of `sctrace run` and `sctrace record` on /bin/true beside bench/golaunch,
+# the smallest Go launcher of their shape (needs hyperfine, Debian package hyperfine).
 #
 # It also measures enforcement: `sctrace run` and `sctrace record --base` with the workload's own
 # profile, against the workload alone.
 #
-# The machine is shared and noisy: compare ratios from the same run only. The floor tracer comes
-# from $BENCH_DIR (default ../shared/bench, beside the repository); without it that column is
-# skipped. Not a test: nothing here fails on a number.
+# The machine is shared and noisy: compare ratios from the same run only. The floor tracer is
+# bench/floor.c. Not a test: nothing here fails on a number.
 set -euo pipefail
 runs=${1:-7}
 top=$(cd "$(dirname "$0")/.." && pwd)
-bench_dir=${BENCH_DIR:-$top/../shared/bench}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 go build -o "$work/sctrace" "$top/cmd/sctrace"
 cc -O2 -o "$work/getppid-loop" "$top/testprogs/src/getppidloop.c"
 cc -O2 -o "$work/allow-floor" "$top/bench/allow-floor.c"
-floor=""
-if [ -f "$bench_dir/floor-tracer.c" ]; then
-	cc -O2 -o "$work/floor-tracer" "$bench_dir/floor-tracer.c"
-	floor="$work/floor-tracer"
-fi
+cc -O2 -o "$work/floor" "$top/bench/floor.c"
+(cd "$top" && go build -o "$work/golaunch" ./bench/golaunch)
+floor="$work/floor"
 
 # now_ns prints a monotonic-enough wall clock in nanoseconds.
 now_ns() { date +%s%N; }
@@ -88,5 +87,20 @@ case "${BENCH_ONLY:-all}" in
 all | enforce)
 	enforce "getppid-loop 2000000" "$work/getppid-loop" 2000000
 	enforce "find /usr -type f (file walk)" find /usr -type f
+	;;
+esac
+case "${BENCH_ONLY:-all}" in
+all | start)
+	if command -v hyperfine >/dev/null; then
+		"$work/sctrace" record -q -o "$work/true.json" -- /bin/true
+		hyperfine -N -w 10 -r 60 --export-json "$work/start.json" "$work/golaunch /bin/true" \
+			"$work/sctrace run -q --profile $work/true.json -- /bin/true" \
+			"$work/sctrace record -q -o /dev/null -- /bin/true" >/dev/null 2>&1
+		awk 'BEGIN { RS = "\"mean\": *" } NR > 1 { split($0, f, ","); m[NR - 1] = f[1] * 1000 }
+			END { printf "== start-up (mean of 60, ms): golaunch %.1f  run %.1f  record %.1f\n", m[1], m[2], m[3]
+			      printf "   run / golaunch %.2fx   (target <= 1.25x)\n   record - run   %.1f ms (target <= 2 ms)\n", m[2] / m[1], m[3] - m[2] }' "$work/start.json"
+	else
+		echo "== start-up: skipped (hyperfine is not installed)"
+	fi
 	;;
 esac
