@@ -17,7 +17,11 @@ func machineProfile(a *arch.Arch, names ...string) *learn.Profile {
 		set.Syscalls[n] = &learn.SyscallStat{Count: 1}
 	}
 	p.Arches[a.Name] = set
-	p.Recordings = []learn.Recording{{Command: []string{"app"}, Machine: a.Uname[0]}}
+	machine := ""
+	if len(a.Uname) > 0 {
+		machine = a.Uname[0]
+	}
+	p.Recordings = []learn.Recording{{Command: []string{"app"}, Machine: machine}}
 	return p
 }
 
@@ -118,6 +122,39 @@ func TestTraceUntracedClones(t *testing.T) {
 		}
 		if got := r.run(a, a.Audit, uint32(clone3), [6]uint64{}); got != trace {
 			t.Errorf("%s clone3: %v, want trace", a, got)
+		}
+	}
+}
+
+// TestRuntimeOn32BitMachines: on a 32-bit machine the runtime is a 32-bit program: its calls go
+// to arm (armv7l) and x86 (i686); mips machines do not tell their byte order, the recorded arch
+// does, and the raw filter follows it.
+func TestRuntimeOn32BitMachines(t *testing.T) {
+	for _, tc := range []struct {
+		a       *arch.Arch
+		machine string
+	}{{arch.ARM, "armv7l"}, {arch.X86, "i686"}, {arch.MIPSel, "mips"}, {arch.MIPSel64, "mips64"}} {
+		p := machineProfile(tc.a, "execve", "exit_group", "write")
+		p.Recordings[0].Machine = tc.machine
+		if m := p.Machine(); m != tc.a {
+			t.Errorf("%s on %s: machine %v", tc.a, tc.machine, m)
+		}
+		q, _, err := completeForFormats(p, Options{Runtime: "runc", Host: arch.X86_64})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.Arches[tc.a.Name].Syscalls["capget"] == nil && q.Arches[tc.a.Name].Syscalls["prctl"] == nil {
+			t.Errorf("%s: runc's calls not added to it: %v", tc.a, q.Syscalls(tc.a.Name))
+		}
+		if len(q.Arches) != 1 {
+			t.Errorf("%s: arches %v, want only %s", tc.a, q.ArchNames(), tc.a)
+		}
+		out, _, err := Emit("bpf", p, Options{Host: arch.X86_64})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out[0] != 0x20 { // little-endian BPF_LD|BPF_W|BPF_ABS
+			t.Errorf("%s: raw filter not little-endian: % x", tc.a, out[:8])
 		}
 	}
 }

@@ -129,6 +129,7 @@ func (f *footprint) file(path, use string) {
 	if path == "" {
 		return
 	}
+	path = validUTF8(path)
 	uses := f.files[path]
 	if uses == nil {
 		if len(f.files) >= MaxFiles {
@@ -184,12 +185,12 @@ func decodeSockaddr(a *arch.Arch, b []byte) (Endpoint, bool) {
 		path := b[2:]
 		if len(path) > 0 && path[0] == 0 {
 			name := strings.TrimRight(string(path[1:]), "\x00")
-			return Endpoint{Family: "unix", Address: "@" + name}, true
+			return Endpoint{Family: "unix", Address: "@" + validUTF8(name)}, true
 		}
 		if i := strings.IndexByte(string(path), 0); i >= 0 {
 			path = path[:i]
 		}
-		return Endpoint{Family: "unix", Address: string(path)}, len(path) > 0
+		return Endpoint{Family: "unix", Address: validUTF8(string(path))}, len(path) > 0
 	case 2: // AF_INET
 		if len(b) < 8 {
 			return Endpoint{}, false

@@ -282,3 +282,29 @@ func TestHides(t *testing.T) {
 		}
 	}
 }
+
+// TestInvalidUTF8: paths that are not valid UTF-8 stay apart in the profile (as \xNN), so that
+// sctrace reads back what it wrote; a profile that is not valid UTF-8 is refused, since JSON
+// readers repair it in different ways.
+func TestInvalidUTF8(t *testing.T) {
+	r := NewRecorder()
+	r.Spawn(1, 0)
+	r.Exec(1, "/tmp/t\xff", []string{"t\xff"})
+	r.Spawn(2, 1)
+	r.Exec(2, "/tmp/t\xfe", []string{"t\xfe"})
+	p := r.Profile(Recording{Command: []string{"sh"}})
+	if p.Executables[`/tmp/t\xff`] == nil || p.Executables[`/tmp/t\xfe`] == nil {
+		t.Fatalf("executables %v", p.ExecutableNames())
+	}
+	var buf bytes.Buffer
+	if err := p.Encode(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Decode(&buf); err != nil {
+		t.Errorf("sctrace cannot read what it wrote: %v", err)
+	}
+	bad := "{\"version\": 1, \"arches\": {}, \"executables\": {\"/x\xed\xa0\x80\": {\"processes\": 1, \"arches\": {}}}}"
+	if _, err := Decode(strings.NewReader(bad)); err == nil || !strings.Contains(err.Error(), "UTF-8") {
+		t.Errorf("invalid UTF-8 accepted: %v", err)
+	}
+}

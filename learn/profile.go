@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/sctrace/sctrace/arch"
 )
@@ -101,12 +102,17 @@ func setIn(m map[string]*SyscallSet, archName string) *SyscallSet {
 }
 
 // Machine returns the ABI of the machine the profile is for: the native ABI of the machine its
-// recordings were made on (uname -m), or else the one 64-bit host ABI that its arches share; nil
-// if neither tells (then the caller's own host is the best guess).
+// recordings were made on (uname -m: arm for armv7l, x86 for i686; mips machines do not say
+// their byte order, which the recorded arches tell), or else the one 64-bit host ABI that its
+// arches share; nil if neither tells (then the caller's own host is the best guess).
 func (p *Profile) Machine() *arch.Arch {
 	for _, r := range p.Recordings {
 		if a, ok := arch.ForMachine(r.Machine); ok {
-			return a.Host
+			little := map[*arch.Arch]*arch.Arch{arch.MIPS: arch.MIPSel, arch.MIPS64: arch.MIPSel64}
+			if le := little[a]; le != nil && p.Arches[le.Name] != nil && p.Arches[a.Name] == nil {
+				return le
+			}
+			return a
 		}
 	}
 	var host *arch.Arch
@@ -180,6 +186,11 @@ func Decode(r io.Reader) (*Profile, error) {
 	}
 	if len(data) > MaxProfileSize {
 		return nil, fmt.Errorf("profile larger than %d bytes", MaxProfileSize)
+	}
+	if !utf8.Valid(data) {
+		// JSON readers repair invalid UTF-8 in different ways (Go: one U+FFFD per byte, jq: one
+		// per sequence), so two keys could be one key to them and two to sctrace.
+		return nil, errors.New("bad profile: not valid UTF-8")
 	}
 	// One strict pass on the happy path; when it fails, a lenient look at the version gives the
 	// better error for a profile from a newer sctrace (whose new fields are "unknown" here).

@@ -1,6 +1,10 @@
 package learn
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
 
 // Recorder folds what the tracer sees into a Profile. Its methods are called on the tracer's
 // thread for every stop, so the per-call path is one map increment.
@@ -77,6 +81,13 @@ func (r *Recorder) Spawn(pid, parent int) {
 func (r *Recorder) Exec(pid int, path string, argv []string) {
 	if path == "" {
 		path = "(unknown)"
+	}
+	path = validUTF8(path)
+	for i, a := range argv {
+		if !utf8.ValidString(a) {
+			argv = append([]string(nil), argv...)
+			argv[i] = validUTF8(a)
+		}
 	}
 	if !r.NoFootprint {
 		r.fp.file(path, UseExec)
@@ -187,4 +198,25 @@ func (r *Recorder) Profile(rec Recording) *Profile {
 	r.fp.finish(p, &rec)
 	p.Recordings = []Recording{rec}
 	return p
+}
+
+// validUTF8 returns s with every byte that is not part of valid UTF-8 written as \xNN. A profile
+// is JSON, which holds text: encoding/json would turn each such byte into U+FFFD, so that two
+// paths that differ only there (a file named with a Latin-1 byte, say) would become one key,
+// and the profile one that sctrace refuses to read.
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		} else {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }

@@ -179,6 +179,23 @@ var profileReadTimeout = 10 * time.Second
 // for a writer, and a pipe or FIFO must deliver the whole profile within profileReadTimeout (a
 // regular file is read as it is; /dev/zero and the like hit Decode's size cap).
 func openProfile(path string) (*os.File, error) {
+	if fi, err := os.Stat(path); err == nil && fi.Mode()&os.ModeNamedPipe != 0 {
+		// A FIFO: wait for its writer (opening for reading blocks until one comes), within
+		// the same deadline, in a goroutine that is left behind if none comes.
+		opened := make(chan *os.File, 1)
+		go func() {
+			if f, err := os.Open(path); err == nil {
+				opened <- f
+			}
+		}()
+		select {
+		case f := <-opened:
+			f.SetReadDeadline(time.Now().Add(profileReadTimeout))
+			return f, nil
+		case <-time.After(profileReadTimeout):
+			return nil, fmt.Errorf("%s is a FIFO, and nothing opened it for writing within %v", path, profileReadTimeout)
+		}
+	}
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err

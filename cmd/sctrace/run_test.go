@@ -86,8 +86,9 @@ func TestRunWithoutExecve(t *testing.T) {
 	}
 }
 
-// TestProfileFromFIFO: a FIFO as the profile never hangs sctrace: with no writer it fails at
-// once, with a writer that never finishes it fails after the read timeout.
+// TestProfileFromFIFO: a FIFO as the profile never hangs sctrace: with no writer it fails after
+// the timeout, a writer that comes late is waited for, one that never finishes fails after the
+// read timeout.
 func TestProfileFromFIFO(t *testing.T) {
 	defer func(d time.Duration) { profileReadTimeout = d }(profileReadTimeout)
 	profileReadTimeout = 300 * time.Millisecond
@@ -102,11 +103,22 @@ func TestProfileFromFIFO(t *testing.T) {
 	}()
 	select {
 	case err := <-done:
-		if err == nil {
-			t.Fatal("an empty FIFO was read as a profile")
+		if err == nil || !strings.Contains(err.Error(), "nothing opened it for writing") {
+			t.Fatalf("a FIFO with no writer: %v", err)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("reading a FIFO with no writer hangs")
+	}
+	// A writer that comes after sctrace opened the FIFO, with a whole profile.
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		if w, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
+			w.Write([]byte(`{"version": 1, "arches": {"x86_64": {"syscalls": {"read": {"count": 1}}}}}`))
+			w.Close()
+		}
+	}()
+	if p, err := readProfile(fifo); err != nil || p.Count("x86_64", "read") != 1 {
+		t.Errorf("a late writer's profile: %v", err)
 	}
 	// A writer that holds the FIFO open and never writes a whole profile.
 	go func() {
