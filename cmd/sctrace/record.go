@@ -124,7 +124,8 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "sctrace: %s %s; %s, %s; profile written to %s\n",
 			argv[0], status, plural(rec.Processes(), "process", "processes"), plural(len(p.Executables), "executable", "executables"), where)
 		if !*noFootprint {
-			fmt.Fprintf(stderr, "sctrace: %d files, %d programs, %d network endpoints", len(p.Files), len(p.Programs), len(p.Endpoints))
+			fmt.Fprintf(stderr, "sctrace: %s, %s, %s", plural(len(p.Files), "file", "files"), plural(len(p.Programs), "program", "programs"),
+				plural(len(p.Endpoints), "network endpoint", "network endpoints"))
 			if dest != "-" {
 				fmt.Fprintf(stderr, " ('sctrace report %s' shows them)", dest)
 			}
