@@ -21,8 +21,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 go build -o "$work/sctrace" "$top/cmd/sctrace"
-cc -O2 -o "$work/forks" "$top/bench/forks.c"
-cc -O2 -pthread -o "$work/threads" "$top/bench/threads.c"
+cc -O2 -o "$work/forks" "$top/testprogs/src/forks.c"
+cc -O2 -pthread -o "$work/threads" "$top/testprogs/src/manythreads.c"
 cc -O2 -o "$work/getppid-loop" "$top/testprogs/src/getppidloop.c"
 
 if [ -n "${BENCH_QUICK:-}" ]; then

@@ -17,27 +17,9 @@ func TestWithoutRoot(t *testing.T) {
 		// Not root already: every other test here proves the point.
 		t.Skip("already running without root")
 	}
-	setpriv, err := exec.LookPath("setpriv")
-	if err != nil {
-		t.Skip("setpriv (util-linux) is needed to drop root")
-	}
-	dir, err := os.MkdirTemp("", "sctrace-nonroot")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	os.Chmod(dir, 0o777)
-	bin := filepath.Join(dir, "sctrace")
-	data, err := os.ReadFile(sctraceBin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(bin, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir, asNobody := nobodyDir(t)
 	out := filepath.Join(dir, "p.json")
-	cmd := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
-		bin, "record", "-q", "-o", out, "--", "sh", "-c", "id -u; ls / >/dev/null")
+	cmd := asNobody("record", "-q", "-o", out, "--", "sh", "-c", "id -u; ls / >/dev/null")
 	cmd.Env = markedEnv()
 	b, err := cmd.CombinedOutput()
 	if err != nil {
@@ -68,10 +50,6 @@ func TestSetuidUnprivileged(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to switch to an unprivileged user")
 	}
-	setpriv, err := exec.LookPath("setpriv")
-	if err != nil {
-		t.Skip("setpriv (util-linux) is needed to drop root")
-	}
 	passwd, err := exec.LookPath("passwd")
 	if err != nil {
 		t.Skip("passwd is not installed")
@@ -79,23 +57,9 @@ func TestSetuidUnprivileged(t *testing.T) {
 	if fi, err := os.Stat(passwd); err != nil || fi.Mode()&os.ModeSetuid == 0 {
 		t.Skip("passwd is not set-user-ID here")
 	}
-	dir, err := os.MkdirTemp("", "sctrace-setuid")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	os.Chmod(dir, 0o777)
-	bin := filepath.Join(dir, "sctrace")
-	data, err := os.ReadFile(sctraceBin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(bin, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir, asNobody := nobodyDir(t)
 	out := filepath.Join(dir, "p.json")
-	asNobody := []string{"--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all"}
-	cmd := exec.Command(setpriv, append(asNobody, bin, "record", "-o", out, "--", passwd, "-S", "root")...)
+	cmd := asNobody("record", "-o", out, "--", passwd, "-S", "root")
 	cmd.Env = markedEnv()
 	b, _ := cmd.CombinedOutput()
 	if !strings.Contains(string(b), "ran without its privileges") {
@@ -112,5 +76,33 @@ func TestSetuidUnprivileged(t *testing.T) {
 	}
 	if h := strings.Join(p.Recordings[0].Hidden, "\n"); !strings.Contains(h, passwd) {
 		t.Errorf("profile's hidden reasons %q do not name %s", h, passwd)
+	}
+}
+
+// nobodyDir makes a directory anyone may write, with a copy of sctrace in it, and returns it and
+// a function that runs that copy as uid 65534 with no capabilities (setpriv, util-linux).
+func nobodyDir(t *testing.T) (string, func(args ...string) *exec.Cmd) {
+	t.Helper()
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Skip("setpriv (util-linux) is needed to drop root")
+	}
+	dir, err := os.MkdirTemp("", "sctrace-nonroot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o777)
+	bin := filepath.Join(dir, "sctrace")
+	data, err := os.ReadFile(sctraceBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir, func(args ...string) *exec.Cmd {
+		return exec.Command(setpriv, append([]string{"--reuid=65534", "--regid=65534", "--clear-groups",
+			"--inh-caps=-all", bin}, args...)...)
 	}
 }
