@@ -175,6 +175,24 @@ func Compile(f *Filter) ([]bpf.Instruction, error) {
 	for i, g := range groups {
 		c.bind(labels[i])
 		c.ld(offNr)
+		// Rules for negative numbers (a recorded syscall(-1)) match the exact 32-bit value
+		// first: as unsigned numbers they are above every table, and have x32's bit set.
+		for _, af := range []*ArchFilter{g.native, g.x32} {
+			if af == nil {
+				continue
+			}
+			for _, r := range af.Rules {
+				if r.Nr < 0 {
+					if len(r.When) > 0 {
+						return nil, fmt.Errorf("%s: syscall %d: conditions on a negative number", af.Arch, r.Nr)
+					}
+					done := c.newLabel()
+					c.jeq(uint32(int32(r.Nr)), c.next(), done)
+					c.ret(r.Action)
+					c.bind(done)
+				}
+			}
+		}
 		if sib := bitABI(g.audit); sib != nil {
 			// An x32 call is an x86_64 call with bit 30 set. Without an x32 entry, x32 calls get
 			// what unlisted ABIs get.
@@ -235,7 +253,12 @@ func (c *compiler) search(af *ArchFilter, bit uint32, fallback Action) error {
 		c.ret(fallback)
 		return nil
 	}
-	rules := append([]Rule(nil), af.Rules...)
+	var rules []Rule
+	for _, r := range af.Rules {
+		if r.Nr >= 0 { // negative numbers are matched before the search (Compile)
+			rules = append(rules, r)
+		}
+	}
 	sort.Slice(rules, func(i, j int) bool { return rules[i].Nr < rules[j].Nr })
 	// Every number the arch's table names gets Default; every other number (the gaps in the
 	// table, ARM's numbers between the regular calls and its private block at 0x0f0000, x32's
@@ -274,6 +297,7 @@ func (c *compiler) search(af *ArchFilter, bit uint32, fallback Action) error {
 		}
 	}
 	next := bit // the first number not yet covered
+	wrapped := false
 	for i := range rules {
 		r := &rules[i]
 		if r.Nr < 0 || r.Nr >= 1<<30 {
@@ -295,8 +319,9 @@ func (c *compiler) search(af *ArchFilter, bit uint32, fallback Action) error {
 			add(interval{lo: nr, hi: nr, act: r.Action})
 		}
 		next = nr + 1
+		wrapped = next == 0 // the rule was for 0xffffffff
 	}
-	if next != 0 { // 0: the last rule was 0xffffffff
+	if !wrapped {
 		fill(next, 0xffffffff)
 	}
 	c.tree(af.Arch, ivs)

@@ -67,11 +67,14 @@ var Fallbacks = map[string]string{
 //     is denied); an x32 call from an x86_64 workload that made none gets ENOSYS when deny is an
 //     errno, as from the many kernels built without x32;
 //
-// With deny = ActTrace (complain and refine modes) every call the profile lacks goes to the
-// tracer, fallbacks included.
+// With deny = ActTrace (refine modes) or ActLog (log and complain modes: every call runs)
+// every call the profile lacks gets deny, fallbacks and unknown numbers included.
+//
+// A recorded negative number (syscall(-1), which the kernel fails with ENOSYS whatever the
+// filter says) is allowed: it is in the profile.
 func FilterFor(p *learn.Profile, deny Action) (*Filter, error) {
 	enosys := Errno(ENOSYS)
-	if deny&0xffff0000 == ActTrace {
+	if k := deny & 0xffff0000; k == ActTrace || k == ActLog {
 		enosys = deny
 	}
 	names := p.ArchNames()
@@ -94,9 +97,9 @@ func FilterFor(p *learn.Profile, deny Action) (*Filter, error) {
 			if !ok {
 				return nil, fmt.Errorf("%s: bad syscall %q", name, key)
 			}
-			if nr < 0 || nr >= 1<<20 {
-				// A bogus number a workload tried (syscall(-1)): the kernel fails it with
-				// ENOSYS whatever the filter says, and so does the filter (Unknown).
+			if nr >= 1<<20 || nr < -1<<31 {
+				// Not a number seccomp_data.nr can hold, or beyond every table and range:
+				// Unknown answers it.
 				continue
 			}
 			allowed[nr] = true

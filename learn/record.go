@@ -152,6 +152,13 @@ func (r *Recorder) Call(pid int, audit uint32, nr int, args *[6]uint64) {
 	}
 }
 
+// SyscallIn counts one call made by a process running path, when the process itself is not
+// known to the recorder yet (a supervisor answers calls as they come, before the tracer has
+// reported the process's creation).
+func (r *Recorder) SyscallIn(path string, audit uint32, nr int) {
+	r.exe(validUTF8(path)).counts[callKey{audit, nr}]++
+}
+
 // Exit records the end of a process.
 func (r *Recorder) Exit(pid int) {
 	delete(r.procs, pid)

@@ -25,6 +25,8 @@ var flags = map[string][]string{
 	"ownlistener":  {"-pthread"},
 	"zombieleader": {"-pthread"},
 	"m32":          {"-m32"},
+	"m32mkdir":     {"-m32"},
+	"listenmkdir":  {"-pthread"},
 	// the stress programs (e2e/stress_test.go)
 	"churn":       {"-pthread"},
 	"loopthreads": {"-pthread"},

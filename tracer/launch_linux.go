@@ -61,6 +61,19 @@ func Launch(argv []string, opt Options) (Report, error) {
 	if opt.Deny != nil && !canSkipSyscalls {
 		return Report{}, fmt.Errorf("failing traced calls: %w on %s", ErrNotSupported, runtime.GOARCH)
 	}
+	var ho *handover
+	if opt.Supervise != nil {
+		if !NotifySupported() {
+			return Report{}, errors.New("this kernel cannot hand a seccomp filter's calls to sctrace (seccomp user notification and pidfd_getfd need Linux 5.6)")
+		}
+		if ho, err = newHandover(); err != nil {
+			return Report{}, err
+		}
+		filter = ho.prologue(filter)
+		if len(filter) > 4096 {
+			return Report{}, fmt.Errorf("filter has %d instructions with the supervisor's handover, want at most 4096", len(filter))
+		}
+	}
 	// Signals first: nothing below may block before a Ctrl-C can be handled.
 	ignored := ignoredSignals()
 	var fwd *forwarder
@@ -74,6 +87,7 @@ func Launch(argv []string, opt Options) (Report, error) {
 
 	quietStops()
 	t := newTracer(opt)
+	t.handover = ho
 	// In follow-only mode nothing is read once the workload runs: the tracer waits with a
 	// blocking wait the runtime knows about, and needs no ticker.
 	t.blocking = opt.FollowOnly
@@ -94,6 +108,12 @@ func Launch(argv []string, opt Options) (Report, error) {
 	}
 
 	t.loop()
+	if t.sup != nil {
+		if err := t.sup.stop(); err != nil {
+			t.rep.Errors = append(t.rep.Errors, "supervisor: "+err.Error())
+		}
+		t.rep.Supervised, t.rep.Withdrawn = t.sup.answered, t.sup.lost
+	}
 
 	var buf [8]byte
 	if n, _ := io.ReadFull(errR, buf[:]); n == 8 {
@@ -102,6 +122,9 @@ func Launch(argv []string, opt Options) (Report, error) {
 			step = 0
 		}
 		return t.rep, &ExecError{Step: helper.Steps[step], Path: path, Err: syscall.Errno(binary.LittleEndian.Uint32(buf[4:]))}
+	}
+	if ho != nil && ho.err != nil {
+		return t.rep, fmt.Errorf("%w; it was killed", ho.err)
 	}
 	if !t.rootDone {
 		return t.rep, errors.New("lost track of the workload's first process")
@@ -150,7 +173,7 @@ func (t *tracer) startHelper(path string, argv []string, filter []bpf.RawInstruc
 		Dir: opt.Dir,
 		// The helper restores the signals this process was started with ignored: the Go
 		// runtime replaced those dispositions with its own handlers, which execve resets.
-		Env:   append(env[:len(env):len(env)], helper.Env+"=exec", helper.IgnoreEnv+"="+strconv.FormatUint(ignored, 16)),
+		Env:   helperEnv(env, ignored, t.handover),
 		Files: append(stdio, filterR, errW),
 		// The helper dies if the tracer's thread does before the seize; after it, EXITKILL does
 		// that job and the helper clears this, so the workload does not inherit it.
@@ -170,7 +193,11 @@ func (t *tracer) startHelper(path string, argv []string, filter []bpf.RawInstruc
 		errR.Close()
 		return 0, nil, errors.New("start helper: it exited before it was ready")
 	}
-	if errno := ptrace(unix.PTRACE_SEIZE, pid, 0, seizeOptions); errno != 0 {
+	options := seizeOptions
+	if t.exitStops {
+		options |= unix.PTRACE_O_TRACEEXIT
+	}
+	if errno := ptrace(unix.PTRACE_SEIZE, pid, 0, uintptr(options)); errno != 0 {
 		unix.Kill(pid, unix.SIGKILL)
 		errR.Close()
 		return 0, nil, seizeError(errno, pid)
@@ -184,6 +211,15 @@ func (t *tracer) startHelper(path string, argv []string, filter []bpf.RawInstruc
 		return 0, nil, fmt.Errorf("hand filter to helper: %w", err)
 	}
 	return pid, errR, nil
+}
+
+// helperEnv is the exec helper's environment: the workload's, and the helper's protocol.
+func helperEnv(env []string, ignored uint64, ho *handover) []string {
+	env = append(env[:len(env):len(env)], helper.Env+"=exec", helper.IgnoreEnv+"="+strconv.FormatUint(ignored, 16))
+	if ho != nil {
+		env = append(env, helper.ListenerEnv+"="+ho.env())
+	}
+	return env
 }
 
 // seizeError explains a failed PTRACE_SEIZE of pid.

@@ -30,9 +30,16 @@ type tracer struct {
 
 	deny       func(*Event) int
 	peek       func(*Event) (uint64, int, bool)
-	memBuf     []byte
+	mem        memReader
 	followOnly bool
 	traceData  uint16
+	// Supervision (notify_linux.go): the listener's handover and the supervisor.
+	supervise func(*Event) int
+	handover  *handover
+	sup       *supervisor
+	// exitStops: PTRACE_O_TRACEEXIT is set, to read the call a task was killed at.
+	exitStops  bool
+	sigsysSeen map[int]bool // tasks whose SIGSYS was reported at its signal-delivery stop
 
 	root       int
 	rootDone   bool
@@ -84,7 +91,7 @@ type waitReport struct {
 
 func newTracer(opt Options) *tracer {
 	return &tracer{tab: tasks.New(procStatus), onEvent: opt.OnEvent, deny: opt.Deny, peek: opt.Peek,
-		followOnly: opt.FollowOnly, traceData: opt.TraceData}
+		followOnly: opt.FollowOnly, traceData: opt.TraceData, supervise: opt.Supervise, exitStops: opt.ExitStops}
 }
 
 func (t *tracer) emit(e *Event) {
@@ -197,7 +204,7 @@ func (t *tracer) preRead(r *waitReport) {
 	}
 	e := Event{Audit: r.info.Arch, Nr: int(int32(uint32(r.info.Nr))), Args: r.info.Args}
 	if addr, max, str := t.peek(&e); addr != 0 && max > 0 {
-		r.mem = t.readMem(r.tid, addr, max, str)
+		r.mem = t.mem.read(r.tid, addr, max, str)
 	}
 }
 
@@ -291,6 +298,13 @@ func (t *tracer) stopped(r *waitReport) {
 		}
 		t.cont(tid, 0)
 	case unix.PTRACE_EVENT_EXEC:
+		if tid == t.root && !t.rootExeced && t.handover != nil && t.sup == nil {
+			// The workload must not run under a filter nobody supervises.
+			if t.handover.err == nil {
+				t.handover.err = errNoHandover
+			}
+			unix.Kill(tid, unix.SIGKILL)
+		}
 		t.execStop(tid)
 		if tid == t.root && !t.rootExeced {
 			t.rootExeced = true
@@ -324,7 +338,13 @@ func (t *tracer) stopped(r *waitReport) {
 		if int(sig) < len(t.sigSeen) {
 			t.sigSeen[sig].Store(time.Now().UnixNano())
 		}
+		if sig == syscall.SIGSYS {
+			t.sigsysStop(tid, tk)
+		}
 		t.cont(tid, sig)
+	case unix.PTRACE_EVENT_EXIT:
+		t.exitStop(tid, tk)
+		t.cont(tid, 0)
 	default:
 		t.cont(tid, 0)
 	}
@@ -386,13 +406,17 @@ func (t *tracer) syscallStop(tid int, tk *tasks.Task, seccomp bool, r *waitRepor
 		}
 		return false
 	}
+	if seccomp && t.handover != nil && t.handover.matches(&t.info) {
+		t.takeListener(tid, &t.info)
+		return false
+	}
 	t.ev = Event{Kind: EventSyscall, Pid: tk.Pid, Tid: tid, Audit: t.info.Arch,
 		Nr: int(int32(uint32(t.info.Nr))), Args: t.info.Args}
 	if r.read {
 		t.ev.Mem = r.mem
 	} else if t.peek != nil {
 		if addr, max, str := t.peek(&t.ev); addr != 0 && max > 0 {
-			t.ev.Mem = t.readMem(tid, addr, max, str)
+			t.ev.Mem = t.mem.read(tid, addr, max, str)
 		}
 	}
 	t.emit(&t.ev)
@@ -414,13 +438,18 @@ func (t *tracer) syscallStop(tid int, tk *tasks.Task, seccomp bool, r *waitRepor
 	return true
 }
 
-// readMem reads tracee memory with process_vm_readv (one system call, no ptrace stop). A string
-// is read a page at a time, since a read that crosses into an unmapped page fails as a whole.
-func (t *tracer) readMem(tid int, addr uint64, max int, str bool) []byte {
-	if cap(t.memBuf) < max {
-		t.memBuf = make([]byte, max)
+// memReader reads tracee memory with process_vm_readv (one system call, no ptrace stop), into a
+// buffer it reuses.
+type memReader struct{ buf []byte }
+
+// read reads max bytes at addr, or with str a NUL-terminated string of at most max bytes. A
+// string is read a page at a time, since a read that crosses into an unmapped page fails as a
+// whole.
+func (m *memReader) read(tid int, addr uint64, max int, str bool) []byte {
+	if cap(m.buf) < max {
+		m.buf = make([]byte, max)
 	}
-	buf := t.memBuf[:0]
+	buf := m.buf[:0]
 	for len(buf) < max {
 		n := max - len(buf)
 		if str {
@@ -428,7 +457,7 @@ func (t *tracer) readMem(tid int, addr uint64, max int, str bool) []byte {
 				n = toPage
 			}
 		}
-		chunk := t.memBuf[len(buf) : len(buf)+n]
+		chunk := m.buf[len(buf) : len(buf)+n]
 		iov := unix.Iovec{Base: &chunk[0]}
 		iov.SetLen(n)
 		got, err := unix.ProcessVMReadv(tid, []unix.Iovec{iov},

@@ -130,3 +130,20 @@ func quietStops() {
 	syscall.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(unix.SIGCHLD), uintptr(unsafe.Pointer(&act)), 0,
 		unsafe.Sizeof(act.mask), 0, 0)
 }
+
+// callRegs reads the call a task stopped in a system call (or killed in one) was making: the
+// number the kernel saw (orig_rax) and the arguments, from the registers audit's ABI passes them
+// in.
+func callRegs(tid int, audit uint32) (nr int, args [6]uint64, ok bool) {
+	var r unix.PtraceRegs
+	if getRegs(tid, &r) != 0 {
+		return -1, args, false
+	}
+	if audit == auditI386 {
+		args = [6]uint64{r.Rbx & 0xffffffff, r.Rcx & 0xffffffff, r.Rdx & 0xffffffff, r.Rsi & 0xffffffff,
+			r.Rdi & 0xffffffff, r.Rbp & 0xffffffff}
+	} else {
+		args = [6]uint64{r.Rdi, r.Rsi, r.Rdx, r.R10, r.R8, r.R9}
+	}
+	return int(int32(uint32(r.Orig_rax))), args, true
+}

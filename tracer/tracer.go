@@ -26,6 +26,10 @@ const (
 	EventSyscall
 	// EventExit: process Pid is gone with Status.
 	EventExit
+	// EventSigsys: a seccomp filter answered thread Tid's call (Audit, Nr, Args) with a SIGSYS:
+	// SECCOMP_RET_TRAP (the program may handle it), or a kill (Fatal; Nr is -1 and Args zero
+	// where the call could not be read: see Options.ExitStops).
+	EventSigsys
 )
 
 func (k EventKind) String() string {
@@ -38,6 +42,8 @@ func (k EventKind) String() string {
 		return "syscall"
 	case EventExit:
 		return "exit"
+	case EventSigsys:
+		return "sigsys"
 	}
 	return fmt.Sprintf("EventKind(%d)", uint8(k))
 }
@@ -63,6 +69,7 @@ type Event struct {
 	// the bits (prctl(2), PR_SET_NO_NEW_PRIVS).
 	Unprivileged bool
 	Status       Status // EventExit
+	Fatal        bool   // EventSigsys: the filter killed the task
 }
 
 // Status is how a process ended.
@@ -119,6 +126,16 @@ type Options struct {
 	// filter the workload installed itself: without sctrace no tracer would answer it and the call
 	// would fail with ENOSYS, so it fails with ENOSYS here too (amd64) and is counted.
 	TraceData uint16
+	// Supervise, if set, makes Launch the supervisor of Filter: the calls it answers with
+	// SECCOMP_RET_USER_NOTIF wait until Supervise, called on a goroutine of its own (one call at a
+	// time, concurrently with OnEvent), returns an errno to fail them with, or 0 to let them run.
+	// The helper hands the filter's listener to the tracer before the workload starts; without
+	// the handover the workload does not start. See NotifySupported.
+	Supervise func(*Event) int
+	// ExitStops makes every task stop at its exit (PTRACE_O_TRACEEXIT), so that a task a filter
+	// kills is reported with the call it was killed at (EventSigsys, Fatal). It costs one stop per
+	// thread exit.
+	ExitStops bool
 	// ForwardSignals forwards SIGINT, SIGTERM and SIGHUP sent to this process to the workload (see
 	// Launch). Only a program that owns its signals (a CLI) should set it.
 	ForwardSignals bool
@@ -146,6 +163,9 @@ type Report struct {
 	Untraced, UntracedMissed int
 	// ForeignTrace counts seccomp stops that a filter of the workload's own asked for.
 	ForeignTrace int
+	// Supervised counts the calls the supervisor answered (Options.Supervise); Withdrawn those
+	// whose caller was interrupted or killed before the answer (a restarted call comes again).
+	Supervised, Withdrawn int
 	// MaxTasks is the largest number of tasks traced at once.
 	MaxTasks int
 	// Errors lists unexpected ptrace failures (at most a few, then a count).

@@ -1,18 +1,19 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"golang.org/x/net/bpf"
 
 	"github.com/sctrace/sctrace/arch"
+	"github.com/sctrace/sctrace/arch/decode"
 	"github.com/sctrace/sctrace/emit"
 	"github.com/sctrace/sctrace/learn"
 	"github.com/sctrace/sctrace/tracer"
@@ -23,16 +24,20 @@ const runUsage = `Usage: sctrace run --profile FILE [--on-deny ACTION] [-o FILE]
 Runs COMMAND under a seccomp filter that allows exactly the calls FILE recorded (plus the few
 every program may need, listed on stderr) and answers every other call with ACTION:
 
-  errno    fail it with EPERM (ENOSYS for calls that libc falls back from, and for calls newer
-           than sctrace's tables) (default)
-  kill     kill the whole process (SIGSYS); sctrace says so and exits 159
+  errno    fail it with EPERM (ENOSYS for calls that libc falls back from, for numbers
+           sctrace's tables do not name, and for x32 calls from an x86_64 profile) (default)
+  explain  the same as errno (kept for scripts written for earlier versions)
+  kill     kill the process that made it (SIGSYS, as seccomp does); sctrace exits 159 if it
+           was COMMAND's own process
   trap     send SIGSYS, which the program may handle; unhandled it kills like kill
-  log      allow it and have the kernel log it (audit log / dmesg)
-  report   complain mode: print each distinct call the profile lacks (arch, pid, executable,
-           arguments) and let it run; -o FILE writes the profile extended with them
-  explain  like report, then fail the call with EPERM
+  log      let it run
+  report   let it run; -o FILE writes FILE's profile with the calls added
 
-errno, kill, trap and log need no tracer: once COMMAND has started, it runs at native speed.
+In every mode sctrace names each call the profile lacks the moment it is made (arch, call with
+its arguments decoded, pid, executable), once per call and executable, and ends with a summary
+and the command that adds the calls to the profile. Calls the profile allows run at native
+speed: the kernel answers them without asking sctrace.
+
 Exits with COMMAND's status.
 
 Flags:
@@ -41,8 +46,8 @@ Flags:
 func cmdRun(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("run", runUsage, stdout)
 	profilePath := fs.String("profile", "", "the profile to enforce (`FILE`, required)")
-	onDeny := fs.String("on-deny", "errno", "what a call the profile lacks gets: errno, kill, trap, log, report or explain")
-	out := fs.String("o", "", "report mode: write the profile extended with the calls seen to `FILE`")
+	onDeny := fs.String("on-deny", "errno", "what a call the profile lacks gets: errno, explain, kill, trap, log or report")
+	out := fs.String("o", "", "report and explain modes: write the profile with the calls the workload needed added to `FILE`")
 	quiet := fs.Bool("q", false, "do not list the calls added to the profile")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -54,23 +59,21 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if len(argv) == 0 {
 		return usageErrorf("run: no command given (usage: sctrace run --profile FILE -- COMMAND [ARG...])")
 	}
+	mode := *onDeny
 	var deny emit.Action
-	traced := false
-	switch *onDeny {
-	case "errno":
+	switch mode {
+	case "errno", "explain":
 		deny = emit.Errno(emit.EPERM)
 	case "kill":
 		deny = emit.ActKillProcess
 	case "trap":
 		deny = emit.ActTrap
-	case "log":
+	case "log", "report":
 		deny = emit.ActLog
-	case "report", "explain":
-		deny, traced = emit.ActTrace, true
 	default:
-		return usageErrorf("run: unknown --on-deny %q (want errno, kill, trap, log, report or explain)", *onDeny)
+		return usageErrorf("run: unknown --on-deny %q (want errno, explain, kill, trap, log or report)", mode)
 	}
-	if *out != "" && !traced {
+	if *out != "" && mode != "report" && mode != "explain" {
 		return usageErrorf("run: -o needs --on-deny report or explain")
 	}
 	base, err := readProfile(*profilePath)
@@ -80,7 +83,31 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	// Only the calls matter for the filter: copy them (Complete adds to the copy).
 	enforced := learn.Merge(&learn.Profile{Version: learn.Version, Arches: base.Arches})
 	added := learn.Complete(enforced)
-	filter, err := compileFilter(enforced, traceData(deny))
+	f, err := filterFor(enforced, deny)
+	if err != nil {
+		return err
+	}
+	if !allowsExecve(enforced) {
+		return &statusError{code: 126, err: fmt.Errorf("%s does not allow execve, which starting the command needs", *profilePath)}
+	}
+	prog, err := compile(f)
+	if err != nil {
+		return err
+	}
+	judge, err := emit.NewJudge(prog, hostArch())
+	if err != nil {
+		return err
+	}
+	// The filter's errno and log verdicts go to sctrace, which names the call and answers it
+	// with the judge's verdict, f's own: as the supervisor of the filter's user notifications,
+	// or, on kernels without them, as the tracer (SCTRACE_SUPERVISOR=ptrace forces that).
+	supervised := tracer.NotifySupported() && os.Getenv("SCTRACE_SUPERVISOR") != "ptrace"
+	installed := emit.Redirected(f, emit.ActUserNotif)
+	if !supervised {
+		installed = emit.Redirected(f, emit.ActTrace|tracer.OwnTraceData)
+		emit.RefuseListeners(installed)
+	}
+	raw, err := compileRaw(installed)
 	if err != nil {
 		return err
 	}
@@ -91,44 +118,82 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		warnIncomplete(stderr, *profilePath, base)
 	}
 
+	l := newLedger(stderr, *profilePath, mode, judge)
 	rec := learn.NewRecorder()
-	seen := map[string]bool{}
-	// Even without a tracer mode, clones with CLONE_UNTRACED stop in the tracer (see
-	// compileFilter): their verdicts carry OwnTraceData.
-	opt := tracer.Options{Filter: filter, ForwardSignals: true, FollowOnly: !traced, TraceData: tracer.OwnTraceData}
+	rec.NoFootprint = true
+	var recMu sync.Mutex
 	fold := recordEvent(rec)
-	opt.OnEvent = func(e *tracer.Event) {
-		fold(e)
-		if e.Kind == tracer.EventSyscall && traced {
-			archName, key := learn.ArchName(e.Audit, e.Nr)
-			exe := rec.Executable(e.Pid)
-			id := archName + "/" + key + "/" + exe
-			if seen[id] {
-				return
-			}
-			seen[id] = true
-			verdict := "allowed (report mode)"
-			if *onDeny == "explain" {
-				verdict = "failed with EPERM (explain mode)"
-			}
-			fmt.Fprintf(stderr, "sctrace: not in profile: %s %s by pid %d (%s) args %s: %s\n",
-				archName, key, e.Pid, exe, formatArgs(e.Args), verdict)
+	// decide names a call the filter did not allow and returns the errno it fails with (0: it
+	// runs). Calls the filter allows or traces (the supervisor's handover, CLONE_UNTRACED) are
+	// not the profile's business.
+	decide := func(e *tracer.Event) int {
+		v := judge.Verdict(e.Audit, e.Nr, e.Args)
+		switch v & 0xffff0000 {
+		case emit.ActAllow, emit.ActTrace:
+			return 0
+		case emit.ActKillProcess, emit.ActKillThread, emit.ActTrap:
+			return int(syscall.EPERM) // only the helper's execve can get here, and allowsExecve holds
 		}
+		exe := exeOf(e.Pid)
+		after := l.afterFailure(e.Pid)
+		l.note(e, v, exe)
+		if *out != "" && (mode == "report" || !after) {
+			recMu.Lock()
+			rec.SyscallIn(exe, e.Audit, e.Nr)
+			recMu.Unlock()
+		}
+		if errno, ok := v.IsErrno(); ok {
+			return int(errno)
+		}
+		return 0
 	}
-	if *onDeny == "explain" {
-		opt.Deny = func(*tracer.Event) int { return int(syscall.EPERM) }
+	root := 0
+	sigsys := map[int]*tracer.Event{} // the last SIGSYS a filter raised in each process
+	opt := tracer.Options{Filter: raw, ForwardSignals: true, TraceData: tracer.OwnTraceData,
+		ExitStops: mode == "kill", Peek: decodePeek}
+	if supervised {
+		opt.FollowOnly = true
+		opt.Supervise = decide
+	} else {
+		opt.Deny = decide
+	}
+	opt.OnEvent = func(e *tracer.Event) {
+		switch e.Kind {
+		case tracer.EventSyscall:
+			return // named and counted by decide
+		case tracer.EventSpawn:
+			if e.Parent == 0 && root == 0 {
+				root = e.Pid
+			}
+		case tracer.EventSigsys:
+			v := judge.Verdict(e.Audit, e.Nr, e.Args)
+			k := v & 0xffff0000
+			if e.Nr >= 0 && k != emit.ActKillProcess && k != emit.ActKillThread && k != emit.ActTrap {
+				return // a SIGSYS not of sctrace's filter
+			}
+			ev := *e
+			ev.Mem = append([]byte(nil), e.Mem...)
+			sigsys[e.Pid] = &ev
+			if e.Nr >= 0 {
+				l.noteAs(&ev, v, exeOf(e.Pid), !e.Fatal) // a kill is named when the process is gone
+			}
+			return
+		case tracer.EventExit:
+			if ev := sigsys[e.Pid]; ev != nil && e.Status.Signal == int(syscall.SIGSYS) {
+				l.killedBy(ev, rec.Executable(e.Pid), e.Pid == root)
+			}
+			delete(sigsys, e.Pid)
+		}
+		recMu.Lock()
+		fold(e)
+		recMu.Unlock()
 	}
 	rep, err := tracer.Launch(argv, opt)
 	status := rep.Status
 	if err != nil {
-		var ee *tracer.ExecError
-		if errors.As(err, &ee) && ee.Step == "execve" && !allowsExecve(enforced) {
-			return &statusError{code: 126, err: fmt.Errorf("%w: %s does not allow execve, which starting the command needs",
-				err, *profilePath)}
-		}
 		return launchError(err)
 	}
-	if traced && *out != "" {
+	if *out != "" {
 		host := tracer.ThisHost()
 		extended := learn.Merge(base, rec.Profile(learn.Recording{Command: argv, Kernel: host.Kernel,
 			Machine: host.Machine, ExitCode: status.ExitCode()}))
@@ -136,11 +201,21 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	if status.Signal == int(syscall.SIGSYS) && (*onDeny == "kill" || *onDeny == "trap") {
-		fmt.Fprintf(stderr, "sctrace: seccomp killed %s (SIGSYS): it made a call %s does not allow; "+
-			"'sctrace run --on-deny report' names it\n", argv[0], *profilePath)
-	}
+	l.summary(argv, *out)
 	return exitStatus(status.ExitCode())
+}
+
+// decodePeek asks the decoder which memory of a call it shows (a path, a socket address).
+func decodePeek(e *tracer.Event) (uint64, int, bool) {
+	a, n := arch.Classify(e.Audit, e.Nr)
+	if a == nil {
+		return 0, 0, false
+	}
+	_, addr, max, str, ok := decode.Peek(a, n, e.Args)
+	if !ok {
+		return 0, 0, false
+	}
+	return addr, max, str
 }
 
 // allowsExecve reports whether this machine's ABI may call execve under p.
@@ -216,23 +291,46 @@ func openProfile(path string) (*os.File, error) {
 	return f, nil
 }
 
-// compileFilter turns a profile into the raw program the helper installs.
-func compileFilter(p *learn.Profile, deny emit.Action) ([]bpf.RawInstruction, error) {
+// filterFor turns a profile into the filter sctrace installs under its own tracer: deny for what
+// the profile lacks, and clones that ask for CLONE_UNTRACED stop in the tracer.
+func filterFor(p *learn.Profile, deny emit.Action) (*emit.Filter, error) {
 	f, err := emit.FilterFor(p, deny)
 	if err != nil {
 		return nil, &statusError{code: 2, err: err}
 	}
 	// sctrace's tracer is always there (record, run in every mode): untraced clones stop in it.
 	emit.TraceUntracedClones(f, emit.ActTrace|tracer.OwnTraceData)
+	return f, nil
+}
+
+func compile(f *emit.Filter) ([]bpf.Instruction, error) {
 	prog, err := emit.Compile(f)
 	if err != nil {
 		return nil, &statusError{code: 2, err: err}
+	}
+	return prog, nil
+}
+
+// compileRaw compiles and assembles a filter for the helper.
+func compileRaw(f *emit.Filter) ([]bpf.RawInstruction, error) {
+	prog, err := compile(f)
+	if err != nil {
+		return nil, err
 	}
 	raw, err := bpf.Assemble(prog)
 	if err != nil {
 		return nil, fmt.Errorf("assemble filter: %w", err)
 	}
 	return raw, nil
+}
+
+// compileFilter is the filter for p, assembled for the helper.
+func compileFilter(p *learn.Profile, deny emit.Action) ([]bpf.RawInstruction, error) {
+	f, err := filterFor(p, deny)
+	if err != nil {
+		return nil, err
+	}
+	return compileRaw(f)
 }
 
 func describeCompletions(added []learn.Completion) string {
@@ -253,14 +351,6 @@ func describeCompletions(added []learn.Completion) string {
 		}
 	}
 	return strings.Join(parts, ", ")
-}
-
-func formatArgs(args [6]uint64) string {
-	parts := make([]string, len(args))
-	for i, a := range args {
-		parts[i] = fmt.Sprintf("%#x", a)
-	}
-	return "(" + strings.Join(parts, ", ") + ")"
 }
 
 // traceData marks sctrace's own SECCOMP_RET_TRACE verdicts, so the tracer can tell them from the

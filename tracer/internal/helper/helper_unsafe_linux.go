@@ -12,6 +12,12 @@
 //     writes only after PTRACE_SEIZE (reading it to EOF is the "tracer attached" barrier); fd
 //     ErrFD gets 'R' once the helper runs, then is close-on-exec: EOF means the workload's execve
 //     succeeded, 8 more bytes (step, errno) that a step failed.
+//   - exec with ListenerEnv set to "NR:C0:C1" (hex): the filter is installed with
+//     seccomp(2) system call NR and SECCOMP_FILTER_FLAG_NEW_LISTENER, and the execve passes the
+//     listener's descriptor and the cookie C0, C1 in its unused fourth to sixth arguments. The
+//     filter sends exactly that execve to the tracer (SECCOMP_RET_TRACE), which takes the
+//     listener from this process (pidfd_getfd) before the execve closes it (it is
+//     close-on-exec): the workload never holds its own supervisor's descriptor.
 package helper
 
 import (
@@ -27,13 +33,15 @@ const (
 	// ignored: the helper ignores them again before execve, so that the workload inherits them
 	// as it would without sctrace (nohup, a shell's trap "").
 	IgnoreEnv = "_SCTRACE_IGNORE"
+	// ListenerEnv asks for a user-notification listener (see the package comment).
+	ListenerEnv = "_SCTRACE_LISTENER"
 	// FilterFD and ErrFD are the helper's pipes (see the package comment).
 	FilterFD = 3
 	ErrFD    = 4
 )
 
 // Steps name what failed, by the step number the helper reports.
-var Steps = []string{"", "prctl", "seccomp", "execve", "filter"}
+var Steps = []string{"", "prctl", "seccomp", "execve", "filter", "seccomp listener"}
 
 // TickInterval is the ticker's period in microseconds.
 const TickInterval = 50000
@@ -77,7 +85,7 @@ func execHelper() {
 	}
 	var env []string
 	for _, kv := range syscall.Environ() {
-		if !hasPrefix(kv, Env+"=") && !hasPrefix(kv, IgnoreEnv+"=") {
+		if !hasPrefix(kv, Env+"=") && !hasPrefix(kv, IgnoreEnv+"=") && !hasPrefix(kv, ListenerEnv+"=") {
 			env = append(env, kv)
 		}
 	}
@@ -115,14 +123,51 @@ func execHelper() {
 		len    uint16
 		filter unsafe.Pointer
 	}{uint16(len(raw) / 8), unsafe.Pointer(&raw[0])}
-	// prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER) is seccomp(SECCOMP_SET_MODE_FILTER) without flags.
-	if _, _, e := syscall.RawSyscall6(syscall.SYS_PRCTL, prSetSeccomp, seccompModeFilter,
+	var listener, c0, c1 uintptr
+	if v, ok := syscall.Getenv(ListenerEnv); ok {
+		nr, c0v, c1v, ok := splitListener(v)
+		if !ok {
+			fail(5, syscall.EINVAL)
+		}
+		c0, c1 = c0v, c1v
+		// seccomp(SECCOMP_SET_MODE_FILTER, NEW_LISTENER | WAIT_KILLABLE_RECV): once the
+		// supervisor has read a notification, only a fatal signal interrupts the waiting call
+		// (Linux 5.19), so a program's own signals (Go's preemption) do not make it start over.
+		const setModeFilter, newListener, waitKillable = 1, 0x8, 0x20
+		fd, _, e := syscall.RawSyscall(nr, setModeFilter, newListener|waitKillable, uintptr(unsafe.Pointer(&fprog)))
+		if e == syscall.EINVAL {
+			fd, _, e = syscall.RawSyscall(nr, setModeFilter, newListener, uintptr(unsafe.Pointer(&fprog)))
+		}
+		if e != 0 {
+			fail(5, e)
+		}
+		listener = fd
+	} else if _, _, e := syscall.RawSyscall6(syscall.SYS_PRCTL, prSetSeccomp, seccompModeFilter,
 		uintptr(unsafe.Pointer(&fprog)), 0, 0, 0); e != 0 {
+		// prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER) is seccomp(SECCOMP_SET_MODE_FILTER) without flags.
 		fail(2, e)
 	}
-	_, _, e := syscall.RawSyscall(syscall.SYS_EXECVE, uintptr(unsafe.Pointer(path)),
-		uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&envv[0])))
+	_, _, e := syscall.RawSyscall6(syscall.SYS_EXECVE, uintptr(unsafe.Pointer(path)),
+		uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&envv[0])), listener, c0, c1)
 	fail(3, e)
+}
+
+// splitListener parses ListenerEnv's "NR:C0:C1".
+func splitListener(v string) (nr, c0, c1 uintptr, ok bool) {
+	var parts [3]uintptr
+	n := 0
+	start := 0
+	for i := 0; i <= len(v); i++ {
+		if i == len(v) || v[i] == ':' {
+			if n == 3 || i == start {
+				return 0, 0, 0, false
+			}
+			parts[n] = uintptr(parseHex(v[start:i]))
+			n++
+			start = i + 1
+		}
+	}
+	return parts[0], parts[1], parts[2], n == 3 && parts[0] != 0
 }
 
 func hasPrefix(s, p string) bool { return len(s) >= len(p) && s[:len(p)] == p }

@@ -1,0 +1,83 @@
+package decode
+
+import (
+	"encoding/binary"
+	"testing"
+
+	"github.com/sctrace/sctrace/arch"
+)
+
+func TestCall(t *testing.T) {
+	x := arch.X86_64
+	nr := func(a *arch.Arch, name string) int {
+		n, ok := a.SyscallNumber(name)
+		if !ok {
+			t.Fatalf("%s has no %s", a, name)
+		}
+		return n
+	}
+	inet := make([]byte, 16)
+	binary.NativeEndian.PutUint16(inet, 2)
+	binary.BigEndian.PutUint16(inet[2:], 443)
+	copy(inet[4:], []byte{93, 184, 216, 34})
+	cases := []struct {
+		a      *arch.Arch
+		name   string
+		args   [6]uint64
+		mem    []byte
+		memArg int
+		want   string
+	}{
+		{x, "socket", [6]uint64{2, 1 | 0o2000000, 0}, nil, -1, "socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, 0)"},
+		{x, "socket", [6]uint64{10, 2 | 0o4000, 17}, nil, -1, "socket(AF_INET6, SOCK_DGRAM|SOCK_NONBLOCK, 17)"},
+		{x, "ioctl", [6]uint64{1, 0x5401, 0x7ffc0000}, nil, -1, "ioctl(1, TCGETS, 0x7ffc0000)"},
+		{x, "openat", [6]uint64{uint64(0xffffffffffffff9c), 0x1000, 0o2000000 | 0o100 | 1, 0o644}, []byte("/tmp/x"), 1,
+			`openat(AT_FDCWD, "/tmp/x", O_WRONLY|O_CREAT|O_CLOEXEC, 0644)`},
+		{x, "openat", [6]uint64{3, 0x1000, 0}, nil, 1, `openat(3, 0x1000, O_RDONLY)`},
+		{x, "mkdir", [6]uint64{0x1000, 0o755}, []byte("d"), 0, `mkdir("d", 0755)`},
+		{x, "mprotect", [6]uint64{0x7f0000, 4096, 7}, nil, -1, "mprotect(0x7f0000, 4096, PROT_READ|PROT_WRITE|PROT_EXEC)"},
+		{x, "clone", [6]uint64{0x01200011}, nil, -1, "clone(CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, NULL, NULL, NULL, 0)"},
+		{x, "clone", [6]uint64{0x20000000 | 0x800000}, nil, -1, "clone(CLONE_UNTRACED|CLONE_NEWPID, NULL, NULL, NULL, 0)"},
+		{x, "personality", [6]uint64{0xffffffff}, nil, -1, "personality(0xffffffff)"},
+		{x, "personality", [6]uint64{0x0040000}, nil, -1, "personality(PER_LINUX|ADDR_NO_RANDOMIZE)"},
+		{x, "kill", [6]uint64{1234, 9}, nil, -1, "kill(1234, SIGKILL)"},
+		{x, "tgkill", [6]uint64{5, 6, 23}, nil, -1, "tgkill(5, 6, SIGURG)"},
+		{x, "connect", [6]uint64{3, 0x1000, 16}, inet, 1, `connect(3, {sa_family=AF_INET, sin_port=htons(443), sin_addr=inet_addr("93.184.216.34")}, 16)`},
+		{x, "prctl", [6]uint64{38, 1}, nil, -1, "prctl(PR_SET_NO_NEW_PRIVS, 0x1, 0, 0, 0)"},
+		{x, "fcntl", [6]uint64{3, 1030, 0}, nil, -1, "fcntl(3, F_DUPFD_CLOEXEC, 0)"},
+		{x, "getppid", [6]uint64{1, 2}, nil, -1, "getppid()"},
+		{x, "socket", [6]uint64{99, 1}, nil, -1, "socket(99 /* AF_??? */, SOCK_STREAM, 0)"},
+		{x, "setsockopt", [6]uint64{3, 1, 2, 0x10, 4}, nil, -1, "setsockopt(3, SOL_SOCKET, 2, 0x10, 4)"},
+		// A 32-bit ABI: only the low half of each argument counts.
+		{arch.X86, "kill", [6]uint64{0xffffffff00000004, 15}, nil, -1, "kill(4, SIGTERM)"},
+		// MIPS numbers its socket types differently: hexadecimal, not a wrong name.
+		{arch.MIPSel, "socket", [6]uint64{2, 2}, nil, -1, "socket(0x2, 0x2, 0)"},
+		// A call without a signature: six arguments in hexadecimal.
+		{x, "sysinfo", [6]uint64{0x10}, nil, -1, "sysinfo(0x10, 0, 0, 0, 0, 0)"},
+	}
+	for _, c := range cases {
+		got := Call(c.a, nr(c.a, c.name), c.args, c.mem, c.memArg)
+		if got != c.want {
+			t.Errorf("%s %s%v:\n got %s\nwant %s", c.a, c.name, c.args, got, c.want)
+		}
+	}
+	if got := Call(x, 4000, [6]uint64{1}, nil, -1); got != "syscall_0xfa0(0x1, 0, 0, 0, 0, 0)" {
+		t.Errorf("unknown number: %s", got)
+	}
+}
+
+func TestPeek(t *testing.T) {
+	x := arch.X86_64
+	openat, _ := x.SyscallNumber("openat")
+	if i, addr, max, str, ok := Peek(x, openat, [6]uint64{0, 0x1234}); !ok || i != 1 || addr != 0x1234 || !str || max <= 0 {
+		t.Errorf("openat: %d %#x %d %v %v", i, addr, max, str, ok)
+	}
+	connect, _ := x.SyscallNumber("connect")
+	if i, _, max, str, ok := Peek(x, connect, [6]uint64{3, 0x10, 16}); !ok || i != 1 || max != 16 || str {
+		t.Errorf("connect: %d %d %v %v", i, max, str, ok)
+	}
+	getpid, _ := x.SyscallNumber("getpid")
+	if _, _, _, _, ok := Peek(x, getpid, [6]uint64{}); ok {
+		t.Error("getpid peeks")
+	}
+}

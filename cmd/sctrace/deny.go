@@ -1,0 +1,241 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/sctrace/sctrace/arch"
+	"github.com/sctrace/sctrace/arch/decode"
+	"github.com/sctrace/sctrace/emit"
+	"github.com/sctrace/sctrace/tracer"
+)
+
+// ledger names the calls a profile lacks as `sctrace run` meets them: one line the first time
+// each (arch, call, executable) comes, a count after that, and a summary at the end. Its methods
+// are called from the supervisor's goroutine and the tracer's, so it locks.
+type ledger struct {
+	mu      sync.Mutex
+	w       io.Writer
+	profile string // the profile's file name, for the messages
+	mode    string
+	judge   *emit.Judge
+	byKey   map[ledgerKey]*entry
+	order   []*entry
+	// denied: processes (pids) that had a call failed; later calls of theirs may be only the
+	// program's reaction to that failure (explain -o does not add them to the profile).
+	denied map[int]bool
+	killed int // processes a filter verdict killed
+	// rootKilled: the workload's first process was killed by a filter verdict.
+	rootKilled bool
+}
+
+type ledgerKey struct{ arch, call, exe string }
+
+type entry struct {
+	ledgerKey
+	first  string // the first occurrence, decoded
+	pid    int
+	count  int
+	answer string
+	// afterDenial: every occurrence came from a process after one of its calls had failed.
+	afterDenial bool
+}
+
+func newLedger(w io.Writer, profile, mode string, judge *emit.Judge) *ledger {
+	return &ledger{w: w, profile: profile, mode: mode, judge: judge, byKey: map[ledgerKey]*entry{},
+		denied: map[int]bool{}}
+}
+
+// callName is how a call is named: arch, then the table's name or its number.
+func callName(audit uint32, nr int) (archName, call string, a *arch.Arch, n int) {
+	a, n = arch.Classify(audit, nr)
+	if a == nil {
+		return fmt.Sprintf("audit-%#08x", audit), strconv.Itoa(nr), nil, nr
+	}
+	if name, ok := a.SyscallName(n); ok {
+		return a.Name, name, a, n
+	}
+	return a.Name, fmt.Sprintf("%d (a number sctrace's %s table has no name for)", n, a.Name), a, n
+}
+
+// render decodes a call as strace would.
+func render(a *arch.Arch, n int, args [6]uint64, mem []byte) string {
+	if a == nil {
+		return fmt.Sprintf("syscall_%d(%#x, %#x, %#x, %#x, %#x, %#x)", n, args[0], args[1], args[2], args[3], args[4], args[5])
+	}
+	memArg := -1
+	if mem != nil {
+		if i, _, _, _, ok := decode.Peek(a, n, args); ok {
+			memArg = i
+		}
+	}
+	return decode.Call(a, n, args, mem, memArg)
+}
+
+// exeOf is the executable a process runs now, from /proc.
+func exeOf(pid int) string {
+	if p, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe"); err == nil {
+		return strings.TrimSuffix(p, " (deleted)")
+	}
+	return "?"
+}
+
+// verdictText says what a filter verdict does to the call.
+func verdictText(v emit.Action, mode string) (text string, denied bool) {
+	if errno, ok := v.IsErrno(); ok {
+		name := unixErrnoName(errno)
+		if errno == emit.ENOSYS {
+			return "failed with ENOSYS, as on a kernel without it", true
+		}
+		return "failed with " + name, true
+	}
+	switch v & 0xffff0000 {
+	case emit.ActLog:
+		return "allowed (" + mode + " mode)", false
+	case emit.ActKillProcess, emit.ActKillThread:
+		return "killed the process", true
+	case emit.ActTrap:
+		return "answered with SIGSYS", true
+	}
+	return "allowed", false
+}
+
+func unixErrnoName(n uint16) string {
+	switch n {
+	case emit.EPERM:
+		return "EPERM"
+	case emit.ENOSYS:
+		return "ENOSYS"
+	}
+	return "errno " + strconv.Itoa(int(n)) + " (" + syscall.Errno(n).Error() + ")"
+}
+
+// note records one call the filter did not allow; it returns the verdict's errno (0: the call
+// runs). ev.Pid and ev.Tid are the caller's.
+func (l *ledger) note(ev *tracer.Event, v emit.Action, exe string) { l.noteAs(ev, v, exe, true) }
+
+// noteAs is note; print false leaves the first occurrence unprinted (a kill prints its own line).
+func (l *ledger) noteAs(ev *tracer.Event, v emit.Action, exe string, print bool) {
+	archName, call, a, n := callName(ev.Audit, ev.Nr)
+	answer, _ := verdictText(v, l.mode)
+	if a != nil && v == emit.Errno(emit.ENOSYS) {
+		if name, ok := a.SyscallName(n); ok {
+			if fb, isFallback := emit.Fallbacks[name]; isFallback {
+				answer = "failed with ENOSYS, as on a kernel without it: the program falls back to " + fb
+			}
+		}
+	}
+	k := ledgerKey{archName, call, exe}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	after := l.denied[ev.Pid]
+	if _, failed := v.IsErrno(); failed {
+		l.denied[ev.Pid] = true
+	}
+	e := l.byKey[k]
+	if e != nil {
+		e.count++
+		e.afterDenial = e.afterDenial && after
+		return
+	}
+	e = &entry{ledgerKey: k, first: render(a, n, ev.Args, ev.Mem), pid: ev.Pid, count: 1, answer: answer, afterDenial: after}
+	l.byKey[k] = e
+	l.order = append(l.order, e)
+	if !print {
+		return
+	}
+	fmt.Fprintf(l.w, "sctrace: %s lacks %s %s: pid %d (%s) called %s: %s\n", l.profile, archName, call, ev.Pid, exe, e.first, answer)
+}
+
+// killedBy says that a filter killed process pid (running exe) at the call in ev (Nr -1: not
+// readable here).
+func (l *ledger) killedBy(ev *tracer.Event, exe string, root bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if root {
+		l.rootKilled = true
+	}
+	l.killed++
+	if ev.Nr < 0 && ev.Audit == 0 {
+		fmt.Fprintf(l.w, "sctrace: seccomp killed pid %d (%s) at a call sctrace could not read on this machine\n", ev.Pid, exe)
+		return
+	}
+	archName, call, a, n := callName(ev.Audit, ev.Nr)
+	fmt.Fprintf(l.w, "sctrace: seccomp killed pid %d (%s) at %s %s: %s lacks %s\n",
+		ev.Pid, exe, archName, render(a, n, ev.Args, ev.Mem), l.profile, call)
+}
+
+// afterFailure reports whether the process pid had a call failed before.
+func (l *ledger) afterFailure(pid int) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.denied[pid]
+}
+
+// summary prints what the run met: the calls, the kills, and the command that adds the calls.
+func (l *ledger) summary(argv []string, out string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.order) == 0 {
+		return
+	}
+	total := 0
+	for _, e := range l.order {
+		total += e.count
+	}
+	calls := map[string]bool{}
+	for _, e := range l.order {
+		calls[e.arch+" "+e.call] = true
+	}
+	fmt.Fprintf(l.w, "sctrace: %s lacks %s the workload made (%s):\n", l.profile, plural(len(calls), "call", "calls"), plural(total, "time", "times"))
+	sorted := append([]*entry(nil), l.order...)
+	sort.SliceStable(sorted, func(i, j int) bool {
+		if sorted[i].arch != sorted[j].arch {
+			return sorted[i].arch < sorted[j].arch
+		}
+		return sorted[i].call < sorted[j].call
+	})
+	const maxRows = 20
+	for i, e := range sorted {
+		if i == maxRows {
+			fmt.Fprintf(l.w, "  ... and %d more (listed above as they came)\n", len(sorted)-maxRows)
+			break
+		}
+		note := ""
+		if e.afterDenial {
+			note = " (after an earlier call had failed)"
+		}
+		fmt.Fprintf(l.w, "  %-7s %-18s %4d×  %s: %s%s\n", e.arch, e.call, e.count, e.exe, e.answer, note)
+	}
+	cmd := "sctrace run --profile " + shellQuote(l.profile) + " --on-deny report -o " + shellQuote(l.profile) + " -- " + shellJoin(argv)
+	switch {
+	case l.mode == "report" && out != "":
+		fmt.Fprintf(l.w, "sctrace: %s has them added; enforce it with: sctrace run --profile %s -- %s\n", out, shellQuote(out), shellJoin(argv))
+	case l.mode == "report" || l.mode == "log":
+		fmt.Fprintf(l.w, "sctrace: to add them to the profile: %s\n", cmd)
+	default:
+		fmt.Fprintf(l.w, "sctrace: if the workload needs them, add them (it runs with every call allowed, and only the new ones are added):\n  %s\n", cmd)
+	}
+}
+
+// shellQuote quotes s for a POSIX shell when it needs quoting.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func shellJoin(argv []string) string {
+	q := make([]string, len(argv))
+	for i, a := range argv {
+		q[i] = shellQuote(a)
+	}
+	return strings.Join(q, " ")
+}

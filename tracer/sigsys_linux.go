@@ -1,0 +1,90 @@
+package tracer
+
+import (
+	"encoding/binary"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/sctrace/sctrace/tracer/internal/tasks"
+)
+
+// SIGSYS from a filter (SECCOMP_RET_TRAP, SECCOMP_RET_KILL_*) names the call it answered:
+//   - TRAP sends a SIGSYS whose siginfo has si_code SYS_SECCOMP, the call's number and arch: the
+//     tracer reads it at the signal-delivery stop, before any handler of the workload runs.
+//   - KILL_PROCESS (Linux 5.16+) forces an unblockable, unhandleable SIGSYS that skips the tracer
+//     (SA_IMMUTABLE). With PTRACE_O_TRACEEXIT the killed thread still stops at its exit, and its
+//     registers hold the call it was making (the kernel rolls them back to the call's entry,
+//     kernel/seccomp.c, syscall_rollback); the process's other threads die of the group's
+//     SIGKILL without stopping. Older kernels deliver the SIGSYS through a signal-delivery stop
+//     like TRAP.
+
+// siginfo offsets: si_signo, si_errno, si_code are ints, then the union, pointer-aligned;
+// union _sigsys is {void *_call_addr; int _syscall; unsigned int _arch}.
+const (
+	sysSeccomp    = 1 // si_code of a seccomp SIGSYS
+	siCodeOff     = 8
+	siUnionOff    = (12 + unsafe.Sizeof(uintptr(0)) - 1) &^ (unsafe.Sizeof(uintptr(0)) - 1)
+	siSyscallOff  = siUnionOff + unsafe.Sizeof(uintptr(0))
+	siArchOff     = siSyscallOff + 4
+	siginfoLength = 128
+)
+
+// sigsysStop reports a SIGSYS a filter raised, at its signal-delivery stop.
+func (t *tracer) sigsysStop(tid int, tk *tasks.Task) {
+	var si [siginfoLength]byte
+	if ptrace(unix.PTRACE_GETSIGINFO, tid, 0, uintptr(unsafe.Pointer(&si[0]))) != 0 {
+		return
+	}
+	if int32(binary.NativeEndian.Uint32(si[siCodeOff:])) != sysSeccomp {
+		return // a SIGSYS some process sent
+	}
+	audit := binary.NativeEndian.Uint32(si[siArchOff:])
+	nr := int(int32(binary.NativeEndian.Uint32(si[siSyscallOff:])))
+	_, args, _ := callRegs(tid, audit)
+	if t.sigsysSeen == nil {
+		t.sigsysSeen = map[int]bool{}
+	}
+	t.sigsysSeen[tid] = true
+	e := Event{Kind: EventSigsys, Pid: tk.Pid, Tid: tid, Audit: audit, Nr: nr, Args: args}
+	t.peekFor(&e)
+	t.emit(&e)
+}
+
+// peekFor reads the memory Options.Peek asks for of a call a stopped task made.
+func (t *tracer) peekFor(e *Event) {
+	if t.peek == nil || e.Nr < 0 {
+		return
+	}
+	if addr, max, str := t.peek(e); addr != 0 && max > 0 {
+		e.Mem = t.mem.read(e.Tid, addr, max, str)
+	}
+}
+
+// exitStop handles PTRACE_EVENT_EXIT: a thread killed by SIGSYS that no signal-delivery stop
+// reported was killed by a filter at the call its registers hold.
+func (t *tracer) exitStop(tid int, tk *tasks.Task) {
+	if t.sigsysSeen[tid] {
+		delete(t.sigsysSeen, tid)
+		return
+	}
+	msg, errno := ptraceGetEventMsg(tid)
+	if errno != 0 {
+		return
+	}
+	ws := unix.WaitStatus(msg)
+	if !ws.Signaled() || ws.Signal() != syscall.SIGSYS {
+		return
+	}
+	e := Event{Kind: EventSigsys, Pid: tk.Pid, Tid: tid, Nr: -1, Fatal: true}
+	var info syscallInfo
+	if getSyscallInfo(tid, &info) == 0 {
+		e.Audit = info.Arch
+		if nr, args, ok := callRegs(tid, info.Arch); ok {
+			e.Nr, e.Args = nr, args
+			t.peekFor(&e)
+		}
+	}
+	t.emit(&e)
+}

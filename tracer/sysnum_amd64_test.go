@@ -1,0 +1,3 @@
+package tracer
+
+const sysMkdir = 83
