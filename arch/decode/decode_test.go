@@ -53,7 +53,8 @@ func TestCall(t *testing.T) {
 		// MIPS numbers its socket types differently: hexadecimal, not a wrong name.
 		{arch.MIPSel, "socket", [6]uint64{2, 2}, nil, -1, "socket(0x2, 0x2, 0)"},
 		// A call without a signature: six arguments in hexadecimal.
-		{x, "sysinfo", [6]uint64{0x10}, nil, -1, "sysinfo(0x10, 0, 0, 0, 0, 0)"},
+		{x, "mincore", [6]uint64{0x10}, nil, -1, "mincore(0x10, 0, 0, 0, 0, 0)"},
+		{x, "getdents64", [6]uint64{3, 0x10, 0x8000}, nil, -1, "getdents64(3, 0x10, 32768)"},
 	}
 	for _, c := range cases {
 		got := Call(c.a, nr(c.a, c.name), c.args, c.mem, c.memArg)

@@ -61,7 +61,7 @@ func callName(audit uint32, nr int) (archName, call string, a *arch.Arch, n int)
 	if name, ok := a.SyscallName(n); ok {
 		return a.Name, name, a, n
 	}
-	return a.Name, fmt.Sprintf("%d (a number sctrace's %s table has no name for)", n, a.Name), a, n
+	return a.Name, strconv.Itoa(n), a, n
 }
 
 // render decodes a call as strace would.
@@ -135,7 +135,8 @@ func (l *ledger) noteAs(ev *tracer.Event, v emit.Action, exe string, print bool)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	after := l.denied[ev.Pid]
-	if _, failed := v.IsErrno(); failed {
+	if errno, failed := v.IsErrno(); failed && errno != emit.ENOSYS {
+		// ENOSYS is what a kernel without the call answers: programs expect it and go on.
 		l.denied[ev.Pid] = true
 	}
 	e := l.byKey[k]
@@ -150,7 +151,13 @@ func (l *ledger) noteAs(ev *tracer.Event, v emit.Action, exe string, print bool)
 	if !print {
 		return
 	}
-	fmt.Fprintf(l.w, "sctrace: %s lacks %s %s: pid %d (%s) called %s: %s\n", l.profile, archName, call, ev.Pid, exe, e.first, answer)
+	what := call
+	if a != nil {
+		if _, named := a.SyscallName(n); !named {
+			what = "call " + call + " (no name in sctrace's " + archName + " table)"
+		}
+	}
+	fmt.Fprintf(l.w, "sctrace: %s lacks %s %s: pid %d (%s) called %s: %s\n", l.profile, archName, what, ev.Pid, exe, e.first, answer)
 }
 
 // killedBy says that a filter killed process pid (running exe) at the call in ev (Nr -1: not

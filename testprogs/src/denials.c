@@ -2,8 +2,8 @@
  * grandchild calls mkdirat(AT_FDCWD, "DIR/g", 0700) and the root, once the child is done,
  * socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, 0); with MODE "quiet" neither call is made, so that
  * a recording of "quiet" lacks exactly those two. Each prints "grandchild: R" / "root: R" (R the
- * call's result: a descriptor, 0 or -errno) on stdout; the child prints how the grandchild ended.
- * Exit status: 0. */
+ * call's result: a descriptor, 0 or -errno) on stdout, after "grandchild pid: N" / "root pid: N";
+ * the child prints how the grandchild ended. Exit status: 0. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -26,10 +26,12 @@ int main(int argc, char **argv) {
 	int deny = strcmp(argv[1], "deny") == 0;
 	char path[4096];
 	snprintf(path, sizeof path, "%s/g", argv[2]);
+	report("root pid", getpid());
 	pid_t child = fork();
 	if (child == 0) {
 		pid_t grandchild = fork();
 		if (grandchild == 0) {
+			report("grandchild pid", getpid());
 			if (deny)
 				report("grandchild", syscall(SYS_mkdirat, AT_FDCWD, path, 0700));
 			_exit(0);

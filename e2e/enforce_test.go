@@ -1,0 +1,194 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// The enforcement tests run each --on-deny mode with both ways sctrace answers the calls a
+// profile lacks: as the supervisor of the filter's user notifications (the default), and as a
+// tracer of them (SCTRACE_SUPERVISOR=ptrace, the fallback for kernels without user notification).
+
+var modes = []string{"errno", "explain", "kill", "trap", "log", "report"}
+
+var supervisors = []string{"notify", "ptrace"}
+
+// runUnder runs sctrace run with a supervisor; it returns the exit status, stdout and stderr.
+func runUnder(t *testing.T, supervisor string, args ...string) (int, string, string) {
+	t.Helper()
+	cmd := exec.Command(sctraceBin, append([]string{"run"}, args...)...)
+	cmd.Env = append(markedEnv(), "SCTRACE_SUPERVISOR="+supervisor)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if err != nil && cmd.ProcessState == nil {
+		t.Fatal(err)
+	}
+	return cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()
+}
+
+// value returns the number after "key: " on a line of out, or -999.
+func value(out, key string) int {
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(key) + `: (-?\d+)$`).FindStringSubmatch(out)
+	if m == nil {
+		return -999
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+// TestEveryMode: a program whose root makes one call the profile lacks and whose grandchild
+// makes another, in every mode: what the calls get, the lines that name them (arch, decoded
+// arguments, pid, executable), the kills, the exit status and the summary.
+func TestEveryMode(t *testing.T) {
+	bin := prog(t, "denials")
+	dir := t.TempDir()
+	profile := recordTo(t, bin, "quiet", dir)
+	for _, sup := range supervisors {
+		for _, mode := range modes {
+			t.Run(sup+"/"+mode, func(t *testing.T) {
+				work := t.TempDir()
+				args := []string{"-q", "--on-deny", mode, "--profile", profile}
+				extended := filepath.Join(work, "extended.json")
+				if mode == "report" {
+					args = append(args, "-o", extended)
+				}
+				code, stdout, stderr := runUnder(t, sup, append(args, "--", bin, "deny", work)...)
+				rootPid, gcPid := value(stdout, "root pid"), value(stdout, "grandchild pid")
+				mkdir := `x86_64 mkdirat: pid ` + strconv.Itoa(gcPid) + ` (` + bin + `) called mkdirat(AT_FDCWD, "` + work + `/g", 0700): `
+				socket := `x86_64 socket: pid ` + strconv.Itoa(rootPid) + ` (` + bin + `) called socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, 0): `
+				killedGC := `seccomp killed pid ` + strconv.Itoa(gcPid) + ` (` + bin + `) at x86_64 mkdirat(AT_FDCWD, "` + work + `/g", 0700)`
+				killedRoot := `seccomp killed pid ` + strconv.Itoa(rootPid) + ` (` + bin + `) at x86_64 socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, 0)`
+				var want []string
+				_, statErr := os.Stat(filepath.Join(work, "g"))
+				created := statErr == nil
+				switch mode {
+				case "errno", "explain":
+					want = []string{mkdir + "failed with EPERM", socket + "failed with EPERM"}
+					if code != 0 || value(stdout, "grandchild") != -1 || value(stdout, "root") != -1 || created {
+						t.Errorf("exit %d, created %v, output:\n%s; want both calls failed with EPERM", code, created, stdout)
+					}
+				case "kill", "trap":
+					want = []string{killedGC, killedRoot}
+					if mode == "trap" {
+						want = append(want, mkdir+"answered with SIGSYS", socket+"answered with SIGSYS")
+					}
+					if code != 159 || !strings.Contains(stdout, "grandchild ended: signal 31") || created {
+						t.Errorf("exit %d, created %v, output:\n%s; want the grandchild and the root killed by SIGSYS, exit 159", code, created, stdout)
+					}
+				case "log", "report":
+					want = []string{mkdir + "allowed (" + mode + " mode)", socket + "allowed (" + mode + " mode)"}
+					if code != 0 || value(stdout, "grandchild") != 0 || value(stdout, "root") < 0 || !created {
+						t.Errorf("exit %d, created %v, output:\n%s; want both calls to run", code, created, stdout)
+					}
+				}
+				for _, w := range want {
+					if strings.Count(stderr, w) != 1 {
+						t.Errorf("stderr does not name %q once:\n%s", w, stderr)
+					}
+				}
+				if !strings.Contains(stderr, "lacks 2 calls the workload made (2 times):") ||
+					!strings.Contains(stderr, "sctrace run --profile "+profile+" --on-deny report -o ") && mode != "report" {
+					t.Errorf("no summary with the next command:\n%s", stderr)
+				}
+				if mode == "report" {
+					b, err := os.ReadFile(extended)
+					if err != nil {
+						t.Fatal(err)
+					}
+					var p struct {
+						Executables map[string]struct {
+							Arches map[string]struct {
+								Syscalls map[string]any `json:"syscalls"`
+							} `json:"arches"`
+						} `json:"executables"`
+					}
+					if err := json.Unmarshal(b, &p); err != nil {
+						t.Fatal(err)
+					}
+					calls := p.Executables[bin].Arches["x86_64"].Syscalls
+					if calls["mkdirat"] == nil || calls["socket"] == nil {
+						t.Errorf("-o: %s's calls lack mkdirat or socket: %v", bin, calls)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestNoBypass: calls the profile lacks, made by 32-bit code (a -m32 program, and int 0x80 from
+// a 64-bit one), through a listener filter of the workload's own, from a CLONE_UNTRACED child,
+// or from a child the workload ptraces itself, create nothing in any denying mode, under either
+// supervisor; in log and report mode they run and are named.
+func TestNoBypass(t *testing.T) {
+	tests := []struct{ prog, call, key string }{
+		{"mkdir80", "x86 mkdir", "int80"},
+		{"m32mkdir", "x86 mkdir", "m32"},
+		{"listenmkdir", "x86_64 mkdirat", "mkdirat"},
+		{"untracedmkdir", "x86_64 mkdirat", "untraced"},
+		{"ptracemkdir", "x86_64 mkdirat", "traced child"},
+	}
+	for _, tt := range tests {
+		bin := prog(t, tt.prog)
+		profile := recordTo(t, bin, "quiet", t.TempDir())
+		for _, sup := range supervisors {
+			for _, mode := range modes {
+				t.Run(tt.prog+"/"+sup+"/"+mode, func(t *testing.T) {
+					work := t.TempDir()
+					code, stdout, stderr := runUnder(t, sup, "-q", "--on-deny", mode, "--profile", profile, "--", bin, "deny", work)
+					_, err := os.Stat(filepath.Join(work, "d"))
+					created := err == nil
+					named := strings.Contains(stderr, tt.call+": pid ") || strings.Contains(stderr, "seccomp killed pid ")
+					switch mode {
+					case "log", "report":
+						if !created || value(stdout, tt.key) != 0 {
+							t.Errorf("not created (exit %d):\n%s\n%s", code, stdout, stderr)
+						}
+					default:
+						if created {
+							t.Errorf("created (exit %d):\n%s\n%s", code, stdout, stderr)
+						}
+					}
+					if !named {
+						t.Errorf("%s not named:\n%s", tt.call, stderr)
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestSameAnswer: errno and explain give the same errno, under either supervisor, for a call
+// libc falls back from (clone3), a number no table names and an x32 call from an x86_64
+// program: ENOSYS, as from a kernel without them. A recorded syscall(-1) runs in every mode
+// (the kernel fails it with ENOSYS; kill and trap do not kill for it).
+func TestSameAnswer(t *testing.T) {
+	bin := prog(t, "answers")
+	profile := recordTo(t, bin, "quiet")
+	for _, sup := range supervisors {
+		for _, mode := range modes {
+			code, stdout, stderr := runUnder(t, sup, "-q", "--on-deny", mode, "--profile", profile, "--", bin, "deny")
+			if value(stdout, "minus-one") != -38 {
+				t.Errorf("%s/%s: syscall(-1) gave %d, want -ENOSYS (exit %d)\n%s", sup, mode, value(stdout, "minus-one"), code, stderr)
+			}
+			if mode != "errno" && mode != "explain" {
+				continue
+			}
+			for _, k := range []string{"clone3", "unknown", "x32"} {
+				if v := value(stdout, k); v != -38 {
+					t.Errorf("%s/%s: %s got %d, want -38 (ENOSYS)\n%s", sup, mode, k, v, stderr)
+				}
+			}
+			if code != 0 {
+				t.Errorf("%s/%s: exit %d", sup, mode, code)
+			}
+		}
+	}
+}
