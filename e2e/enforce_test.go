@@ -192,3 +192,156 @@ func TestSameAnswer(t *testing.T) {
 		}
 	}
 }
+
+// profileOf reads a profile file into the shape the refine tests look at.
+type refinedProfile struct {
+	Arches      map[string]struct{ Syscalls map[string]any } `json:"arches"`
+	Executables map[string]struct {
+		Arches  map[string]struct{ Syscalls map[string]any } `json:"arches"`
+		Partial bool                                         `json:"partial"`
+	} `json:"executables"`
+}
+
+func readRefined(t *testing.T, path string) refinedProfile {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p refinedProfile
+	if err := json.Unmarshal(b, &p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// exeCalls lists an executable's calls as "arch name", without execve (which a recording of the
+// program alone counts for it, and a shell's recording for the shell that made it).
+func exeCalls(p refinedProfile, exe string) map[string]bool {
+	out := map[string]bool{}
+	for a, set := range p.Executables[exe].Arches {
+		for k := range set.Syscalls {
+			if k != "execve" {
+				out[a+" "+k] = true
+			}
+		}
+	}
+	return out
+}
+
+// TestRefineExact: a refine run (record --base, run --on-deny report -o) whose base lets calls
+// run unobserved still gives each executable exactly the calls it makes (here: ls and a 32-bit
+// program started by a shell whose base recording ran neither), not marked partial, so that
+// emit --exe builds their filters.
+func TestRefineExact(t *testing.T) {
+	m32 := prog(t, "m32")
+	ls, err := exec.LookPath("ls")
+	if err != nil {
+		t.Skip("no ls")
+	}
+	ls, _ = filepath.EvalSymlinks(ls)
+	base := recordTo(t, "sh", "-c", "echo base >/dev/null")
+	script := "ls / >/dev/null; " + m32
+	alone := map[string]map[string]bool{
+		ls:  exeCalls(readRefined(t, recordTo(t, ls, "/")), ls),
+		m32: exeCalls(readRefined(t, recordTo(t, m32)), m32),
+	}
+	dir := t.TempDir()
+	refined := map[string]string{
+		"record --base": filepath.Join(dir, "record.json"),
+		"run report -o": filepath.Join(dir, "run.json"),
+	}
+	cmd := exec.Command(sctraceBin, "record", "-q", "--base", base, "-o", refined["record --base"], "--", "sh", "-c", script)
+	cmd.Env = markedEnv()
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("record --base: %v\n%s", err, b)
+	}
+	if code, _, stderr := runUnder(t, "notify", "-q", "--on-deny", "report", "-o", refined["run report -o"], "--profile", base, "--", "sh", "-c", script); code != 0 {
+		t.Fatalf("run report: exit %d\n%s", code, stderr)
+	}
+	for how, path := range refined {
+		p := readRefined(t, path)
+		for exe, want := range alone {
+			if p.Executables[exe].Partial {
+				t.Errorf("%s: %s marked partial", how, exe)
+			}
+			got := exeCalls(p, exe)
+			for c := range want {
+				if !got[c] {
+					t.Errorf("%s: %s lacks %s, which it makes alone", how, exe, c)
+				}
+			}
+			for c := range got {
+				if !want[c] {
+					t.Errorf("%s: %s has %s, which it does not make alone", how, exe, c)
+				}
+			}
+		}
+		emitted := filepath.Join(t.TempDir(), "ls.json")
+		out, err := exec.Command(sctraceBin, "emit", "--format", "oci", "--exe", ls, "-o", emitted, path).CombinedOutput()
+		if err != nil {
+			t.Errorf("%s: emit --exe %s: %v\n%s", how, ls, err, out)
+		}
+	}
+}
+
+// TestPartialRefused: a per-executable filter is never built from a set marked partial.
+func TestPartialRefused(t *testing.T) {
+	p := writeFileE2E(t, `{"version": 2, "arches": {"x86_64": {"syscalls": {"read": {"count": 1}}}},
+		"executables": {"/bin/x": {"processes": 1, "arches": {"x86_64": {"syscalls": {"read": {"count": 1}}}}, "partial": true}}}`)
+	out, err := exec.Command(sctraceBin, "emit", "--format", "oci", "--exe", "/bin/x", p).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "partial") {
+		t.Errorf("emit --exe on a partial set: %v\n%s", err, out)
+	}
+}
+
+func writeFileE2E(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "profile.json")
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestErrorPathNotAdded: explain -o adds the denied call to the profile, but not the calls the
+// program made only because it failed (its error path); report -o, under which the call runs,
+// adds it alone.
+func TestErrorPathNotAdded(t *testing.T) {
+	bin := prog(t, "errpath")
+	profile := recordTo(t, bin, "quiet", t.TempDir())
+	for _, mode := range []string{"explain", "report"} {
+		for _, sup := range supervisors {
+			out := filepath.Join(t.TempDir(), "out.json")
+			_, _, stderr := runUnder(t, sup, "-q", "--on-deny", mode, "-o", out, "--profile", profile, "--", bin, "deny", t.TempDir())
+			p := readRefined(t, out)
+			calls := p.Arches["x86_64"].Syscalls
+			if calls["mkdirat"] == nil {
+				t.Errorf("%s/%s: mkdirat not added\n%s", mode, sup, stderr)
+			}
+			if calls["sched_yield"] != nil || calls["getpgid"] != nil {
+				t.Errorf("%s/%s: the error path's calls were added\n%s", mode, sup, stderr)
+			}
+			if mode == "explain" && !strings.Contains(stderr, "after an earlier call had failed") {
+				t.Errorf("%s/%s: the summary does not say which calls came after a failure\n%s", mode, sup, stderr)
+			}
+		}
+	}
+}
+
+// TestRuns: record --runs says what each run added and when the profile stopped growing.
+func TestRuns(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "p.json")
+	cmd := exec.Command(sctraceBin, "record", "--runs", "3", "-o", out, "--", "true")
+	cmd.Env = markedEnv()
+	b, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	for _, want := range []string{"run 1 of 3: true exit status 0; ", "run 2 of 3: true exit status 0; no new calls",
+		"run 3 of 3: true exit status 0; no new calls", "stopped growing after run 1 of 3"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("no %q in:\n%s", want, b)
+		}
+	}
+}

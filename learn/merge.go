@@ -23,6 +23,7 @@ func Merge(ps ...*Profile) *Profile {
 				out.Executables[path] = x
 			}
 			x.Processes += e.Processes
+			x.Partial = x.Partial || e.Partial // a call missed once stays possibly missed
 			mergeSets(x.Arches, e.Arches)
 		}
 		out.Recordings = append(out.Recordings, p.Recordings...)

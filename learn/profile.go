@@ -15,7 +15,8 @@ import (
 )
 
 // Version is the profile format this package writes. Decode reads it and every older one.
-const Version = 1
+// Version 2 adds executables.PATH.partial.
+const Version = 2
 
 // MaxProfileSize bounds what Decode accepts: a real profile is a few hundred kilobytes.
 const MaxProfileSize = 64 << 20
@@ -58,6 +59,10 @@ type Executable struct {
 	// Processes counts the processes that ran it (by execve or by forking from one that did).
 	Processes int                    `json:"processes"`
 	Arches    map[string]*SyscallSet `json:"arches"`
+	// Partial: some of its calls ran unobserved (a refine run whose base allowed them, without
+	// sctrace tracing this executable fully), so Arches may lack calls it makes. A filter for
+	// this executable alone must not be built from it.
+	Partial bool `json:"partial,omitempty"`
 }
 
 // Recording describes one recorded run.
@@ -215,6 +220,13 @@ func Decode(r io.Reader) (*Profile, error) {
 			return nil, fmt.Errorf("%w %d (this sctrace reads 1 to %d; upgrade sctrace)", ErrVersion, *head.Version, Version)
 		}
 		return nil, fmt.Errorf("bad profile: %w", jsonError(data, strictErr))
+	}
+	if p.Version < 2 {
+		for path, e := range p.Executables {
+			if e.Partial {
+				return nil, fmt.Errorf("bad profile: executable %q: \"partial\" is a version 2 field, the profile says version %d", path, p.Version)
+			}
+		}
 	}
 	if err := p.validate(); err != nil {
 		return nil, fmt.Errorf("bad profile: %w", err)

@@ -24,8 +24,10 @@ import (
 // traceAll is the recording filter: every call stops in the tracer.
 var traceAll = []bpf.RawInstruction{{Op: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_TRACE | OwnTraceData}}
 
+// TRACESYSGOOD marks the syscall stops of a task made fully traced (inject_linux.go), the only
+// ones Launch asks for.
 const seizeOptions = unix.PTRACE_O_TRACESECCOMP | unix.PTRACE_O_EXITKILL | unix.PTRACE_O_TRACEEXEC |
-	unix.PTRACE_O_TRACEFORK | unix.PTRACE_O_TRACEVFORK | unix.PTRACE_O_TRACECLONE
+	unix.PTRACE_O_TRACEFORK | unix.PTRACE_O_TRACEVFORK | unix.PTRACE_O_TRACECLONE | unix.PTRACE_O_TRACESYSGOOD
 
 // Launch runs argv (argv[0] looked up on PATH like a shell does) under the filter and traces it,
 // and every process and thread it creates, until the last of them is gone. It returns the status
@@ -88,6 +90,13 @@ func Launch(argv []string, opt Options) (Report, error) {
 	quietStops()
 	t := newTracer(opt)
 	t.handover = ho
+	if opt.FullTrace != nil {
+		c, err := newHandover()
+		if err != nil {
+			return Report{}, err
+		}
+		t.injectCookie = injectCookie(c.cookie)
+	}
 	// In follow-only mode nothing is read once the workload runs: the tracer waits with a
 	// blocking wait the runtime knows about, and needs no ticker.
 	t.blocking = opt.FollowOnly

@@ -37,6 +37,11 @@ type tracer struct {
 	supervise func(*Event) int
 	handover  *handover
 	sup       *supervisor
+	// Full tracing (inject_linux.go).
+	fullTrace    func(pid int, path string) bool
+	inject       map[int]*injection // tasks being made fully traced, by tid
+	full         map[int]bool       // processes fully traced
+	injectCookie injectCookie
 	// exitStops: PTRACE_O_TRACEEXIT is set, to read the call a task was killed at.
 	exitStops  bool
 	sigsysSeen map[int]bool // tasks whose SIGSYS was reported at its signal-delivery stop
@@ -91,12 +96,16 @@ type waitReport struct {
 
 func newTracer(opt Options) *tracer {
 	return &tracer{tab: tasks.New(procStatus), onEvent: opt.OnEvent, deny: opt.Deny, peek: opt.Peek,
-		followOnly: opt.FollowOnly, traceData: opt.TraceData, supervise: opt.Supervise, exitStops: opt.ExitStops}
+		followOnly: opt.FollowOnly, traceData: opt.TraceData, supervise: opt.Supervise, exitStops: opt.ExitStops,
+		fullTrace: opt.FullTrace}
 }
 
 func (t *tracer) emit(e *Event) {
 	switch e.Kind {
 	case EventSpawn:
+		if t.full[e.Parent] {
+			t.setFull(e.Pid) // the filter is inherited
+		}
 		t.procsMu.Lock()
 		if t.procs == nil {
 			t.procs = map[int]bool{}
@@ -104,6 +113,7 @@ func (t *tracer) emit(e *Event) {
 		t.procs[e.Pid] = true
 		t.procsMu.Unlock()
 	case EventExit:
+		delete(t.full, e.Pid)
 		t.procsMu.Lock()
 		delete(t.procs, e.Pid)
 		t.procsMu.Unlock()
@@ -281,6 +291,10 @@ func (t *tracer) stopped(r *waitReport) {
 	// WaitStatus.TrapCause hides PTRACE_EVENT_STOP; decode the event byte ourselves (trap 5).
 	switch event {
 	case unix.PTRACE_EVENT_SECCOMP:
+		if inj := t.inject[tid]; inj != nil && inj.state == injectAwaitExit {
+			t.cont(tid, 0) // the injected seccomp call, sent here by the base filter
+			return
+		}
 		t.seccompStop(tid, tk, r)
 		t.cont(tid, 0)
 	case unix.PTRACE_EVENT_FORK, unix.PTRACE_EVENT_VFORK, unix.PTRACE_EVENT_CLONE:
@@ -305,12 +319,19 @@ func (t *tracer) stopped(r *waitReport) {
 			}
 			unix.Kill(tid, unix.SIGKILL)
 		}
-		t.execStop(tid)
+		path := t.execStop(tid)
 		if tid == t.root && !t.rootExeced {
 			t.rootExeced = true
 			if t.followOnly {
 				// Nothing is read from now on: wait the runtime-aware way, no ticker needed.
 				t.blocking = true
+			}
+		}
+		if t.fullTrace != nil && !t.full[tid] && t.fullTrace(tid, path) {
+			if canInject {
+				t.startFullTrace(tid) // cont resumes it to its next call's entry
+			} else {
+				t.emit(&Event{Kind: EventFullTrace, Pid: tid, Tid: tid, Failed: "not supported on this architecture"})
 			}
 		}
 		t.cont(tid, 0)
@@ -334,6 +355,16 @@ func (t *tracer) stopped(r *waitReport) {
 			t.cont(tid, 0)
 			return
 		}
+		if sig == syscall.SIGTRAP|0x80 {
+			// A syscall stop outside attach mode: only a task being made fully traced is
+			// resumed with PTRACE_SYSCALL.
+			if inj := t.inject[tid]; inj != nil {
+				t.injectStop(tid, inj)
+			} else {
+				t.cont(tid, 0)
+			}
+			return
+		}
 		// Signal-delivery-stop: deliver the signal (Go programs get SIGURG constantly).
 		if int(sig) < len(t.sigSeen) {
 			t.sigSeen[sig].Store(time.Now().UnixNano())
@@ -352,7 +383,7 @@ func (t *tracer) stopped(r *waitReport) {
 
 func (t *tracer) cont(tid int, sig syscall.Signal) {
 	req := unix.PTRACE_CONT
-	if t.syscallMode {
+	if t.syscallMode || t.inject[tid] != nil {
 		req = unix.PTRACE_SYSCALL
 	}
 	// ESRCH means the task was killed while stopped; wait4 will report its end (trap 4).
@@ -483,7 +514,7 @@ func (m *memReader) read(tid int, addr uint64, max int, str bool) []byte {
 // execStop handles PTRACE_EVENT_EXEC. If a non-leader thread called execve, it now has the
 // leader's tid and the old leader is gone without an exit event; the event message is the tid the
 // thread had before (ptrace(2), "execve(2) under ptrace"; DESIGN trap 6).
-func (t *tracer) execStop(tid int) {
+func (t *tracer) execStop(tid int) string {
 	former, errno := ptraceGetEventMsg(tid)
 	if errno != 0 {
 		former = uint(tid)
@@ -491,6 +522,7 @@ func (t *tracer) execStop(tid int) {
 	t.tab.Exec(tid, int(former))
 	path, _ := os.Readlink("/proc/" + strconv.Itoa(tid) + "/exe")
 	t.emit(&Event{Kind: EventExec, Pid: tid, Path: path, Argv: cmdline(tid), Unprivileged: unprivileged(tid)})
+	return path
 }
 
 // unprivileged reports whether process pid runs a set-user-ID or set-group-ID executable

@@ -125,6 +125,9 @@ func (t *tracer) takeListener(tid int, info *syscallInfo) {
 		return
 	}
 	t.sup = newSupervisor(fd, t.supervise, t.peek)
+	if t.fullTrace != nil {
+		t.sup.injected = &t.injectCookie
+	}
 	// The execve itself is judged like any other call.
 	e := Event{Kind: EventSyscall, Pid: tid, Tid: tid, Audit: info.Arch, Nr: h.execve, Args: info.Args}
 	if errno := t.supervise(&e); errno != 0 {
@@ -181,6 +184,9 @@ type supervisor struct {
 	judge        func(*Event) int
 	peek         func(*Event) (uint64, int, bool)
 	mem          memReader
+	// injected, if set, marks the tracer's own injected seccomp calls (inject_linux.go), which
+	// run unjudged.
+	injected *injectCookie
 	// Answered counts the notifications answered; Lost those whose caller was gone first.
 	answered, lost int
 	err            error
@@ -243,6 +249,10 @@ func (s *supervisor) answer() {
 		pid = tgid
 	}
 	e := Event{Kind: EventSyscall, Pid: pid, Tid: tid, Audit: n.Arch, Nr: int(n.Nr), Args: n.Args}
+	if s.injected != nil && s.injected.matches(&e) {
+		s.reply(n.ID, 0)
+		return
+	}
 	if s.peek != nil {
 		if addr, max, str := s.peek(&e); addr != 0 && max > 0 {
 			e.Mem = s.mem.read(tid, addr, max, str)
@@ -254,8 +264,12 @@ func (s *supervisor) answer() {
 		s.lost++
 		return
 	}
-	errno := s.judge(&e)
-	resp := seccompNotifResp{ID: n.ID}
+	s.reply(n.ID, s.judge(&e))
+}
+
+// reply answers notification id: fail the call with errno, or let it run (0).
+func (s *supervisor) reply(id uint64, errno int) {
+	resp := seccompNotifResp{ID: id}
 	if errno != 0 {
 		resp.Error = -int32(errno)
 	} else {

@@ -147,3 +147,73 @@ func callRegs(tid int, audit uint32) (nr int, args [6]uint64, ok bool) {
 	}
 	return int(int32(uint32(r.Orig_rax))), args, true
 }
+
+// savedRegs are a task's registers at the syscall-enter stop an injection replaced.
+type savedRegs = unix.PtraceRegs
+
+const canInject = true
+
+// isSeccompCall reports whether (audit, nr) is seccomp(2) in the x86_64 or i386 ABI.
+func isSeccompCall(audit uint32, nr int) bool {
+	return (audit == auditX86_64 && nr == 317) || (audit == auditI386 && nr == 354)
+}
+
+// injectSeccomp turns the call a task is stopped at the entry of into
+// seccomp(SECCOMP_SET_MODE_FILTER, 0, &prog) with a one-instruction program that traces every
+// call; it returns the registers to restore, or why it could not.
+func injectSeccomp(tid int, audit uint32, cookie injectCookie) (savedRegs, string) {
+	var regs unix.PtraceRegs
+	if errno := getRegs(tid, &regs); errno != 0 {
+		return regs, "PTRACE_GETREGS: " + errno.Error()
+	}
+	saved := regs
+	if audit != auditX86_64 && audit != auditI386 {
+		return saved, "not an x86_64 or i386 call"
+	}
+	if audit == auditX86_64 && regs.Orig_rax&x32Bit != 0 {
+		return saved, "an x32 process (not supported)"
+	}
+	// Below the stack pointer, past the red zone, in the stack area the kernel maps at execve.
+	sp := regs.Rsp
+	if audit == auditI386 {
+		sp &= 0xffffffff
+	}
+	progAddr := (sp - 2048) &^ 15
+	fprogAddr := progAddr + 16
+	var fprog []byte
+	if audit == auditI386 {
+		fprog = make([]byte, 8) // {u16 len; u16 pad; u32 filter}
+		putNative16(fprog, 1)
+		putNative32(fprog[4:], uint32(progAddr))
+	} else {
+		fprog = make([]byte, 16) // {u16 len; pad; u64 filter}
+		putNative16(fprog, 1)
+		putNative64(fprog[8:], progAddr)
+	}
+	if !writeMem(tid, progAddr, filterTraceAll()) || !writeMem(tid, fprogAddr, fprog) {
+		return saved, "could not write the filter into the process"
+	}
+	const setModeFilter = 1
+	if audit == auditI386 {
+		regs.Orig_rax = 354
+		regs.Rbx, regs.Rcx, regs.Rdx = setModeFilter, 0, fprogAddr
+		regs.Rsi, regs.Rdi = uint64(cookie[0]), uint64(cookie[1])
+	} else {
+		regs.Orig_rax = 317
+		regs.Rdi, regs.Rsi, regs.Rdx = setModeFilter, 0, fprogAddr
+		regs.R10, regs.R8 = uint64(cookie[0]), uint64(cookie[1])
+	}
+	if errno := setRegs(tid, &regs); errno != 0 {
+		return saved, "PTRACE_SETREGS: " + errno.Error()
+	}
+	return saved, ""
+}
+
+// restartCall puts back the registers of the injected call's entry, one instruction (the
+// two-byte syscall or int $0x80) earlier, so that the task makes its original call again.
+func restartCall(tid int, saved *savedRegs) bool {
+	regs := *saved
+	regs.Rip -= 2
+	regs.Rax = regs.Orig_rax
+	return setRegs(tid, &regs) == 0
+}

@@ -3,6 +3,7 @@
 package tracer
 
 import (
+	"encoding/binary"
 	"syscall"
 	"unsafe"
 
@@ -67,3 +68,7 @@ func readMemAt(tid int, addr uint64, b []byte) bool {
 	n, err := unix.ProcessVMReadv(tid, []unix.Iovec{local}, []unix.RemoteIovec{{Base: uintptr(addr), Len: len(b)}}, 0)
 	return err == nil && n == len(b)
 }
+
+func putNative16(b []byte, v uint16) { binary.NativeEndian.PutUint16(b, v) }
+func putNative32(b []byte, v uint32) { binary.NativeEndian.PutUint32(b, v) }
+func putNative64(b []byte, v uint64) { binary.NativeEndian.PutUint64(b, v) }

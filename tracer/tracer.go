@@ -30,6 +30,9 @@ const (
 	// SECCOMP_RET_TRAP (the program may handle it), or a kill (Fatal; Nr is -1 and Args zero
 	// where the call could not be read: see Options.ExitStops).
 	EventSigsys
+	// EventFullTrace: process Pid is fully traced from its first call after its last execve on
+	// (Options.FullTrace), or, with Failed set, could not be made so.
+	EventFullTrace
 )
 
 func (k EventKind) String() string {
@@ -44,6 +47,8 @@ func (k EventKind) String() string {
 		return "exit"
 	case EventSigsys:
 		return "sigsys"
+	case EventFullTrace:
+		return "fulltrace"
 	}
 	return fmt.Sprintf("EventKind(%d)", uint8(k))
 }
@@ -70,6 +75,7 @@ type Event struct {
 	Unprivileged bool
 	Status       Status // EventExit
 	Fatal        bool   // EventSigsys: the filter killed the task
+	Failed       string // EventFullTrace: why the process could not be fully traced
 }
 
 // Status is how a process ended.
@@ -132,6 +138,12 @@ type Options struct {
 	// The helper hands the filter's listener to the tracer before the workload starts; without
 	// the handover the workload does not start. See NotifySupported.
 	Supervise func(*Event) int
+	// FullTrace, if set, is asked at each execve of a process not fully traced yet (path is the
+	// new executable): true makes every call of the process, and of every process it creates,
+	// stop in the tracer from its next call on, whatever Filter says (unless Filter denies or
+	// supervises it); EventFullTrace reports the outcome. It is how a refine run (a Filter that
+	// allows the calls a base profile has) learns the exact set of an executable. amd64 only.
+	FullTrace func(pid int, path string) bool
 	// ExitStops makes every task stop at its exit (PTRACE_O_TRACEEXIT), so that a task a filter
 	// kills is reported with the call it was killed at (EventSigsys, Fatal). It costs one stop per
 	// thread exit.

@@ -186,9 +186,12 @@ func (l *ledger) afterFailure(pid int) bool {
 }
 
 // summary prints what the run met: the calls, the kills, and the command that adds the calls.
-func (l *ledger) summary(argv []string, out string) {
+func (l *ledger) summary(argv []string, out, added string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if out != "" && added != "" {
+		defer fmt.Fprintf(l.w, "sctrace: %s is %s plus %s\n", outName(out), l.profile, added)
+	}
 	if len(l.order) == 0 {
 		return
 	}
@@ -222,8 +225,9 @@ func (l *ledger) summary(argv []string, out string) {
 	}
 	cmd := "sctrace run --profile " + shellQuote(l.profile) + " --on-deny report -o " + shellQuote(l.profile) + " -- " + shellJoin(argv)
 	switch {
-	case l.mode == "report" && out != "":
-		fmt.Fprintf(l.w, "sctrace: %s has them added; enforce it with: sctrace run --profile %s -- %s\n", out, shellQuote(out), shellJoin(argv))
+	case out != "" && out != "-":
+		fmt.Fprintf(l.w, "sctrace: enforce the result with: sctrace run --profile %s -- %s\n", shellQuote(out), shellJoin(argv))
+	case out != "":
 	case l.mode == "report" || l.mode == "log":
 		fmt.Fprintf(l.w, "sctrace: to add them to the profile: %s\n", cmd)
 	default:
@@ -245,4 +249,12 @@ func shellJoin(argv []string) string {
 		q[i] = shellQuote(a)
 	}
 	return strings.Join(q, " ")
+}
+
+// outName is how the messages name an output file: "-" is stdout.
+func outName(out string) string {
+	if out == "-" {
+		return "the profile written to stdout"
+	}
+	return out
 }

@@ -34,7 +34,7 @@ func TestUsage(t *testing.T) {
 		{args: []string{"record"}, code: 2, stderrLine: "sctrace: record: no command given (usage: sctrace record [-o FILE] -- COMMAND [ARG...])"},
 		{args: []string{"record", "--bogus", "--", "true"}, code: 2, stderrLine: "sctrace: record: flag provided but not defined: -bogus (see 'sctrace record --help')"},
 		{args: []string{"record", "--", "no-such-command-for-sctrace"}, code: 127, stderrLine: "sctrace: no-such-command-for-sctrace: command not found"},
-		{args: []string{"record", "-p", "1", "--", "true"}, code: 2, stderrLine: "sctrace: record: -p takes no command and no --base"},
+		{args: []string{"record", "-p", "1", "--", "true"}, code: 2, stderrLine: "sctrace: record: -p takes no command, no --base and no --runs"},
 		{args: []string{"record", "-q", "-p", "999999999"}, code: 2, stderrLine: "sctrace: attach to 999999999: no such process"},
 	}
 	for _, tt := range tests {

@@ -18,7 +18,7 @@ import (
 	"github.com/sctrace/sctrace/tracer"
 )
 
-const recordUsage = `Usage: sctrace record [-o FILE] [--base PROFILE] [-q] -- COMMAND [ARG...]
+const recordUsage = `Usage: sctrace record [-o FILE] [--base PROFILE] [--runs N] [-q] -- COMMAND [ARG...]
        sctrace record [-o FILE] -p PID
 
 Runs COMMAND under a seccomp filter that stops it at every system call, follows every process
@@ -26,8 +26,13 @@ and thread it starts, and writes the calls it made as a profile (JSON, see READM
 goes to stderr. Exits with COMMAND's status.
 
 With --base, the filter lets the calls PROFILE already has run untraced and stops only at the
-others (refine mode: re-recording a known workload runs at near-native speed). The result is
-PROFILE plus what was new; counts of the calls PROFILE had are not updated.
+others (refine mode: re-recording a known workload runs at near-native speed). An executable
+whose own calls in PROFILE do not cover every call PROFILE allows is traced fully from its
+execve on, so that its calls in the result stay exact. The result is PROFILE plus what was new
+(the summary lists it); counts of the calls PROFILE had are not updated.
+
+With --runs N, COMMAND runs N times and the profile is the union; each run's new calls are
+listed, and the summary says after which run the profile stopped growing.
 
 Flags:
 `
@@ -64,14 +69,15 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 	quiet := fs.Bool("q", false, "print no summary")
 	basePath := fs.String("base", "", "refine `PROFILE`: trace only the calls it lacks, write it plus what was new")
 	noFootprint := fs.Bool("syscalls-only", false, "record calls and the process tree only: no files, programs or endpoints")
+	runs := fs.Int("runs", 1, "record `N` runs of COMMAND into one profile, saying what each added (timing-dependent calls show up over runs)")
 	attachPid := fs.Int("p", 0, "attach to the running process `PID` (pure ptrace, slower); Ctrl-C detaches and writes the profile")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	argv := fs.Args()
 	if *attachPid != 0 {
-		if len(argv) > 0 || *basePath != "" {
-			return usageErrorf("record: -p takes no command and no --base")
+		if len(argv) > 0 || *basePath != "" || *runs != 1 {
+			return usageErrorf("record: -p takes no command, no --base and no --runs")
 		}
 		return recordAttached(*attachPid, *out, *quiet, *noFootprint, stdout, stderr)
 	}
@@ -95,23 +101,55 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	rec := learn.NewRecorder()
-	rec.NoFootprint = *noFootprint
-	opt := tracer.Options{Filter: filter, ForwardSignals: true, OnEvent: recordEvent(rec), TraceData: tracer.OwnTraceData}
-	if !*noFootprint {
-		opt.Peek = peek
+	if *runs < 1 {
+		return usageErrorf("record: --runs wants a number of runs, at least 1")
 	}
-	rep, err := tracer.Launch(argv, opt)
-	status := rep.Status
-	if err != nil {
-		return launchError(err)
+	var p *learn.Profile
+	var status tracer.Status
+	var nproc int
+	var added string
+	var ref *refiner
+	stableSince := 0
+	for i := 1; i <= *runs; i++ {
+		q, r, st, n, err := recordOnce(argv, base, filter, *noFootprint)
+		if err != nil {
+			return err
+		}
+		status, nproc, ref = st, n, r
+		before := base
+		if before == nil {
+			before = p
+		}
+		if before == nil {
+			before = learn.NewProfile()
+		}
+		q = learn.Merge(before, q)
+		grown := newCalls(before, q)
+		added = describeNew(grown)
+		if p == nil && base == nil {
+			added = plural(len(grown), "call", "calls")
+		}
+		if len(grown) > 0 || i == 1 {
+			stableSince = i
+		}
+		p = q
+		if *runs > 1 && !*quiet {
+			fmt.Fprintf(stderr, "sctrace: run %d of %d: %s %s; %s\n", i, *runs, argv[0], status, added)
+		}
+		if base == nil {
+			continue
+		}
+		base = p // the next run refines this one
+		if filter, err = compileFilter(base, traceData(emit.ActTrace)); err != nil {
+			return err
+		}
 	}
-
-	host := tracer.ThisHost()
-	p := rec.Profile(learn.Recording{Command: argv, Kernel: host.Kernel, Machine: host.Machine, ExitCode: status.ExitCode(),
-		Hidden: hiddenBy(rep)})
-	if base != nil {
-		p = learn.Merge(base, p)
+	if *runs > 1 && !*quiet {
+		if stableSince < *runs {
+			fmt.Fprintf(stderr, "sctrace: the profile stopped growing after run %d of %d\n", stableSince, *runs)
+		} else {
+			fmt.Fprintf(stderr, "sctrace: the profile still grew in the last run: more runs may add more (--runs)\n")
+		}
 	}
 	if err := writeProfile(dest, p, stdout); err != nil {
 		return err
@@ -122,7 +160,7 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 			where = "stdout"
 		}
 		fmt.Fprintf(stderr, "sctrace: %s %s; %s, %s; profile written to %s\n",
-			argv[0], status, plural(rec.Processes(), "process", "processes"), plural(len(p.Executables), "executable", "executables"), where)
+			argv[0], status, plural(nproc, "process", "processes"), plural(len(p.Executables), "executable", "executables"), where)
 		if !*noFootprint {
 			fmt.Fprintf(stderr, "sctrace: %s, %s, %s", plural(len(p.Files), "file", "files"), plural(len(p.Programs), "program", "programs"),
 				plural(len(p.Endpoints), "network endpoint", "network endpoints"))
@@ -132,9 +170,50 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintln(stderr)
 		}
 		warnHidden(stderr, p)
+		if ref != nil {
+			ref.warn(stderr)
+			if *runs == 1 {
+				fmt.Fprintf(stderr, "sctrace: %s is %s plus %s\n", where, *basePath, added)
+			}
+		}
 		renderTables(stderr, audit.Summary(p, 8))
 	}
 	return exitStatus(status.ExitCode())
+}
+
+// recordOnce records one run of argv, refining base (with filter, its refine filter) if it is
+// not nil: the profile of what the run did (executables the refine could not see whole marked
+// partial), the refiner, the status and the number of processes.
+func recordOnce(argv []string, base *learn.Profile, filter []bpf.RawInstruction, noFootprint bool) (*learn.Profile, *refiner, tracer.Status, int, error) {
+	rec := learn.NewRecorder()
+	rec.NoFootprint = noFootprint
+	opt := tracer.Options{Filter: filter, ForwardSignals: true, OnEvent: recordEvent(rec), TraceData: tracer.OwnTraceData}
+	if !noFootprint {
+		opt.Peek = peek
+	}
+	var ref *refiner
+	if base != nil {
+		// The base's calls run unobserved: trace the executables whose own set would then be
+		// incomplete fully (see refiner).
+		ref = newRefiner(base)
+		opt.FullTrace = ref.fullTrace
+		fold := opt.OnEvent
+		opt.OnEvent = func(e *tracer.Event) {
+			fold(e)
+			ref.event(e)
+		}
+	}
+	rep, err := tracer.Launch(argv, opt)
+	if err != nil {
+		return nil, nil, rep.Status, 0, launchError(err)
+	}
+	host := tracer.ThisHost()
+	p := rec.Profile(learn.Recording{Command: argv, Kernel: host.Kernel, Machine: host.Machine, ExitCode: rep.Status.ExitCode(),
+		Hidden: hiddenBy(rep)})
+	if ref != nil {
+		ref.mark(p)
+	}
+	return p, ref, rep.Status, rec.Processes(), nil
 }
 
 // recordAttached is record -p: trace a running process until Ctrl-C (or its end).

@@ -151,16 +151,31 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	sigsys := map[int]*tracer.Event{} // the last SIGSYS a filter raised in each process
 	opt := tracer.Options{Filter: raw, ForwardSignals: true, TraceData: tracer.OwnTraceData,
 		ExitStops: mode == "kill", Peek: decodePeek}
+	var ref *refiner
+	if *out != "" {
+		// The profile's calls run unobserved: trace the executables whose own set would then
+		// be incomplete fully (see refiner).
+		ref = newRefiner(base)
+		opt.FullTrace = ref.fullTrace
+	}
 	if supervised {
-		opt.FollowOnly = true
+		// Without full tracing nothing stops in the tracer after the execve but forks, execs
+		// and exits.
+		opt.FollowOnly = ref == nil
 		opt.Supervise = decide
 	} else {
 		opt.Deny = decide
 	}
 	opt.OnEvent = func(e *tracer.Event) {
+		if ref != nil {
+			ref.event(e)
+		}
 		switch e.Kind {
 		case tracer.EventSyscall:
-			return // named and counted by decide
+			if v := judge.Verdict(e.Audit, e.Nr, e.Args) & 0xffff0000; v != emit.ActAllow && v != emit.ActTrace {
+				return // named and counted by decide
+			}
+			// An allowed call of a fully traced process: its executable's set must have it.
 		case tracer.EventSpawn:
 			if e.Parent == 0 && root == 0 {
 				root = e.Pid
@@ -193,15 +208,22 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return launchError(err)
 	}
+	grew := ""
 	if *out != "" {
 		host := tracer.ThisHost()
-		extended := learn.Merge(base, rec.Profile(learn.Recording{Command: argv, Kernel: host.Kernel,
-			Machine: host.Machine, ExitCode: status.ExitCode()}))
+		seen := rec.Profile(learn.Recording{Command: argv, Kernel: host.Kernel,
+			Machine: host.Machine, ExitCode: status.ExitCode(), Hidden: hiddenBy(rep)})
+		ref.mark(seen)
+		extended := learn.Merge(base, seen)
 		if err := writeProfile(*out, extended, stdout); err != nil {
 			return err
 		}
+		grew = describeNew(newCalls(base, extended))
+		if !*quiet {
+			ref.warn(stderr)
+		}
 	}
-	l.summary(argv, *out)
+	l.summary(argv, *out, grew)
 	return exitStatus(status.ExitCode())
 }
 
