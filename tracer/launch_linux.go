@@ -118,10 +118,14 @@ func Launch(argv []string, opt Options) (Report, error) {
 
 	t.loop()
 	if t.sup != nil {
-		if err := t.sup.stop(); err != nil {
+		err := t.sup.stop()
+		t.rep.Supervised, t.rep.Withdrawn = t.sup.answered, t.sup.withdrawn
+		if t.supLost.Load() {
+			return t.rep, fmt.Errorf("the supervisor of the workload's filter failed (%v): the workload was killed, since its calls could no longer be judged", err)
+		}
+		if err != nil {
 			t.rep.Errors = append(t.rep.Errors, "supervisor: "+err.Error())
 		}
-		t.rep.Supervised, t.rep.Withdrawn = t.sup.answered, t.sup.lost
 	}
 
 	var buf [8]byte

@@ -37,6 +37,7 @@ type tracer struct {
 	supervise func(*Event) int
 	handover  *handover
 	sup       *supervisor
+	supLost   atomic.Bool // the supervisor failed and killed the workload
 	// Full tracing (inject_linux.go).
 	fullTrace    func(pid int, path string) bool
 	inject       map[int]*injection // tasks being made fully traced, by tid

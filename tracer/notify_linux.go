@@ -124,7 +124,7 @@ func (t *tracer) takeListener(tid int, info *syscallInfo) {
 		unix.Kill(tid, unix.SIGKILL)
 		return
 	}
-	t.sup = newSupervisor(fd, t.supervise, t.peek)
+	t.sup = newSupervisor(fd, t.supervise, t.peek, t.supervisorLost)
 	if t.fullTrace != nil {
 		t.sup.injected = &t.injectCookie
 	}
@@ -135,6 +135,15 @@ func (t *tracer) takeListener(tid int, info *syscallInfo) {
 			h.err = fmt.Errorf("the filter denies the helper's execve, and this machine cannot fail it (errno %d)", errno)
 			unix.Kill(tid, unix.SIGKILL)
 		}
+	}
+}
+
+// supervisorLost ends the workload when its supervisor fails: its calls that wait for an answer
+// would wait for good, and the ones after them could not be judged. Fail closed.
+func (t *tracer) supervisorLost(err error) {
+	t.supLost.Store(true)
+	for _, pid := range t.liveProcesses() {
+		unix.Kill(pid, unix.SIGKILL)
 	}
 }
 
@@ -188,12 +197,16 @@ type supervisor struct {
 	// run unjudged.
 	injected *injectCookie
 	// Answered counts the notifications answered; Lost those whose caller was gone first.
-	answered, lost int
-	err            error
+	answered, withdrawn int
+	err                 error
+	// lost is called, on the supervisor's goroutine, if the supervisor fails while the workload
+	// may still have calls waiting: it must end the workload, whose waiting calls would
+	// otherwise wait for good.
+	lost func(error)
 }
 
-func newSupervisor(fd int, judge func(*Event) int, peek func(*Event) (uint64, int, bool)) *supervisor {
-	s := &supervisor{fd: fd, judge: judge, peek: peek}
+func newSupervisor(fd int, judge func(*Event) int, peek func(*Event) (uint64, int, bool), lost func(error)) *supervisor {
+	s := &supervisor{fd: fd, judge: judge, peek: peek, lost: lost}
 	r, w, err := os.Pipe()
 	if err == nil {
 		s.stopR, s.stopW = r, w
@@ -218,11 +231,14 @@ func (s *supervisor) run() {
 			if err == syscall.EINTR {
 				continue
 			}
-			s.err = err
+			s.fail(os.NewSyscallError("poll", err))
 			return
 		}
 		if fds[0].Revents&unix.POLLIN != 0 {
-			s.answer()
+			if err := s.answer(); err != nil {
+				s.fail(err)
+				return
+			}
 			continue
 		}
 		if fds[0].Revents&(unix.POLLHUP|unix.POLLERR|unix.POLLNVAL) != 0 {
@@ -234,14 +250,29 @@ func (s *supervisor) run() {
 	}
 }
 
-// answer receives one notification and sends the verdict.
-func (s *supervisor) answer() {
+// fail records a fatal error and has the workload ended.
+func (s *supervisor) fail(err error) {
+	s.err = err
+	if s.lost != nil {
+		s.lost(err)
+	}
+}
+
+// notifIoctl is the listener's ioctl; a variable so that tests can make it fail.
+var notifIoctl = func(fd int, req uint, arg unsafe.Pointer) syscall.Errno {
+	_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), uintptr(req), uintptr(arg))
+	return e
+}
+
+// answer receives one notification and sends the verdict. An error means the listener cannot be
+// served any more.
+func (s *supervisor) answer() error {
 	var n seccompNotif
-	if _, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(s.fd), unix.SECCOMP_IOCTL_NOTIF_RECV, uintptr(unsafe.Pointer(&n))); e != 0 {
+	if e := notifIoctl(s.fd, unix.SECCOMP_IOCTL_NOTIF_RECV, unsafe.Pointer(&n)); e != 0 {
 		if e != syscall.ENOENT && e != syscall.EINTR { // ENOENT: the caller was interrupted first
-			s.err = os.NewSyscallError("SECCOMP_IOCTL_NOTIF_RECV", e)
+			return os.NewSyscallError("SECCOMP_IOCTL_NOTIF_RECV", e)
 		}
-		return
+		return nil
 	}
 	tid := int(n.Pid)
 	pid := tid
@@ -250,8 +281,7 @@ func (s *supervisor) answer() {
 	}
 	e := Event{Kind: EventSyscall, Pid: pid, Tid: tid, Audit: n.Arch, Nr: int(n.Nr), Args: n.Args}
 	if s.injected != nil && s.injected.matches(&e) {
-		s.reply(n.ID, 0)
-		return
+		return s.reply(n.ID, 0)
 	}
 	if s.peek != nil {
 		if addr, max, str := s.peek(&e); addr != 0 && max > 0 {
@@ -261,34 +291,33 @@ func (s *supervisor) answer() {
 	// The pid (and the memory read through it) is the caller's only if its notification is still
 	// pending: a caller killed meanwhile could have had its pid reused.
 	if !s.valid(n.ID) {
-		s.lost++
-		return
+		s.withdrawn++
+		return nil
 	}
-	s.reply(n.ID, s.judge(&e))
+	return s.reply(n.ID, s.judge(&e))
 }
 
 // reply answers notification id: fail the call with errno, or let it run (0).
-func (s *supervisor) reply(id uint64, errno int) {
+func (s *supervisor) reply(id uint64, errno int) error {
 	resp := seccompNotifResp{ID: id}
 	if errno != 0 {
 		resp.Error = -int32(errno)
 	} else {
 		resp.Flags = unix.SECCOMP_USER_NOTIF_FLAG_CONTINUE
 	}
-	if _, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(s.fd), unix.SECCOMP_IOCTL_NOTIF_SEND, uintptr(unsafe.Pointer(&resp))); e != 0 {
+	if e := notifIoctl(s.fd, unix.SECCOMP_IOCTL_NOTIF_SEND, unsafe.Pointer(&resp)); e != 0 {
 		if e == syscall.ENOENT {
-			s.lost++ // the caller was interrupted or killed before the answer
-			return
+			s.withdrawn++ // the caller was interrupted or killed before the answer
+			return nil
 		}
-		s.err = os.NewSyscallError("SECCOMP_IOCTL_NOTIF_SEND", e)
-		return
+		return os.NewSyscallError("SECCOMP_IOCTL_NOTIF_SEND", e)
 	}
 	s.answered++
+	return nil
 }
 
 func (s *supervisor) valid(id uint64) bool {
-	_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(s.fd), unix.SECCOMP_IOCTL_NOTIF_ID_VALID, uintptr(unsafe.Pointer(&id)))
-	return e == 0
+	return notifIoctl(s.fd, unix.SECCOMP_IOCTL_NOTIF_ID_VALID, unsafe.Pointer(&id)) == 0
 }
 
 // stop ends the supervisor and closes the listener: a task of the workload still alive (none,

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
+	"unsafe"
 
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
@@ -75,5 +77,36 @@ func TestSupervise(t *testing.T) {
 	}
 	if rep.Supervised != 1 {
 		t.Errorf("Report.Supervised %d, want 1", rep.Supervised)
+	}
+}
+
+// TestSupervisorLost: if the supervisor cannot answer, the workload is killed at once (its
+// waiting call, and every later one, could not be judged) and Launch says so.
+func TestSupervisorLost(t *testing.T) {
+	if !NotifySupported() {
+		t.Skip("no seccomp user notification here")
+	}
+	real := notifIoctl
+	defer func() { notifIoctl = real }()
+	notifIoctl = func(fd int, req uint, arg unsafe.Pointer) syscall.Errno {
+		if req == unix.SECCOMP_IOCTL_NOTIF_SEND {
+			return syscall.EIO
+		}
+		return real(fd, req, arg)
+	}
+	dir := t.TempDir()
+	start := time.Now()
+	_, err := Launch([]string{"sh", "-c", "mkdir " + dir + "/a; sleep 30"}, Options{
+		Filter: notifyFilter(t), FollowOnly: true,
+		Supervise: func(e *Event) int { return 0 },
+	})
+	if err == nil || !strings.Contains(err.Error(), "supervisor") || !strings.Contains(err.Error(), "killed") {
+		t.Errorf("Launch: %v, want the supervisor's failure and the workload killed", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("took %v: the workload was not killed", d)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "a")); err == nil {
+		t.Error("the unanswered call ran")
 	}
 }
