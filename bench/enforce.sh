@@ -61,7 +61,7 @@ interleave() {
 ms() { awk -v u="$1" 'BEGIN {printf "%.1f", u / 1000}'; }
 
 # check WANT CMD: runs the command (a string for eval) once, untimed, and warns if it does not
-# exit 0 or, with WANT > 0, if sctrace's summary does not count WANT denials.
+# exit 0, or if sctrace's summary does not count exactly WANT denials (with WANT 0: names any).
 check() {
 	local want=$1 cmd=$2 rc=0
 	eval "$cmd" >/dev/null 2>"$work/check.err" || rc=$?
@@ -70,6 +70,9 @@ check() {
 		sed 's/^/     /' "$work/check.err" | head -5 >&2
 	elif ((want > 0)) && ! grep -q "made ($want times)" "$work/check.err"; then
 		echo "   WARNING: sctrace did not count $want denials: $cmd" >&2
+		sed 's/^/     /' "$work/check.err" | head -5 >&2
+	elif ((want == 0)) && grep -q "lacks" "$work/check.err"; then
+		echo "   WARNING: calls reached sctrace where none should: $cmd" >&2
 		sed 's/^/     /' "$work/check.err" | head -5 >&2
 	fi
 }
