@@ -54,8 +54,7 @@ func newFlagSet(name, help string, stdout io.Writer) *flag.FlagSet {
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
-		fs.Usage()
-		return exitStatus(0)
+		return exitStatus(0) // fs.Parse has printed the usage (flag calls Usage for -h and --help)
 	}
 	if err != nil {
 		return usageErrorf("%s: %v (see 'sctrace %s --help')", fs.Name(), err, fs.Name())
