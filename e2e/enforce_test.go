@@ -282,6 +282,10 @@ func TestRefineExact(t *testing.T) {
 		if err != nil {
 			t.Errorf("%s: emit --exe %s: %v\n%s", how, ls, err, out)
 		}
+		// The shell's execve started ls: a filter installed before ls starts must allow it.
+		if b, _ := os.ReadFile(emitted); !strings.Contains(string(b), `"execve"`) {
+			t.Errorf("%s: emit --exe %s lacks execve", how, ls)
+		}
 	}
 }
 
@@ -292,6 +296,10 @@ func TestPartialRefused(t *testing.T) {
 	out, err := exec.Command(sctraceBin, "emit", "--format", "oci", "--exe", "/bin/x", p).CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "partial") {
 		t.Errorf("emit --exe on a partial set: %v\n%s", err, out)
+	}
+	out, _ = exec.Command(sctraceBin, "report", p).CombinedOutput()
+	if !strings.Contains(string(out), "/bin/x (partial)") {
+		t.Errorf("report does not show the partial set:\n%s", out)
 	}
 }
 
@@ -342,6 +350,41 @@ func TestRuns(t *testing.T) {
 		"run 3 of 3: true exit status 0; no new calls", "stopped growing after run 1 of 3"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("no %q in:\n%s", want, b)
+		}
+	}
+}
+
+// TestRefineFootprint: record --base sees every file and endpoint, also those opened through
+// calls its base allows.
+func TestRefineFootprint(t *testing.T) {
+	base := recordTo(t, "cat", "/etc/hostname")
+	out := filepath.Join(t.TempDir(), "p.json")
+	cmd := exec.Command(sctraceBin, "record", "-q", "--base", base, "-o", out, "--", "cat", "/etc/passwd")
+	cmd.Env = markedEnv()
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	b, _ := os.ReadFile(out)
+	if !strings.Contains(string(b), `"/etc/passwd"`) {
+		t.Errorf("the refined profile's files lack /etc/passwd")
+	}
+}
+
+// TestKilledThread: a call a non-main thread makes is named with the process, the thread and
+// the executable, also when kill mode kills the process for it.
+func TestKilledThread(t *testing.T) {
+	bin := prog(t, "threaddeny")
+	profile := recordTo(t, bin, "quiet")
+	for i := 0; i < 10; i++ {
+		for _, mode := range []string{"kill", "errno"} {
+			code, _, stderr := runUnder(t, "notify", "-q", "--on-deny", mode, "--profile", profile, "--", bin, "deny")
+			if !regexp.MustCompile(`pid \d+ \(thread \d+\) \(` + regexp.QuoteMeta(bin) + `\)`).MatchString(stderr) ||
+				strings.Contains(stderr, "?") {
+				t.Fatalf("%s: thread not named with its process, thread and executable (exit %d):\n%s", mode, code, stderr)
+			}
+			if mode == "kill" && code != 159 {
+				t.Fatalf("kill: exit %d", code)
+			}
 		}
 	}
 }

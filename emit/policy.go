@@ -161,3 +161,23 @@ func TraceUntracedClones(f *Filter, trace Action) {
 		}
 	}
 }
+
+// TraceCalls changes f so that the calls named, where f allows them unconditionally, stop in the
+// tracer (trace, an ActTrace verdict) instead: a refine run that records a footprint must see
+// every file opened and every address connected to, also through calls its base allows.
+func TraceCalls(f *Filter, names []string, trace Action) {
+	for i := range f.Arches {
+		af := &f.Arches[i]
+		nrs := map[int]bool{}
+		for _, n := range names {
+			if nr, ok := af.Arch.SyscallNumber(n); ok {
+				nrs[nr] = true
+			}
+		}
+		for j := range af.Rules {
+			if r := &af.Rules[j]; nrs[r.Nr] && r.Action == ActAllow && len(r.When) == 0 {
+				r.Action = trace
+			}
+		}
+	}
+}

@@ -10,7 +10,9 @@ import (
 var ErrPartial = errors.New("partial executable")
 
 // ForExecutable returns the footprint of one executable of a recording: a profile whose arches
-// hold what processes running path did.
+// hold what processes running path did, plus the execve that starts it. A recording counts the
+// execve that started a program for the process that made it (the program's parent), but a
+// filter installed before the program starts (a container runtime's, bubblewrap's) must allow it.
 func ForExecutable(p *Profile, path string) (*Profile, error) {
 	e := p.Executables[path]
 	if e == nil {
@@ -27,5 +29,10 @@ func ForExecutable(p *Profile, path string) (*Profile, error) {
 	}
 	q := Merge(&Profile{Version: Version, Arches: e.Arches, Executables: map[string]*Executable{path: e},
 		Recordings: p.Recordings})
+	if m := q.Machine(); m != nil {
+		if _, ok := m.SyscallNumber("execve"); ok {
+			setIn(q.Arches, m.Name).add("execve", 0)
+		}
+	}
 	return q, nil
 }

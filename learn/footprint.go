@@ -84,6 +84,18 @@ var peekCalls = map[string]peekSpec{
 
 const maxPath = 4096
 
+// FootprintCalls lists the calls whose arguments the footprint reads (files, endpoints): a
+// refine run must see them even where its base allows them, or its files and endpoints would
+// miss what they opened.
+func FootprintCalls() []string {
+	names := make([]string, 0, len(peekCalls))
+	for n := range peekCalls {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
 func peekFor(audit uint32, nr int) (*arch.Arch, string, peekSpec) {
 	a, n := arch.Classify(audit, nr)
 	if a == nil {

@@ -27,6 +27,7 @@ var flags = map[string][]string{
 	"m32":          {"-m32"},
 	"m32mkdir":     {"-m32"},
 	"listenmkdir":  {"-pthread"},
+	"threaddeny":   {"-pthread"},
 	// the stress programs (e2e/stress_test.go)
 	"churn":       {"-pthread"},
 	"loopthreads": {"-pthread"},

@@ -50,6 +50,11 @@ const (
 	kPtrace                // PTRACE_*
 	kAtFlags               // AT_*
 	kSeccompOp             // SECCOMP_SET_MODE_*
+	kSigHow                // SIG_BLOCK, ...
+	kWhence                // SEEK_*
+	kMsgFlags              // MSG_*
+	kClock                 // CLOCK_*
+	kWhich                 // PRIO_*
 )
 
 // sigs lists the argument kinds of the calls decoded here.
@@ -58,7 +63,7 @@ var sigs = map[string][]kind{
 	"socketpair":     {kDomain, kSockType, kInt, kPtr},
 	"connect":        {kFd, kSockaddr, kUint},
 	"bind":           {kFd, kSockaddr, kUint},
-	"sendto":         {kFd, kPtr, kUint, kHex, kSockaddr, kUint},
+	"sendto":         {kFd, kPtr, kUint, kMsgFlags, kSockaddr, kUint},
 	"listen":         {kFd, kInt},
 	"accept":         {kFd, kPtr, kPtr},
 	"accept4":        {kFd, kPtr, kPtr, kHex},
@@ -149,7 +154,7 @@ var sigs = map[string][]kind{
 	"fstat":                   {kFd, kPtr},
 	"fstatfs":                 {kFd, kPtr},
 	"statfs":                  {kPath, kPtr},
-	"lseek":                   {kFd, kLong, kInt},
+	"lseek":                   {kFd, kLong, kWhence},
 	"pread64":                 {kFd, kPtr, kUint, kLong},
 	"pwrite64":                {kFd, kPtr, kUint, kLong},
 	"readv":                   {kFd, kPtr, kInt},
@@ -158,7 +163,7 @@ var sigs = map[string][]kind{
 	"ppoll":                   {kPtr, kUint, kPtr, kPtr, kUint},
 	"brk":                     {kPtr},
 	"rt_sigaction":            {kSignal, kPtr, kPtr, kUint},
-	"rt_sigprocmask":          {kInt, kPtr, kPtr, kUint},
+	"rt_sigprocmask":          {kSigHow, kPtr, kPtr, kUint},
 	"rt_sigreturn":            {},
 	"sigaltstack":             {kPtr, kPtr},
 	"futex":                   {kPtr, kInt, kInt, kPtr, kPtr, kInt},
@@ -174,9 +179,9 @@ var sigs = map[string][]kind{
 	"epoll_ctl":               {kFd, kInt, kFd, kPtr},
 	"epoll_wait":              {kFd, kPtr, kInt, kInt},
 	"epoll_pwait":             {kFd, kPtr, kInt, kInt, kPtr, kUint},
-	"sendmsg":                 {kFd, kPtr, kHex},
-	"recvmsg":                 {kFd, kPtr, kHex},
-	"recvfrom":                {kFd, kPtr, kUint, kHex, kPtr, kPtr},
+	"sendmsg":                 {kFd, kPtr, kMsgFlags},
+	"recvmsg":                 {kFd, kPtr, kMsgFlags},
+	"recvfrom":                {kFd, kPtr, kUint, kMsgFlags, kPtr, kPtr},
 	"shutdown":                {kFd, kInt},
 	"getsockname":             {kFd, kPtr, kPtr},
 	"getpeername":             {kFd, kPtr, kPtr},
@@ -186,8 +191,8 @@ var sigs = map[string][]kind{
 	"set_robust_list":         {kPtr, kUint},
 	"arch_prctl":              {kHex, kPtr},
 	"rseq":                    {kPtr, kUint, kHex, kHex},
-	"clock_gettime":           {kInt, kPtr},
-	"clock_nanosleep":         {kInt, kHex, kPtr, kPtr},
+	"clock_gettime":           {kClock, kPtr},
+	"clock_nanosleep":         {kClock, kHex, kPtr, kPtr},
 	"umask":                   {kMode},
 	"rename":                  {kPath, kPtr},
 	"renameat":                {kAtFd, kPath, kAtFd, kPtr},
@@ -247,6 +252,56 @@ var sigs = map[string][]kind{
 	"syslog":                  {kInt, kPtr, kInt},
 	"iopl":                    {kInt},
 	"ioperm":                  {kHex, kHex, kInt},
+	"rt_sigsuspend":           {kPtr, kUint},
+	"rt_sigtimedwait":         {kPtr, kPtr, kPtr, kUint},
+	"rt_sigqueueinfo":         {kInt, kSignal, kPtr},
+	"getxattr":                {kPath, kPtr, kPtr, kUint},
+	"lgetxattr":               {kPath, kPtr, kPtr, kUint},
+	"fgetxattr":               {kFd, kPtr, kPtr, kUint},
+	"setxattr":                {kPath, kPtr, kPtr, kUint, kHex},
+	"lsetxattr":               {kPath, kPtr, kPtr, kUint, kHex},
+	"fsetxattr":               {kFd, kPtr, kPtr, kUint, kHex},
+	"listxattr":               {kPath, kPtr, kUint},
+	"llistxattr":              {kPath, kPtr, kUint},
+	"flistxattr":              {kFd, kPtr, kUint},
+	"removexattr":             {kPath, kPtr},
+	"getpriority":             {kWhich, kInt},
+	"setpriority":             {kWhich, kInt, kInt},
+	"clock_getres":            {kClock, kPtr},
+	"clock_settime":           {kClock, kPtr},
+	"timer_create":            {kClock, kPtr, kPtr},
+	"recvmmsg":                {kFd, kPtr, kUint, kMsgFlags, kPtr},
+	"sendmmsg":                {kFd, kPtr, kUint, kMsgFlags},
+	"getcpu":                  {kPtr, kPtr, kPtr},
+	"gettimeofday":            {kPtr, kPtr},
+	"time":                    {kPtr},
+	"times":                   {kPtr},
+	"sched_getparam":          {kInt, kPtr},
+	"sched_getscheduler":      {kInt},
+	"sched_setscheduler":      {kInt, kInt, kPtr},
+	"mlock":                   {kPtr, kUint},
+	"munlock":                 {kPtr, kUint},
+	"mlockall":                {kHex},
+	"msync":                   {kPtr, kUint, kHex},
+	"fallocate":               {kFd, kHex, kLong, kLong},
+	"fadvise64":               {kFd, kLong, kLong, kInt},
+	"readahead":               {kFd, kLong, kUint},
+	"sync_file_range":         {kFd, kLong, kLong, kHex},
+	"syncfs":                  {kFd},
+	"epoll_create":            {kInt},
+	"eventfd":                 {kUint},
+	"inotify_init":            {},
+	"inotify_rm_watch":        {kFd, kInt},
+	"fanotify_init":           {kHex, kHex},
+	"getgroups":               {kInt, kPtr},
+	"setgroups":               {kInt, kPtr},
+	"getresuid":               {kPtr, kPtr, kPtr},
+	"getresgid":               {kPtr, kPtr, kPtr},
+	"setreuid":                {kInt, kInt},
+	"setregid":                {kInt, kInt},
+	"setfsuid":                {kInt},
+	"setfsgid":                {kInt},
+	"vhangup":                 {},
 }
 
 // Peek says which memory Call would like to read for a call: the argument index and its
@@ -457,6 +512,19 @@ func arg(a *arch.Arch, k kind, v uint64, mem []byte, peeked bool) string {
 		return flags(v, atFlags)
 	case kSeccompOp:
 		return enum(i32, seccompOps, "SECCOMP_")
+	case kSigHow:
+		return enum(i32, sigHows, "SIG_")
+	case kWhence:
+		return enum(i32, whences, "SEEK_")
+	case kMsgFlags:
+		if v == 0 {
+			return "0"
+		}
+		return flags(v, msgFlags)
+	case kClock:
+		return enum(i32, clocks, "CLOCK_")
+	case kWhich:
+		return enum(i32, prioWhich, "PRIO_")
 	}
 	return fmt.Sprintf("%#x", v)
 }

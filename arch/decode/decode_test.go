@@ -82,3 +82,23 @@ func TestPeek(t *testing.T) {
 		t.Error("getpid peeks")
 	}
 }
+
+func TestMoreKinds(t *testing.T) {
+	x := arch.X86_64
+	for _, c := range []struct {
+		name string
+		args [6]uint64
+		want string
+	}{
+		{"rt_sigprocmask", [6]uint64{2, 0x10, 0x20, 8}, "rt_sigprocmask(SIG_SETMASK, 0x10, 0x20, 8)"},
+		{"lseek", [6]uint64{3, 0, 2}, "lseek(3, 0, SEEK_END)"},
+		{"sendto", [6]uint64{3, 0x10, 5, 0x4000}, "sendto(3, 0x10, 5, MSG_NOSIGNAL, NULL, 0)"},
+		{"clock_nanosleep", [6]uint64{1, 0, 0x10}, "clock_nanosleep(CLOCK_MONOTONIC, 0, 0x10, NULL)"},
+		{"getpriority", [6]uint64{0, 0}, "getpriority(PRIO_PROCESS, 0)"},
+	} {
+		nr, _ := x.SyscallNumber(c.name)
+		if got := Call(x, nr, c.args, nil, -1); got != c.want {
+			t.Errorf("got %s, want %s", got, c.want)
+		}
+	}
+}

@@ -157,7 +157,7 @@ func (l *ledger) noteAs(ev *tracer.Event, v emit.Action, exe string, print bool)
 			what = "call " + call + " (no name in sctrace's " + archName + " table)"
 		}
 	}
-	fmt.Fprintf(l.w, "sctrace: %s lacks %s %s: pid %d (%s) called %s: %s\n", l.profile, archName, what, ev.Pid, exe, e.first, answer)
+	fmt.Fprintf(l.w, "sctrace: %s lacks %s %s: %s (%s) called %s: %s\n", l.profile, archName, what, who(ev), exe, e.first, answer)
 }
 
 // killedBy says that a filter killed process pid (running exe) at the call in ev (Nr -1: not
@@ -170,12 +170,23 @@ func (l *ledger) killedBy(ev *tracer.Event, exe string, root bool) {
 	}
 	l.killed++
 	if ev.Nr < 0 && ev.Audit == 0 {
-		fmt.Fprintf(l.w, "sctrace: seccomp killed pid %d (%s) at a call sctrace could not read on this machine\n", ev.Pid, exe)
+		fmt.Fprintf(l.w, "sctrace: seccomp killed %s (%s) at a call sctrace could not read on this machine\n", who(ev), exe)
 		return
 	}
 	archName, call, a, n := callName(ev.Audit, ev.Nr)
-	fmt.Fprintf(l.w, "sctrace: seccomp killed pid %d (%s) at %s %s: %s lacks %s\n",
-		ev.Pid, exe, archName, render(a, n, ev.Args, ev.Mem), l.profile, call)
+	fmt.Fprintf(l.w, "sctrace: seccomp killed %s (%s) at %s %s: %s lacks %s\n",
+		who(ev), exe, archName, render(a, n, ev.Args, ev.Mem), l.profile, call)
+	if e := l.byKey[ledgerKey{archName, call, exe}]; e != nil && !strings.Contains(e.answer, "killed") {
+		e.answer += ", which killed it"
+	}
+}
+
+// who names the caller: its process, and its thread when that is not the main one.
+func who(ev *tracer.Event) string {
+	if ev.Tid != 0 && ev.Tid != ev.Pid {
+		return fmt.Sprintf("pid %d (thread %d)", ev.Pid, ev.Tid)
+	}
+	return fmt.Sprintf("pid %d", ev.Pid)
 }
 
 // afterFailure reports whether the process pid had a call failed before.
@@ -189,8 +200,28 @@ func (l *ledger) afterFailure(pid int) bool {
 func (l *ledger) summary(argv []string, out, added string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if out != "" && added != "" {
-		defer fmt.Fprintf(l.w, "sctrace: %s is %s plus %s\n", outName(out), l.profile, added)
+	notAdded := 0
+	for _, e := range l.order {
+		if e.afterDenial && out != "" {
+			notAdded++
+		}
+	}
+	if out != "" {
+		defer func() {
+			if added == "no new calls" {
+				fmt.Fprintf(l.w, "sctrace: %s has nothing new: the same calls as %s\n", outName(out), l.profile)
+			} else {
+				fmt.Fprintf(l.w, "sctrace: %s is %s plus %s\n", outName(out), l.profile, added)
+			}
+			switch {
+			case notAdded > 0:
+				fmt.Fprintf(l.w, "sctrace: %s made after an earlier call had failed %s not added: the program may need %s, or make %s only "+
+					"because of the failure; run it again with the result (or with --on-deny report, which fails nothing) until nothing new comes\n",
+					plural(notAdded, "call", "calls"), isAre(notAdded), itThem(notAdded), itThem(notAdded))
+			case out != "-" && len(l.order) > 0:
+				fmt.Fprintf(l.w, "sctrace: enforce the result with: sctrace run --profile %s -- %s\n", shellQuote(out), shellJoin(argv))
+			}
+		}()
 	}
 	if len(l.order) == 0 {
 		return
@@ -218,15 +249,13 @@ func (l *ledger) summary(argv []string, out, added string) {
 			break
 		}
 		note := ""
-		if e.afterDenial {
-			note = " (after an earlier call had failed)"
+		if e.afterDenial && out != "" {
+			note = " (made after an earlier call had failed: not added)"
 		}
 		fmt.Fprintf(l.w, "  %-7s %-18s %4d×  %s: %s%s\n", e.arch, e.call, e.count, e.exe, e.answer, note)
 	}
 	cmd := "sctrace run --profile " + shellQuote(l.profile) + " --on-deny report -o " + shellQuote(l.profile) + " -- " + shellJoin(argv)
 	switch {
-	case out != "" && out != "-":
-		fmt.Fprintf(l.w, "sctrace: enforce the result with: sctrace run --profile %s -- %s\n", shellQuote(out), shellJoin(argv))
 	case out != "":
 	case l.mode == "report" || l.mode == "log":
 		fmt.Fprintf(l.w, "sctrace: to add them to the profile: %s\n", cmd)
@@ -257,4 +286,18 @@ func outName(out string) string {
 		return "the profile written to stdout"
 	}
 	return out
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "was"
+	}
+	return "were"
+}
+
+func itThem(n int) string {
+	if n == 1 {
+		return "it"
+	}
+	return "them"
 }

@@ -41,10 +41,12 @@ var version = "0.1.0-dev"
 const usage = `sctrace records the system calls a program makes and turns them into a seccomp profile.
 
 Usage:
-  sctrace record [-o FILE] [--base PROFILE] [-q] -- COMMAND [ARG...]
+  sctrace record [-o FILE] [--base PROFILE] [--runs N] [-q] -- COMMAND [ARG...]
                                          record COMMAND's footprint (refine PROFILE with --base)
-  sctrace run --profile FILE [--on-deny ACTION] -- COMMAND [ARG...]
-                                         run COMMAND allowing only what FILE recorded
+  sctrace record [-o FILE] -p PID        record a running process until Ctrl-C
+  sctrace run --profile FILE [--on-deny ACTION] [-o OUT] [-q] -- COMMAND [ARG...]
+                                         run COMMAND allowing only what FILE recorded, naming
+                                         every other call it makes (-o: FILE plus those calls)
   sctrace emit --format FORMAT [--runtime R] [-o FILE] PROFILE
                                          write PROFILE as OCI/Docker JSON, k8s, systemd,
                                          minijail, go-seccomp-bpf or raw BPF

@@ -95,7 +95,7 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 		if base, err = readProfile(*basePath); err != nil {
 			return err
 		}
-		if filter, err = compileFilter(base, traceData(emit.ActTrace)); err != nil {
+		if filter, err = refineFilter(base, *noFootprint); err != nil {
 			return err
 		}
 	}
@@ -139,7 +139,7 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 			continue
 		}
 		base = p // the next run refines this one
-		if filter, err = compileFilter(base, traceData(emit.ActTrace)); err != nil {
+		if filter, err = refineFilter(base, *noFootprint); err != nil {
 			return err
 		}
 	}
@@ -178,6 +178,19 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 		renderTables(stderr, audit.Summary(p, 8))
 	}
 	return exitStatus(status.ExitCode())
+}
+
+// refineFilter is the filter of record --base: base's calls run untraced, except those the
+// footprint reads (opens, connects), unless only calls are recorded.
+func refineFilter(base *learn.Profile, noFootprint bool) ([]bpf.RawInstruction, error) {
+	f, err := filterFor(base, traceData(emit.ActTrace))
+	if err != nil {
+		return nil, err
+	}
+	if !noFootprint {
+		emit.TraceCalls(f, learn.FootprintCalls(), traceData(emit.ActTrace))
+	}
+	return compileRaw(f)
 }
 
 // recordOnce records one run of argv, refining base (with filter, its refine filter) if it is

@@ -31,11 +31,13 @@ every program may need, listed on stderr) and answers every other call with ACTI
            was COMMAND's own process
   trap     send SIGSYS, which the program may handle; unhandled it kills like kill
   log      let it run
-  report   let it run; -o FILE writes FILE's profile with the calls added
+  report   let it run
 
 In every mode sctrace names each call the profile lacks the moment it is made (arch, call with
 its arguments decoded, pid, executable), once per call and executable, and ends with a summary
-and the command that adds the calls to the profile. Calls the profile allows run at native
+and the command that adds the calls to the profile. -o FILE writes the profile with them added
+(refine: usually with report, which lets every call run); executables the base profile's calls
+would hide are traced fully, so that their own sets in FILE stay exact. Calls the profile allows run at native
 speed: the kernel answers them without asking sctrace.
 
 Exits with COMMAND's status.
@@ -47,7 +49,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("run", runUsage, stdout)
 	profilePath := fs.String("profile", "", "the profile to enforce (`FILE`, required)")
 	onDeny := fs.String("on-deny", "errno", "what a call the profile lacks gets: errno, explain, kill, trap, log or report")
-	out := fs.String("o", "", "report and explain modes: write the profile with the calls the workload needed added to `FILE`")
+	out := fs.String("o", "", "write the profile with the calls it lacked added to `FILE` (- for stdout); a call a process makes after one of its calls failed is not added")
 	quiet := fs.Bool("q", false, "do not list the calls added to the profile")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -73,9 +75,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	default:
 		return usageErrorf("run: unknown --on-deny %q (want errno, explain, kill, trap, log or report)", mode)
 	}
-	if *out != "" && mode != "report" && mode != "explain" {
-		return usageErrorf("run: -o needs --on-deny report or explain")
-	}
+
 	base, err := readProfile(*profilePath)
 	if err != nil {
 		return err
@@ -123,6 +123,19 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	rec.NoFootprint = true
 	var recMu sync.Mutex
 	fold := recordEvent(rec)
+	// exeOfEvent is the executable of the caller: its thread's (the thread is stopped or
+	// waiting; the process's main thread may have exited), or what the recorder last saw it exec.
+	exeOfEvent := func(e *tracer.Event) string {
+		if exe := exeOf(e.Tid); exe != "?" {
+			return exe
+		}
+		recMu.Lock()
+		defer recMu.Unlock()
+		if exe := rec.Executable(e.Pid); exe != "" {
+			return exe
+		}
+		return "?"
+	}
 	// decide names a call the filter did not allow and returns the errno it fails with (0: it
 	// runs). Calls the filter allows or traces (the supervisor's handover, CLONE_UNTRACED) are
 	// not the profile's business.
@@ -134,7 +147,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		case emit.ActKillProcess, emit.ActKillThread, emit.ActTrap:
 			return int(syscall.EPERM) // only the helper's execve can get here, and allowsExecve holds
 		}
-		exe := exeOf(e.Pid)
+		exe := exeOfEvent(e)
 		after := l.afterFailure(e.Pid)
 		l.note(e, v, exe)
 		if *out != "" && (mode == "report" || !after) {
@@ -190,7 +203,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 			ev.Mem = append([]byte(nil), e.Mem...)
 			sigsys[e.Pid] = &ev
 			if e.Nr >= 0 {
-				l.noteAs(&ev, v, exeOf(e.Pid), !e.Fatal) // a kill is named when the process is gone
+				l.noteAs(&ev, v, exeOfEvent(e), !e.Fatal) // a kill is named when the process is gone
 			}
 			return
 		case tracer.EventExit:
@@ -344,15 +357,6 @@ func compileRaw(f *emit.Filter) ([]bpf.RawInstruction, error) {
 		return nil, fmt.Errorf("assemble filter: %w", err)
 	}
 	return raw, nil
-}
-
-// compileFilter is the filter for p, assembled for the helper.
-func compileFilter(p *learn.Profile, deny emit.Action) ([]bpf.RawInstruction, error) {
-	f, err := filterFor(p, deny)
-	if err != nil {
-		return nil, err
-	}
-	return compileRaw(f)
 }
 
 func describeCompletions(added []learn.Completion) string {

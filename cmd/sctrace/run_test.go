@@ -63,7 +63,6 @@ func TestRunUsage(t *testing.T) {
 		{[]string{"run", "--", "true"}, "--profile is required"},
 		{[]string{"run", "--profile", p}, "no command given"},
 		{[]string{"run", "--profile", p, "--on-deny", "maybe", "--", "true"}, `unknown --on-deny "maybe"`},
-		{[]string{"run", "--profile", p, "-o", "x.json", "--", "true"}, "-o needs --on-deny report or explain"},
 	}
 	for _, tt := range tests {
 		code, _, stderr := sctrace(t, tt.args...)

@@ -54,6 +54,8 @@ type ExecutableRow struct {
 	Processes int    `json:"processes"`
 	Distinct  int    `json:"distinct"`
 	Calls     uint64 `json:"calls"`
+	// Partial: a refine run could not see all its calls (learn.Executable.Partial).
+	Partial bool `json:"partial,omitempty"`
 }
 
 // TreeRow is one process of one recording, indented by depth.
@@ -82,7 +84,7 @@ func BuildReport(p *learn.Profile, docker DockerVerdict) *Report {
 	exesOf := map[string]map[string][]string{} // arch -> call -> executables
 	for _, path := range p.ExecutableNames() {
 		e := p.Executables[path]
-		row := ExecutableRow{Path: path, Processes: e.Processes}
+		row := ExecutableRow{Path: path, Processes: e.Processes, Partial: e.Partial}
 		for a, set := range e.Arches {
 			if exesOf[a] == nil {
 				exesOf[a] = map[string][]string{}
@@ -223,8 +225,17 @@ func (r *Report) Tables() []Table {
 	}
 	ts = append(ts, docker)
 	exes := Table{Title: "Executables", Header: []string{"executable", "processes", "distinct", "calls"}}
+	partial := 0
 	for _, e := range r.Executables {
-		exes.Rows = append(exes.Rows, []string{e.Path, strconv.Itoa(e.Processes), strconv.Itoa(e.Distinct), strconv.FormatUint(e.Calls, 10)})
+		path := e.Path
+		if e.Partial {
+			path += " (partial)"
+			partial++
+		}
+		exes.Rows = append(exes.Rows, []string{path, strconv.Itoa(e.Processes), strconv.Itoa(e.Distinct), strconv.FormatUint(e.Calls, 10)})
+	}
+	if partial > 0 {
+		exes.Note = "partial: a refine run let some of its calls run unobserved, so its calls may be incomplete; emit --exe refuses it"
 	}
 	ts = append(ts, exes)
 	tree := Table{Title: "Process tree", Header: []string{"process", "parent", "executed"}}
