@@ -378,7 +378,7 @@ func TestKilledThread(t *testing.T) {
 	for i := 0; i < 10; i++ {
 		for _, mode := range []string{"kill", "errno"} {
 			code, _, stderr := runUnder(t, "notify", "-q", "--on-deny", mode, "--profile", profile, "--", bin, "deny")
-			if !regexp.MustCompile(`pid \d+ \(thread \d+\) \(` + regexp.QuoteMeta(bin) + `\)`).MatchString(stderr) ||
+			if !regexp.MustCompile(`pid \d+ \(thread \d+\) \(`+regexp.QuoteMeta(bin)+`\)`).MatchString(stderr) ||
 				strings.Contains(stderr, "?") {
 				t.Fatalf("%s: thread not named with its process, thread and executable (exit %d):\n%s", mode, code, stderr)
 			}
