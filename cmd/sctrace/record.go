@@ -158,8 +158,13 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 		if dest == "-" {
 			where = "stdout"
 		}
-		fmt.Fprintf(stderr, "sctrace: %s %s; %s, %s; profile written to %s\n",
-			argv[0], status, plural(nproc, "process", "processes"), plural(len(p.Executables), "executable", "executables"), where)
+		if *runs > 1 {
+			fmt.Fprintf(stderr, "sctrace: %d runs of %s, the last %s; %s; profile written to %s\n",
+				*runs, argv[0], status, plural(len(p.Executables), "executable", "executables"), where)
+		} else {
+			fmt.Fprintf(stderr, "sctrace: %s %s; %s, %s; profile written to %s\n",
+				argv[0], status, plural(nproc, "process", "processes"), plural(len(p.Executables), "executable", "executables"), where)
+		}
 		if !*noFootprint {
 			fmt.Fprintf(stderr, "sctrace: %s, %s, %s", plural(len(p.Files), "file", "files"), plural(len(p.Programs), "program", "programs"),
 				plural(len(p.Endpoints), "network endpoint", "network endpoints"))
