@@ -388,3 +388,89 @@ func TestKilledThread(t *testing.T) {
 		}
 	}
 }
+
+// TestNoStealing: a workload cannot take sctrace's seccomp listener (pidfd_getfd on its parent)
+// to answer its own denied calls, nor stop sctrace: as root (which passes ptrace checks, so the
+// filter must deny the calls that reach sctrace's pid) and as an unprivileged user (sctrace is
+// not dumpable).
+func TestNoStealing(t *testing.T) {
+	src := prog(t, "stealer")
+	t.Run("root", func(t *testing.T) {
+		profile := recordTo(t, src, "quiet", t.TempDir())
+		work := t.TempDir()
+		code, stdout, stderr := runUnder(t, "notify", "-q", "--profile", profile, "--", src, "attack", work)
+		if _, err := os.Stat(filepath.Join(work, "d")); err == nil || value(stdout, "steal") >= 0 {
+			t.Errorf("the listener was taken (exit %d):\n%s\n%s", code, stdout, stderr)
+		}
+	})
+	t.Run("nobody", func(t *testing.T) {
+		dir, as := nobodyDir(t)
+		bin := filepath.Join(dir, "stealer")
+		data, _ := os.ReadFile(src)
+		if err := os.WriteFile(bin, data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		profile := filepath.Join(dir, "p.json")
+		if out, err := as("record", "-q", "-o", profile, "--", bin, "quiet", dir).CombinedOutput(); err != nil {
+			t.Fatalf("record: %v\n%s", err, out)
+		}
+		cmd := as("run", "-q", "--profile", profile, "--", bin, "attack", dir)
+		cmd.Env = markedEnv()
+		out, _ := cmd.CombinedOutput()
+		if _, err := os.Stat(filepath.Join(dir, "d")); err == nil || value(string(out), "steal") >= 0 {
+			t.Errorf("the listener was taken:\n%s", out)
+		}
+	})
+}
+
+// TestInjectionHonest: a refine run marks an executable partial, rather than exact, when the
+// filter it injects did not go in (a filter of the workload's own answered the seccomp call with
+// success), and never writes into a process whose stack pointer is not in its stack.
+func TestInjectionHonest(t *testing.T) {
+	dir := t.TempDir()
+	src := prog(t, "seccompok")
+	data, _ := os.ReadFile(src)
+	a, b := filepath.Join(dir, "seccompok-a"), filepath.Join(dir, "seccompok-b")
+	for _, p := range []string{a, b} {
+		if err := os.WriteFile(p, data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	od := prog(t, "odstack")
+	for _, tc := range []struct {
+		name, exe     string
+		quiet, attack []string
+	}{
+		{"own filter", b, []string{a, "quiet"}, []string{a, "attack"}},
+		{"odd stack", od, []string{"sh", "-c", "true"}, []string{"sh", "-c", od + "; echo status $?"}},
+	} {
+		base := recordTo(t, tc.quiet...)
+		out := filepath.Join(t.TempDir(), "r.json")
+		cmd := exec.Command(sctraceBin, append([]string{"record", "-q", "--base", base, "-o", out, "--"}, tc.attack...)...)
+		cmd.Env = markedEnv()
+		b, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", tc.name, err, b)
+		}
+		if strings.Contains(string(b), "status 66") {
+			t.Errorf("%s: the injection wrote into the process's data", tc.name)
+		}
+		if p := readRefined(t, out); !p.Executables[tc.exe].Partial {
+			t.Errorf("%s: %s not marked partial:\n%s", tc.name, tc.exe, b)
+		}
+	}
+}
+
+// TestClone3Refused: under run, clone3 (whose CLONE_UNTRACED a filter cannot see, and which
+// another thread could set again after a tracer cleared it) fails with ENOSYS, and the clone a
+// program falls back to is allowed wherever clone3 was, its CLONE_UNTRACED cleared.
+func TestClone3Refused(t *testing.T) {
+	bin := prog(t, "clone3untraced")
+	profile := editProfile(t, recordTo(t, bin), func(p map[string]any) {
+		delete(syscallsOf(p, "x86_64"), "clone")
+	})
+	code, stdout, stderr := runUnder(t, "notify", "-q", "--on-deny", "kill", "--profile", profile, "--", bin)
+	if code != 0 || value(stdout, "clone3") != -38 {
+		t.Errorf("exit %d, output %q; want clone3 to fail with ENOSYS and clone to run\n%s", code, stdout, stderr)
+	}
+}

@@ -112,3 +112,36 @@ func RefuseListeners(f *Filter) {
 		}
 	}
 }
+
+// protectedCalls are the calls that reach another process by pid, with the argument that holds
+// it: ptrace and process_vm_* read and write its memory, pidfd_open leads to pidfd_getfd (a
+// copy of any of its descriptors), the kill family stops it.
+var protectedCalls = []struct {
+	name string
+	arg  int
+}{
+	{"ptrace", 1}, {"pidfd_open", 0}, {"process_vm_readv", 0}, {"process_vm_writev", 0},
+	{"kill", 0}, {"tkill", 0}, {"tgkill", 0}, {"rt_sigqueueinfo", 0}, {"rt_tgsigqueueinfo", 0},
+}
+
+// ProtectPid makes f answer EPERM to the calls that would reach process pid (the supervisor)
+// where f allows them: a workload must not stop its supervisor, read or write its memory, or copy
+// its seccomp listener out of it (pidfd_getfd) to answer its own calls. It is applied to the
+// filter installed, not to the one a Judge evaluates: these answers are not the profile's.
+func ProtectPid(f *Filter, pid int) {
+	for i := range f.Arches {
+		af := &f.Arches[i]
+		for _, pc := range protectedCalls {
+			nr, ok := af.Arch.SyscallNumber(pc.name)
+			if !ok {
+				continue
+			}
+			for j := range af.Rules {
+				if r := &af.Rules[j]; r.Nr == nr && r.Action == ActAllow && len(r.When) == 0 {
+					r.When = [][]Cond{{{Arg: pc.arg, Op: OpEq, Value: uint64(uint32(pid)), Is32: true}}}
+					r.Action, r.Else = Errno(EPERM), ActAllow
+				}
+			}
+		}
+	}
+}

@@ -135,7 +135,8 @@ const cloneUntraced = 0x00800000
 // TraceUntracedClones changes f, a filter sctrace installs under its own tracer, so that a
 // clone the profile allows stops in the tracer (trace, an ActTrace verdict) when it asks for
 // CLONE_UNTRACED, and so does every allowed clone3, whose flags are in memory where a filter
-// cannot read them. The tracer clears the flag at that stop, so the child stays traced: recorded
+// cannot read them. The tracer clears the flag at that stop (in a clone3's memory, which another
+// thread can race: run refuses clone3 outright, see RefuseClone3), so the child stays traced: recorded
 // in refine mode, and killed with sctrace in every mode (DESIGN trap 23). Filters for other
 // programs (emit) must not get this: with no tracer, TRACE fails the call with ENOSYS.
 func TraceUntracedClones(f *Filter, trace Action) {
@@ -180,4 +181,40 @@ func TraceCalls(f *Filter, names []string, trace Action) {
 			}
 		}
 	}
+}
+
+// RefuseClone3 makes f answer every clone3 it allows with ENOSYS, as a kernel without the call
+// would: clone3's flags are in memory, where a filter cannot read them and another thread can
+// change them after a tracer has, so under sctrace a program creates its threads and processes
+// with clone (libc and Go's runtime fall back to it on ENOSYS), whose CLONE_UNTRACED the filter
+// sees (trace: the verdict TraceUntracedClones gives it). Where clone3 was allowed, clone is then
+// allowed too, the same privilege. Only for filters sctrace installs under its own tracer
+// (Docker's default profile answers clone3 with ENOSYS for every container).
+func RefuseClone3(f *Filter, trace Action) {
+	for i := range f.Arches {
+		af := &f.Arches[i]
+		nr, ok := af.Arch.SyscallNumber("clone3")
+		if !ok {
+			continue
+		}
+		allowed := false
+		for j := range af.Rules {
+			if r := &af.Rules[j]; r.Nr == nr && r.Action != Errno(ENOSYS) {
+				allowed = allowed || r.Action == ActAllow || r.Action == trace
+				r.Action, r.When, r.Else = Errno(ENOSYS), nil, 0
+			}
+		}
+		clone, ok := af.Arch.SyscallNumber("clone")
+		if !allowed || !ok {
+			continue
+		}
+		has := false
+		for _, r := range af.Rules {
+			has = has || r.Nr == clone
+		}
+		if !has {
+			af.Rules = append(af.Rules, Rule{Nr: clone, Action: ActAllow})
+		}
+	}
+	TraceUntracedClones(f, trace)
 }

@@ -38,6 +38,10 @@ const (
 	ptraceSeize            = 0x4206
 )
 
+// HidingCalls lists the calls that can hide others from a recording (see Recorder.Call): a
+// refine run must see them even where its base allows them.
+func HidingCalls() []string { return []string{"prctl", "ptrace", "seccomp"} }
+
 func watchFor(audit uint32, nr int) watchKind {
 	a, n := arch.Classify(audit, nr)
 	if a == nil {

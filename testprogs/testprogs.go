@@ -28,6 +28,8 @@ var flags = map[string][]string{
 	"m32mkdir":     {"-m32"},
 	"listenmkdir":  {"-pthread"},
 	"threaddeny":   {"-pthread"},
+	"stealer":      {"-pthread"},
+	"odstack":      {"-nostdlib", "-static"},
 	// the stress programs (e2e/stress_test.go)
 	"churn":       {"-pthread"},
 	"loopthreads": {"-pthread"},

@@ -1,6 +1,10 @@
 package tracer
 
 import (
+	"bytes"
+	"os"
+	"strconv"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -29,9 +33,10 @@ const (
 )
 
 type injection struct {
-	state injectState
-	pid   int
-	saved savedRegs
+	state   injectState
+	pid     int
+	saved   savedRegs
+	filters int // Seccomp_filters of the task before the injection (-1: unknown)
 }
 
 // injectCookie marks the injected calls (see above); drawn once per tracer.
@@ -63,6 +68,7 @@ func (t *tracer) injectStop(tid int, inj *injection) {
 			ptrace(unix.PTRACE_SYSCALL, tid, 0, 0)
 			return
 		}
+		inj.filters = seccompFilters(tid)
 		saved, why := injectSeccomp(tid, info.Arch, t.injectCookie)
 		if why != "" {
 			t.endInjection(tid, inj, why)
@@ -81,6 +87,11 @@ func (t *tracer) injectStop(tid int, inj *injection) {
 		why := ""
 		if rval := int64(info.Nr); rval != 0 {
 			why = "seccomp: " + syscall.Errno(-rval).Error()
+		}
+		if why == "" && inj.filters >= 0 && seccompFilters(tid) != inj.filters+1 {
+			// The call "succeeded" without adding a filter: a filter of the workload's own
+			// answered it (SECCOMP_RET_ERRNO with 0, say).
+			why = "the filter did not go in (a seccomp filter of the workload's own answered the call)"
 		}
 		if !restartCall(tid, &inj.saved) {
 			why = "could not restore the registers"
@@ -115,4 +126,44 @@ func filterTraceAll() []byte {
 	k := uint32(unix.SECCOMP_RET_TRACE | OwnTraceData)
 	putNative32(b[4:], k)
 	return b[:]
+}
+
+// seccompFilters reads the number of seccomp filters of a task (Seccomp_filters in
+// /proc/TID/status, Linux 5.9); -1 if unknown.
+func seccompFilters(tid int) int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/status")
+	if err != nil {
+		return -1
+	}
+	_, rest, ok := bytes.Cut(b, []byte("\nSeccomp_filters:"))
+	if !ok {
+		return -1
+	}
+	line, _, _ := bytes.Cut(rest, []byte("\n"))
+	n, err := strconv.Atoi(strings.TrimSpace(string(line)))
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// onStack reports whether [lo, hi) lies in the task's stack mapping ([stack] in its maps): the
+// injection writes its program only there, where nothing of the process lives below the stack
+// pointer. A process that moved its stack pointer elsewhere is not injected.
+func onStack(tid int, lo, hi uint64) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/maps")
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if !strings.HasSuffix(line, "[stack]") {
+			continue
+		}
+		span, _, _ := strings.Cut(line, " ")
+		from, to, _ := strings.Cut(span, "-")
+		start, err1 := strconv.ParseUint(from, 16, 64)
+		end, err2 := strconv.ParseUint(to, 16, 64)
+		return err1 == nil && err2 == nil && lo >= start && hi <= end
+	}
+	return false
 }

@@ -76,6 +76,11 @@ func Launch(argv []string, opt Options) (Report, error) {
 			return Report{}, fmt.Errorf("filter has %d instructions with the supervisor's handover, want at most 4096", len(filter))
 		}
 	}
+	if opt.Protect {
+		if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+			return Report{}, fmt.Errorf("prctl(PR_SET_DUMPABLE): %w", err)
+		}
+	}
 	// Signals first: nothing below may block before a Ctrl-C can be handled.
 	ignored := ignoredSignals()
 	var fwd *forwarder

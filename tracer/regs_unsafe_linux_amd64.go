@@ -85,6 +85,9 @@ func clearUntraced(tid int, audit uint32, nr int, args [6]uint64) untracedResult
 		}
 		return untracedCleared
 	case clone3:
+		// Racy: another thread can set the flag again before the kernel copies the struct. A
+		// recording only loses the child's calls then; run does not let clone3 reach the
+		// tracer (emit.RefuseClone3).
 		var b [8]byte
 		if args[0] == 0 || !readMemAt(tid, args[0], b[:]) {
 			return untracedNone // the call fails with EFAULT on its own
@@ -180,6 +183,9 @@ func injectSeccomp(tid int, audit uint32, cookie injectCookie) (savedRegs, strin
 	}
 	progAddr := (sp - 2048) &^ 15
 	fprogAddr := progAddr + 16
+	if sp < 4096 || !onStack(tid, progAddr, sp) {
+		return saved, "its stack pointer is not in its stack mapping"
+	}
 	var fprog []byte
 	if audit == auditI386 {
 		fprog = make([]byte, 8) // {u16 len; u16 pad; u32 filter}

@@ -144,6 +144,11 @@ type Options struct {
 	// supervises it); EventFullTrace reports the outcome. It is how a refine run (a Filter that
 	// allows the calls a base profile has) learns the exact set of an executable. amd64 only.
 	FullTrace func(pid int, path string) bool
+	// Protect makes this process non-dumpable (PR_SET_DUMPABLE 0) for the rest of its life, so
+	// that a workload running as the same user cannot ptrace it, read or write its memory, or copy
+	// its descriptors (pidfd_getfd) — the seccomp listener among them. It does not stop a workload
+	// with CAP_SYS_PTRACE: the filter must also deny it the calls that reach this process.
+	Protect bool
 	// ExitStops makes every task stop at its exit (PTRACE_O_TRACEEXIT), so that a task a filter
 	// kills is reported with the call it was killed at (EventSigsys, Fatal). It costs one stop per
 	// thread exit.

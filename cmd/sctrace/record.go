@@ -185,8 +185,9 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 	return exitStatus(status.ExitCode())
 }
 
-// refineFilter is the filter of record --base: base's calls run untraced, except those the
-// footprint reads (opens, connects), unless only calls are recorded.
+// refineFilter is the filter of record --base: base's calls run untraced, except those that can
+// hide others (the workload's own filters, its tracing) and those the footprint reads (opens,
+// connects), unless only calls are recorded.
 func refineFilter(base *learn.Profile, noFootprint bool) ([]bpf.RawInstruction, error) {
 	f, err := filterFor(base, traceData(emit.ActTrace))
 	if err != nil {
@@ -195,6 +196,7 @@ func refineFilter(base *learn.Profile, noFootprint bool) ([]bpf.RawInstruction, 
 	if !noFootprint {
 		emit.TraceCalls(f, learn.FootprintCalls(), traceData(emit.ActTrace))
 	}
+	emit.TraceCalls(f, learn.HidingCalls(), traceData(emit.ActTrace))
 	return compileRaw(f)
 }
 

@@ -25,8 +25,10 @@ type refiner struct {
 	failed  []string
 }
 
-func newRefiner(base *learn.Profile) *refiner {
-	return &refiner{base: base, covered: map[string]bool{}, full: map[int]bool{}, pending: map[int]string{},
+// newRefiner follows a refine run whose filter allows the calls of allowed (the base, and what
+// the filter adds to it).
+func newRefiner(allowed *learn.Profile) *refiner {
+	return &refiner{base: allowed, covered: map[string]bool{}, full: map[int]bool{}, pending: map[int]string{},
 		partial: map[string]bool{}}
 }
 
@@ -81,7 +83,7 @@ func (r *refiner) event(e *tracer.Event) {
 			r.full[e.Pid] = true
 		} else {
 			r.partial[path] = true
-			r.failed = append(r.failed, fmt.Sprintf("%s (pid %d): %s", path, e.Pid, e.Failed))
+			r.failed = append(r.failed, fmt.Sprintf("could not trace %s (pid %d) fully: %s", path, e.Pid, e.Failed))
 		}
 	case tracer.EventExit:
 		if path, ok := r.pending[e.Pid]; ok {
@@ -104,7 +106,7 @@ func (r *refiner) mark(p *learn.Profile) {
 // warn says which executables stayed partial and why.
 func (r *refiner) warn(w io.Writer) {
 	for _, f := range r.failed {
-		fmt.Fprintf(w, "sctrace: warning: could not trace %s fully; its calls in the profile are marked partial\n", f)
+		fmt.Fprintf(w, "sctrace: warning: %s; its calls in the profile are marked partial\n", f)
 	}
 }
 

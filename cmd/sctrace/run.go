@@ -107,6 +107,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		installed = emit.Redirected(f, emit.ActTrace|tracer.OwnTraceData)
 		emit.RefuseListeners(installed)
 	}
+	// The workload must not reach sctrace itself (see tracer.Options.Protect), nor create a
+	// child that escapes it: clone3's flags are out of a filter's sight.
+	emit.ProtectPid(installed, os.Getpid())
+	emit.RefuseClone3(installed, emit.ActTrace|tracer.OwnTraceData)
 	raw, err := compileRaw(installed)
 	if err != nil {
 		return err
@@ -116,6 +120,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 	if !*quiet {
 		warnIncomplete(stderr, *profilePath, base)
+		warnReach(stderr, *profilePath, enforced)
 	}
 
 	l := newLedger(stderr, *profilePath, mode, judge)
@@ -163,11 +168,14 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	root := 0
 	sigsys := map[int]*tracer.Event{} // the last SIGSYS a filter raised in each process
 	opt := tracer.Options{Filter: raw, ForwardSignals: true, TraceData: tracer.OwnTraceData,
-		ExitStops: mode == "kill", Peek: decodePeek}
+		ExitStops: mode == "kill", Peek: decodePeek, Protect: true}
 	var ref *refiner
 	if *out != "" {
 		// The profile's calls run unobserved: trace the executables whose own set would then
 		// be incomplete fully (see refiner).
+		// Coverage is judged against the base, not the completed filter: the completion calls
+		// (clock_gettime, getcpu, ...) every consumer of a profile adds again anyway, and
+		// counting them would trace nearly every executable fully.
 		ref = newRefiner(base)
 		opt.FullTrace = ref.fullTrace
 	}
@@ -386,4 +394,34 @@ func traceData(deny emit.Action) emit.Action {
 		return deny | tracer.OwnTraceData
 	}
 	return deny
+}
+
+// warnReach says what a filter cannot stop that the profile lets the workload do.
+func warnReach(w io.Writer, path string, p *learn.Profile) {
+	has := func(name string) bool {
+		for _, set := range p.Arches {
+			if set.Syscalls[name] != nil {
+				return true
+			}
+		}
+		return false
+	}
+	if has("io_uring_setup") {
+		fmt.Fprintf(w, "sctrace: warning: %s allows io_uring_setup: operations submitted through io_uring (open, "+
+			"mkdir, connect, ...) are not system calls, so no seccomp filter sees or denies them\n", path)
+	}
+	if os.Geteuid() != 0 {
+		return
+	}
+	var reach []string
+	for _, name := range []string{"ptrace", "pidfd_open", "pidfd_getfd", "process_vm_writev"} {
+		if has(name) {
+			reach = append(reach, name)
+		}
+	}
+	if len(reach) > 0 {
+		fmt.Fprintf(w, "sctrace: warning: the workload runs as root and %s allows %s: with CAP_SYS_PTRACE it could "+
+			"reach sctrace's threads and answer its own denied calls (sctrace denies those calls on its own pid only); "+
+			"run untrusted workloads as another user\n", path, strings.Join(reach, ", "))
+	}
 }
