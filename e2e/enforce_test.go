@@ -474,3 +474,23 @@ func TestClone3Refused(t *testing.T) {
 		t.Errorf("exit %d, output %q; want clone3 to fail with ENOSYS and clone to run\n%s", code, stdout, stderr)
 	}
 }
+
+// TestCloneParent: a child made with CLONE_PARENT has its creator's parent as /proc's parent;
+// its calls belong to its creator's executable, also when its first stop comes before its
+// creator's clone event (the tracer keeps it there until the event names the creator).
+func TestCloneParent(t *testing.T) {
+	dir := t.TempDir()
+	data, _ := os.ReadFile(prog(t, "cloneparent"))
+	x, y := filepath.Join(dir, "cloneparent-x"), filepath.Join(dir, "cloneparent-y")
+	for _, p := range []string{x, y} {
+		if err := os.WriteFile(p, data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 20; i++ {
+		p := readRefined(t, recordTo(t, x))
+		if exeCalls(p, x)["x86_64 getpgid"] || !exeCalls(p, y)["x86_64 getpgid"] {
+			t.Fatalf("run %d: getpgid charged to %s, not to %s (its creator's executable)", i, x, y)
+		}
+	}
+}

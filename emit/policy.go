@@ -183,38 +183,47 @@ func TraceCalls(f *Filter, names []string, trace Action) {
 	}
 }
 
-// RefuseClone3 makes f answer every clone3 it allows with ENOSYS, as a kernel without the call
-// would: clone3's flags are in memory, where a filter cannot read them and another thread can
-// change them after a tracer has, so under sctrace a program creates its threads and processes
-// with clone (libc and Go's runtime fall back to it on ENOSYS), whose CLONE_UNTRACED the filter
-// sees (trace: the verdict TraceUntracedClones gives it). Where clone3 was allowed, clone is then
-// allowed too, the same privilege. Only for filters sctrace installs under its own tracer
-// (Docker's default profile answers clone3 with ENOSYS for every container).
-func RefuseClone3(f *Filter, trace Action) {
+// AllowCloneFallback makes f allow clone wherever it allows clone3 (trace: the verdict
+// TraceUntracedClones gives an allowed clone3), the same privilege: see RefuseClone3, which
+// sends programs from clone3 to clone.
+func AllowCloneFallback(f *Filter, trace Action) {
+	for i := range f.Arches {
+		af := &f.Arches[i]
+		nr3, ok3 := af.Arch.SyscallNumber("clone3")
+		clone, ok := af.Arch.SyscallNumber("clone")
+		if !ok3 || !ok {
+			continue
+		}
+		allowed, has := false, false
+		for _, r := range af.Rules {
+			allowed = allowed || (r.Nr == nr3 && (r.Action == ActAllow || r.Action == trace))
+			has = has || r.Nr == clone
+		}
+		if allowed && !has {
+			af.Rules = append(af.Rules, Rule{Nr: clone, Action: ActAllow})
+		}
+	}
+	TraceUntracedClones(f, trace)
+}
+
+// RefuseClone3 makes f answer every clone3 with ENOSYS, as a kernel without the call would:
+// clone3's flags are in memory, where a filter cannot read them and another thread can change
+// them after a tracer has, so under sctrace a program creates its threads and processes with
+// clone (libc and Go's runtime fall back to it on ENOSYS), whose CLONE_UNTRACED the filter sees.
+// Apply AllowCloneFallback first, to the filter a Judge evaluates too; apply this one to the
+// filter installed only (the ENOSYS is sctrace's, not the profile's). Only for filters sctrace
+// installs under its own tracer (Docker's default profile does the same for every container).
+func RefuseClone3(f *Filter) {
 	for i := range f.Arches {
 		af := &f.Arches[i]
 		nr, ok := af.Arch.SyscallNumber("clone3")
 		if !ok {
 			continue
 		}
-		allowed := false
 		for j := range af.Rules {
-			if r := &af.Rules[j]; r.Nr == nr && r.Action != Errno(ENOSYS) {
-				allowed = allowed || r.Action == ActAllow || r.Action == trace
+			if r := &af.Rules[j]; r.Nr == nr {
 				r.Action, r.When, r.Else = Errno(ENOSYS), nil, 0
 			}
 		}
-		clone, ok := af.Arch.SyscallNumber("clone")
-		if !allowed || !ok {
-			continue
-		}
-		has := false
-		for _, r := range af.Rules {
-			has = has || r.Nr == clone
-		}
-		if !has {
-			af.Rules = append(af.Rules, Rule{Nr: clone, Action: ActAllow})
-		}
 	}
-	TraceUntracedClones(f, trace)
 }

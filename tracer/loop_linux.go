@@ -46,6 +46,8 @@ type tracer struct {
 	// exitStops: PTRACE_O_TRACEEXIT is set, to read the call a task was killed at.
 	exitStops  bool
 	sigsysSeen map[int]bool // tasks whose SIGSYS was reported at its signal-delivery stop
+	// held: new processes kept at their first stop until their creator's event (stopped).
+	held map[int]bool
 
 	root       int
 	rootDone   bool
@@ -254,9 +256,20 @@ func (t *tracer) tickerStop(ws unix.WaitStatus) {
 }
 
 func (t *tracer) exited(tid int, ws unix.WaitStatus) {
+	heldHere := t.held[tid]
+	delete(t.held, tid)
 	tk, processEnd := t.tab.Exited(tid)
 	if tk == nil || !processEnd {
 		return // a thread; or a task never seen (detached, or the old leader of an exec)
+	}
+	if heldHere {
+		t.emit(&Event{Kind: EventSpawn, Pid: tk.Pid, Parent: tk.Parent}) // killed while held
+	}
+	// The creator of a held task may be the process that ended: its event will not come.
+	for h := range t.held {
+		if ht := t.tab.Get(h); ht != nil {
+			t.release(ht)
+		}
 	}
 	st := Status{Code: ws.ExitStatus()}
 	if ws.Signaled() {
@@ -286,7 +299,17 @@ func (t *tracer) stopped(r *waitReport) {
 	}
 	tk, isNew := t.tab.Stopped(tid)
 	if isNew && tk.IsLeader() {
-		// Its first stop came before its creator's fork/clone event (DESIGN trap 4).
+		// Its first stop came before its creator's fork/clone event (DESIGN trap 4). /proc
+		// names its parent, which is not its creator for CLONE_PARENT: keep it at this first
+		// stop, before it has run anything, until the creator's event names the creator (or
+		// a process ends, which may be the creator).
+		if event == unix.PTRACE_EVENT_STOP && !t.syscallMode {
+			if t.held == nil {
+				t.held = map[int]bool{}
+			}
+			t.held[tid] = true
+			return
+		}
 		t.emit(&Event{Kind: EventSpawn, Pid: tk.Pid, Parent: tk.Parent})
 	}
 	// WaitStatus.TrapCause hides PTRACE_EVENT_STOP; decode the event byte ourselves (trap 5).
@@ -305,6 +328,8 @@ func (t *tracer) stopped(r *waitReport) {
 			child, newProcess := t.tab.Created(tk, int(msg), event != unix.PTRACE_EVENT_CLONE)
 			if newProcess {
 				t.emit(&Event{Kind: EventSpawn, Pid: child.Pid, Parent: child.Parent})
+			} else if child != nil && t.held[child.Tid] {
+				t.release(child)
 			}
 		case syscall.ESRCH:
 			// Killed meanwhile; the child's own stop adopts it.
@@ -380,6 +405,13 @@ func (t *tracer) stopped(r *waitReport) {
 	default:
 		t.cont(tid, 0)
 	}
+}
+
+// release reports a held new process (with the parent known now) and lets it run.
+func (t *tracer) release(tk *tasks.Task) {
+	delete(t.held, tk.Tid)
+	t.emit(&Event{Kind: EventSpawn, Pid: tk.Pid, Parent: tk.Parent})
+	t.cont(tk.Tid, 0)
 }
 
 func (t *tracer) cont(tid int, sig syscall.Signal) {

@@ -16,9 +16,9 @@ import (
 //   - KILL_PROCESS (Linux 5.16+) forces an unblockable, unhandleable SIGSYS that skips the tracer
 //     (SA_IMMUTABLE). With PTRACE_O_TRACEEXIT the killed thread still stops at its exit, and its
 //     registers hold the call it was making (the kernel rolls them back to the call's entry,
-//     kernel/seccomp.c, syscall_rollback); the process's other threads die of the group's
-//     SIGKILL without stopping. Older kernels deliver the SIGSYS through a signal-delivery stop
-//     like TRAP.
+//     kernel/seccomp.c, syscall_rollback); the process's other threads stop there too, each in
+//     whatever call it was (the caller judges which call the filter kills for). Older kernels
+//     deliver the SIGSYS through a signal-delivery stop like TRAP.
 
 // siginfo offsets: si_signo, si_errno, si_code are ints, then the union, pointer-aligned;
 // union _sigsys is {void *_call_addr; int _syscall; unsigned int _arch}.
@@ -77,12 +77,17 @@ func (t *tracer) exitStop(tid int, tk *tasks.Task) {
 	if !ws.Signaled() || ws.Signal() != syscall.SIGSYS {
 		return
 	}
+	// Every thread of the killed process stops here (the group's SIGKILL is dequeued before
+	// the exit); only the one that made the call the filter killed it for matters. A thread
+	// that was not in a call (orig_rax -1) is not it. Nr -1 and Audit 0: not readable here.
 	e := Event{Kind: EventSigsys, Pid: tk.Pid, Tid: tid, Nr: -1, Fatal: true}
 	var info syscallInfo
 	if getSyscallInfo(tid, &info) == 0 {
-		e.Audit = info.Arch
 		if nr, args, ok := callRegs(tid, info.Arch); ok {
-			e.Nr, e.Args = nr, args
+			if nr == -1 {
+				return
+			}
+			e.Audit, e.Nr, e.Args = info.Arch, nr, args
 			t.peekFor(&e)
 		}
 	}

@@ -87,6 +87,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// clone3 gets ENOSYS below: clone, its fallback, is allowed wherever clone3 is.
+	emit.AllowCloneFallback(f, emit.ActTrace|tracer.OwnTraceData)
 	if !allowsExecve(enforced) {
 		return &statusError{code: 126, err: fmt.Errorf("%s does not allow execve, which starting the command needs", *profilePath)}
 	}
@@ -110,7 +112,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	// The workload must not reach sctrace itself (see tracer.Options.Protect), nor create a
 	// child that escapes it: clone3's flags are out of a filter's sight.
 	emit.ProtectPid(installed, os.Getpid())
-	emit.RefuseClone3(installed, emit.ActTrace|tracer.OwnTraceData)
+	emit.RefuseClone3(installed)
 	raw, err := compileRaw(installed)
 	if err != nil {
 		return err
@@ -205,7 +207,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 			v := judge.Verdict(e.Audit, e.Nr, e.Args)
 			k := v & 0xffff0000
 			if e.Nr >= 0 && k != emit.ActKillProcess && k != emit.ActKillThread && k != emit.ActTrap {
-				return // a SIGSYS not of sctrace's filter
+				return // a SIGSYS not of sctrace's filter, or a thread not killed by its own call
 			}
 			ev := *e
 			ev.Mem = append([]byte(nil), e.Mem...)

@@ -29,6 +29,10 @@ type Task struct {
 	creator      int // pid of the creating process, while awaitCreator
 }
 
+// AwaitsCreator reports whether the task was met before its creator's fork/clone event, which is
+// still due.
+func (t *Task) AwaitsCreator() bool { return t.awaitCreator }
+
 // IsLeader reports whether the task is its process's thread group leader.
 func (t *Task) IsLeader() bool { return t.Tid == t.Pid }
 
@@ -83,7 +87,9 @@ func (tb *Table) AddRoot(tid, pid int) *Task {
 
 // Stopped handles a stop report from tid. A tid the table does not know is a new task whose
 // creator's event has not been handled yet (or a reused tid): it is adopted, and isNew says
-// so; for a new process (not a thread) the caller reports its creation, with t.Parent.
+// so; for a new process (not a thread) the caller reports its creation, with t.Parent — /proc's
+// parent, which Created corrects when the creator's event comes (a CLONE_PARENT child's parent
+// is its creator's parent). AwaitsCreator says whether that event is still due.
 func (tb *Table) Stopped(tid int) (t *Task, isNew bool) {
 	if t = tb.live[tid]; t != nil {
 		t.Reported = true
@@ -109,6 +115,10 @@ func (tb *Table) Stopped(tid int) (t *Task, isNew bool) {
 // is already gone (its exit came first: the late event is consumed and changes nothing).
 func (tb *Table) Created(creator *Task, child int, process bool) (t *Task, newProcess bool) {
 	if t = tb.live[child]; t != nil {
+		if t.awaitCreator && t.IsLeader() {
+			// Adopted with /proc's parent, which is not the creator for CLONE_PARENT.
+			t.Parent = creator.Pid
+		}
 		t.awaitCreator = false
 		return t, false
 	}
