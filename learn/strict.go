@@ -22,7 +22,8 @@ import (
 func checkStrict(data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	if err := walk(dec, reflect.TypeOf(v), "$"); err != nil {
+	w := walker{dec: dec, fields: map[reflect.Type]*structFields{}}
+	if err := w.walk(reflect.TypeOf(v), nil); err != nil {
 		return err
 	}
 	if _, err := dec.Token(); err != io.EOF {
@@ -31,15 +32,42 @@ func checkStrict(data []byte, v any) error {
 	return nil
 }
 
+// path locates a value for error messages; it is built into a string only for an error.
+type path struct {
+	parent *path
+	key    string // field name, or map key when quoted
+	quoted bool
+	index  int // slice element, when key is "" and !quoted
+}
+
+func (p *path) String() string {
+	if p == nil {
+		return "$"
+	}
+	switch {
+	case p.quoted:
+		return fmt.Sprintf("%s[%q]", p.parent, p.key)
+	case p.key != "":
+		return p.parent.String() + "." + p.key
+	}
+	return fmt.Sprintf("%s[%d]", p.parent, p.index)
+}
+
 // field is what the walker knows of one struct field.
 type field struct {
 	typ      reflect.Type
 	required bool
+	index    int
+}
+
+type structFields struct {
+	byName map[string]field
+	names  []string // in field order
 }
 
 // fieldsOf returns the JSON names of a struct's fields.
-func fieldsOf(t reflect.Type) map[string]field {
-	fs := map[string]field{}
+func fieldsOf(t reflect.Type) *structFields {
+	fs := &structFields{byName: map[string]field{}}
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		tag := f.Tag.Get("json")
@@ -50,16 +78,24 @@ func fieldsOf(t reflect.Type) map[string]field {
 		if name == "" {
 			name = f.Name
 		}
-		fs[name] = field{typ: f.Type, required: !strings.Contains(","+opts+",", ",omitempty,")}
+		fs.byName[name] = field{typ: f.Type, required: !strings.Contains(","+opts+",", ",omitempty,"), index: len(fs.names)}
+		fs.names = append(fs.names, name)
 	}
 	return fs
 }
 
-// walk reads one value from dec and checks it against t.
-func walk(dec *json.Decoder, t reflect.Type, path string) error {
+// walker checks a document against Go types, one value at a time.
+type walker struct {
+	dec    *json.Decoder
+	fields map[reflect.Type]*structFields // cache
+}
+
+// walk reads one value and checks it against t.
+func (w *walker) walk(t reflect.Type, at *path) error {
+	dec := w.dec
 	tok, err := dec.Token()
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return fmt.Errorf("%s: %w", at, err)
 	}
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
@@ -69,56 +105,73 @@ func walk(dec *json.Decoder, t reflect.Type, path string) error {
 		case reflect.Slice, reflect.Map:
 			return nil // what Encode writes for an empty list; validate rejects where it matters
 		}
-		return fmt.Errorf("%s is null", path)
+		return fmt.Errorf("%s is null", at)
 	}
 	switch t.Kind() {
 	case reflect.Struct:
 		if tok != json.Delim('{') {
-			return fmt.Errorf("%s: want an object", path)
+			return fmt.Errorf("%s: want an object", at)
 		}
-		fields := fieldsOf(t)
-		seen := map[string]bool{}
+		fs := w.fields[t]
+		if fs == nil {
+			fs = fieldsOf(t)
+			w.fields[t] = fs
+		}
+		var seenBits uint64
+		var seenMore map[string]bool // structs with more than 64 fields (none today)
 		for dec.More() {
 			k, err := dec.Token()
 			if err != nil {
-				return fmt.Errorf("%s: %w", path, err)
+				return fmt.Errorf("%s: %w", at, err)
 			}
 			key := k.(string)
-			f, ok := fields[key]
+			f, ok := fs.byName[key]
 			if !ok {
-				return fmt.Errorf("%s: unknown field %q", path, key)
+				return fmt.Errorf("%s: unknown field %q", at, key)
 			}
-			if seen[key] {
-				return fmt.Errorf("%s: duplicate field %q", path, key)
+			if f.index < 64 {
+				if seenBits&(1<<f.index) != 0 {
+					return fmt.Errorf("%s: duplicate field %q", at, key)
+				}
+				seenBits |= 1 << f.index
+			} else {
+				if seenMore == nil {
+					seenMore = map[string]bool{}
+				}
+				if seenMore[key] {
+					return fmt.Errorf("%s: duplicate field %q", at, key)
+				}
+				seenMore[key] = true
 			}
-			seen[key] = true
-			if err := walk(dec, f.typ, path+"."+key); err != nil {
+			if err := w.walk(f.typ, &path{parent: at, key: key}); err != nil {
 				return err
 			}
 		}
-		for name, f := range fields {
-			if f.required && !seen[name] {
-				return fmt.Errorf("%s: missing field %q", path, name)
+		for i, name := range fs.names {
+			f := fs.byName[name]
+			seen := (i < 64 && seenBits&(1<<i) != 0) || seenMore[name]
+			if f.required && !seen {
+				return fmt.Errorf("%s: missing field %q", at, name)
 			}
 		}
 		_, err := dec.Token() // '}'
 		return err
 	case reflect.Map:
 		if tok != json.Delim('{') {
-			return fmt.Errorf("%s: want an object", path)
+			return fmt.Errorf("%s: want an object", at)
 		}
 		seen := map[string]bool{}
 		for dec.More() {
 			k, err := dec.Token()
 			if err != nil {
-				return fmt.Errorf("%s: %w", path, err)
+				return fmt.Errorf("%s: %w", at, err)
 			}
 			key := k.(string)
 			if seen[key] {
-				return fmt.Errorf("%s: duplicate key %q", path, key)
+				return fmt.Errorf("%s: duplicate key %q", at, key)
 			}
 			seen[key] = true
-			if err := walk(dec, t.Elem(), path+"["+fmt.Sprintf("%q", key)+"]"); err != nil {
+			if err := w.walk(t.Elem(), &path{parent: at, key: key, quoted: true}); err != nil {
 				return err
 			}
 		}
@@ -126,10 +179,10 @@ func walk(dec *json.Decoder, t reflect.Type, path string) error {
 		return err
 	case reflect.Slice:
 		if tok != json.Delim('[') {
-			return fmt.Errorf("%s: want an array", path)
+			return fmt.Errorf("%s: want an array", at)
 		}
 		for i := 0; dec.More(); i++ {
-			if err := walk(dec, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+			if err := w.walk(t.Elem(), &path{parent: at, index: i}); err != nil {
 				return err
 			}
 		}
@@ -138,7 +191,7 @@ func walk(dec *json.Decoder, t reflect.Type, path string) error {
 	}
 	// A scalar: its type is checked by the decoder; here only that it is not a container.
 	if d, ok := tok.(json.Delim); ok {
-		return fmt.Errorf("%s: want a value, not %v", path, d)
+		return fmt.Errorf("%s: want a value, not %v", at, d)
 	}
 	return nil
 }
