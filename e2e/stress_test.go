@@ -429,6 +429,24 @@ func TestStressForks(t *testing.T) {
 
 // TestStressManyThreads: 200 threads alive at once (a barrier holds them until all exist), each
 // making a gettid call.
+// TestStressCloneParent: CLONE_PARENT children (whose /proc parent is not their creator) from
+// four threads at once, and from creators killed right after the clone (whose clone event may
+// never come): the tracer keeps each new process at its first stop until its creator is known,
+// and must never keep one for good.
+func TestStressCloneParent(t *testing.T) {
+	stressCase{
+		argv:  []string{prog(t, "cpstorm")},
+		guard: guard, exit: 0,
+		exactly:   counts{"x86_64": {"getpgid": 800}},
+		processes: 802, exactProc: true,
+	}.run(t)
+	stressCase{
+		argv:  []string{prog(t, "cpkill")},
+		guard: guard, exit: 0,
+		processes: 101, exactProc: true,
+	}.run(t)
+}
+
 func TestStressManyThreads(t *testing.T) {
 	stressCase{
 		argv:  []string{prog(t, "manythreads"), "200"},

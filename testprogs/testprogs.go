@@ -30,6 +30,7 @@ var flags = map[string][]string{
 	"threaddeny":   {"-pthread"},
 	"stealer":      {"-pthread"},
 	"odstack":      {"-nostdlib", "-static"},
+	"cpstorm":      {"-pthread"},
 	// the stress programs (e2e/stress_test.go)
 	"churn":       {"-pthread"},
 	"loopthreads": {"-pthread"},
