@@ -494,3 +494,37 @@ func TestCloneParent(t *testing.T) {
 		}
 	}
 }
+
+// TestOutputFirst: an -o that cannot be written stops record and run before the workload
+// runs (a long recording must not be lost to a typo), and with -o - the workload's own output
+// goes to stderr, not into the profile on stdout.
+func TestOutputFirst(t *testing.T) {
+	marker := filepath.Join(t.TempDir(), "ran")
+	profile := recordTo(t, "true")
+	for _, args := range [][]string{
+		{"record", "-q", "-o", "/nonexistent-dir/p.json", "--", "touch", marker},
+		{"run", "-q", "--profile", profile, "-o", "/nonexistent-dir/p.json", "--", "touch", marker},
+		{"record", "-q", "-o", t.TempDir(), "--", "touch", marker},
+	} {
+		cmd := exec.Command(sctraceBin, args...)
+		cmd.Env = markedEnv()
+		out, _ := cmd.CombinedOutput()
+		if cmd.ProcessState.ExitCode() != 2 || strings.Count(string(out), "\n") != 1 {
+			t.Errorf("%v: exit %d, output %q; want 2 and one line", args, cmd.ProcessState.ExitCode(), out)
+		}
+		if _, err := os.Stat(marker); err == nil {
+			t.Fatalf("%v: the workload ran", args)
+		}
+	}
+	cmd := exec.Command(sctraceBin, "record", "-q", "-o", "-", "--", "echo", "hello")
+	cmd.Env = markedEnv()
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	var p map[string]any
+	if err := json.Unmarshal(stdout.Bytes(), &p); err != nil || !strings.Contains(stderr.String(), "hello") {
+		t.Errorf("record -o -: stdout is not the profile alone (%v), or the workload's output is not on stderr (%q)", err, stderr.String())
+	}
+}

@@ -23,7 +23,8 @@ const recordUsage = `Usage: sctrace record [-o FILE] [--base PROFILE] [--runs N]
 
 Runs COMMAND under a seccomp filter that stops it at every system call, follows every process
 and thread it starts, and writes the calls it made as a profile (JSON, see README.md). A summary
-goes to stderr. Exits with COMMAND's status.
+goes to stderr. Exits with COMMAND's status. With -o -, the profile goes to stdout and COMMAND's
+own standard output to stderr.
 
 With --base, the filter lets the calls PROFILE already has run untraced and stops only at the
 others (refine mode: re-recording a known workload runs at near-native speed). An executable
@@ -88,6 +89,9 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 		dest = filepath.Base(argv[0]) + ".sctrace.json"
 	}
 
+	if err := checkWritable(dest); err != nil {
+		return err
+	}
 	var base *learn.Profile
 	var filter []bpf.RawInstruction
 	if *basePath != "" {
@@ -110,7 +114,7 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 	var ref *refiner
 	stableSince := 0
 	for i := 1; i <= *runs; i++ {
-		q, r, st, n, err := recordOnce(argv, base, filter, *noFootprint)
+		q, r, st, n, err := recordOnce(argv, base, filter, *noFootprint, dest == "-")
 		if err != nil {
 			return err
 		}
@@ -203,10 +207,13 @@ func refineFilter(base *learn.Profile, noFootprint bool) ([]bpf.RawInstruction, 
 // recordOnce records one run of argv, refining base (with filter, its refine filter) if it is
 // not nil: the profile of what the run did (executables the refine could not see whole marked
 // partial), the refiner, the status and the number of processes.
-func recordOnce(argv []string, base *learn.Profile, filter []bpf.RawInstruction, noFootprint bool) (*learn.Profile, *refiner, tracer.Status, int, error) {
+func recordOnce(argv []string, base *learn.Profile, filter []bpf.RawInstruction, noFootprint, profileToStdout bool) (*learn.Profile, *refiner, tracer.Status, int, error) {
 	rec := learn.NewRecorder()
 	rec.NoFootprint = noFootprint
 	opt := tracer.Options{Filter: filter, ForwardSignals: true, OnEvent: recordEvent(rec), TraceData: tracer.OwnTraceData}
+	if profileToStdout {
+		opt.Stdout = os.Stderr // stdout carries the profile: the workload's output must not mix into it
+	}
 	if !noFootprint {
 		opt.Peek = peek
 	}
@@ -250,6 +257,9 @@ func recordAttached(pid int, out string, quiet, noFootprint bool, stdout, stderr
 	dest := out
 	if dest == "" {
 		dest = fmt.Sprintf("pid%d.sctrace.json", pid)
+	}
+	if err := checkWritable(dest); err != nil {
+		return err
 	}
 	rec := learn.NewRecorder()
 	rec.NoFootprint = noFootprint
@@ -382,6 +392,41 @@ func writeProfile(path string, p *learn.Profile, stdout io.Writer) error {
 		return p.Encode(stdout)
 	}
 	return writeAtomic(path, p.Encode)
+}
+
+// checkWritable says, before a workload runs, whether its profile could be written to path: a
+// recording must not be lost to a mistyped directory after it ran.
+func checkWritable(path string) error {
+	if path == "-" {
+		return nil
+	}
+	if fi, err := os.Stat(path); err == nil {
+		if fi.IsDir() {
+			return usageErrorf("-o %s: is a directory", path)
+		}
+		if !fi.Mode().IsRegular() {
+			f, err := os.OpenFile(path, os.O_WRONLY, 0)
+			if err != nil {
+				return usageErrorf("-o %s: %v", path, err)
+			}
+			return f.Close()
+		}
+	}
+	target := path
+	if t, err := filepath.EvalSymlinks(path); err == nil {
+		target = t
+	}
+	dir, base := filepath.Split(target)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".check*")
+	if err != nil {
+		return usageErrorf("-o %s: cannot write there: %v", path, errors.Unwrap(err))
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
 }
 
 // writeAtomic writes a file through a temporary file in the same directory and renames it into

@@ -76,6 +76,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		return usageErrorf("run: unknown --on-deny %q (want errno, explain, kill, trap, log or report)", mode)
 	}
 
+	if *out != "" {
+		if err := checkWritable(*out); err != nil {
+			return err
+		}
+	}
 	base, err := readProfile(*profilePath)
 	if err != nil {
 		return err
@@ -171,6 +176,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	sigsys := map[int]*tracer.Event{} // the last SIGSYS a filter raised in each process
 	opt := tracer.Options{Filter: raw, ForwardSignals: true, TraceData: tracer.OwnTraceData,
 		ExitStops: mode == "kill", Peek: decodePeek, Protect: true}
+	if *out == "-" {
+		opt.Stdout = os.Stderr // stdout carries the profile
+	}
 	var ref *refiner
 	if *out != "" {
 		// The profile's calls run unobserved: trace the executables whose own set would then
