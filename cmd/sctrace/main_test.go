@@ -115,7 +115,7 @@ func TestRecordDefaultFileAndSummary(t *testing.T) {
 func TestRecordUnwritable(t *testing.T) {
 	dest := filepath.Join(t.TempDir(), "missing-dir", "p.json")
 	code, _, stderr := sctrace(t, "record", "-q", "-o", dest, "--", "true")
-	if code != 2 || !strings.HasPrefix(stderr, "sctrace: write "+dest) || strings.Count(stderr, "\n") != 1 {
+	if code != 2 || !strings.HasPrefix(stderr, "sctrace: -o "+dest+": cannot write there") || strings.Count(stderr, "\n") != 1 {
 		t.Errorf("exit %d, stderr %q; want 2 and one line", code, stderr)
 	}
 }
