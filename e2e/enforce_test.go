@@ -20,11 +20,15 @@ var modes = []string{"errno", "explain", "kill", "trap", "log", "report"}
 
 var supervisors = []string{"notify", "ptrace"}
 
-// runUnder runs sctrace run with a supervisor; it returns the exit status, stdout and stderr.
+// runUnder runs sctrace run with a supervisor ("" for the default); it returns the exit
+// status, stdout and stderr.
 func runUnder(t *testing.T, supervisor string, args ...string) (int, string, string) {
 	t.Helper()
 	cmd := exec.Command(sctraceBin, append([]string{"run"}, args...)...)
-	cmd.Env = append(markedEnv(), "SCTRACE_SUPERVISOR="+supervisor)
+	cmd.Env = markedEnv()
+	if supervisor != "" {
+		cmd.Env = append(cmd.Env, "SCTRACE_SUPERVISOR="+supervisor)
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"os"
@@ -17,15 +16,7 @@ import (
 // sctraceRun runs `sctrace run` and returns exit status, stdout and stderr.
 func sctraceRun(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
-	cmd := exec.Command(sctraceBin, append([]string{"run"}, args...)...)
-	cmd.Env = markedEnv()
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	if err != nil && cmd.ProcessState == nil {
-		t.Fatal(err)
-	}
-	return cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()
+	return runUnder(t, "", args...)
 }
 
 // recordTo records argv into a profile file and returns its path.

@@ -1,7 +1,6 @@
 package tracer
 
 import (
-	"bytes"
 	"os"
 	"strconv"
 	"strings"
@@ -130,22 +129,7 @@ func filterTraceAll() []byte {
 
 // seccompFilters reads the number of seccomp filters of a task (Seccomp_filters in
 // /proc/TID/status, Linux 5.9); -1 if unknown.
-func seccompFilters(tid int) int {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/status")
-	if err != nil {
-		return -1
-	}
-	_, rest, ok := bytes.Cut(b, []byte("\nSeccomp_filters:"))
-	if !ok {
-		return -1
-	}
-	line, _, _ := bytes.Cut(rest, []byte("\n"))
-	n, err := strconv.Atoi(strings.TrimSpace(string(line)))
-	if err != nil {
-		return -1
-	}
-	return n
-}
+func seccompFilters(tid int) int { return statusNumber(tid, "Seccomp_filters") }
 
 // onStack reports whether [lo, hi) lies in the task's stack mapping ([stack] in its maps): the
 // injection writes its program only there, where nothing of the process lives below the stack

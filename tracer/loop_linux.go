@@ -626,12 +626,16 @@ func procStatus(tid int) (tgid, ppid int, ok bool) {
 }
 
 // tracerPid reads the TracerPid of a task from /proc; -1 if the task is gone.
-func tracerPid(tid int) int {
+func tracerPid(tid int) int { return statusNumber(tid, "TracerPid") }
+
+// statusNumber reads a numeric field of /proc/TID/status; -1 if the task is gone or the kernel
+// has no such field.
+func statusNumber(tid int, key string) int {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/status")
 	if err != nil {
 		return -1
 	}
-	_, rest, ok := bytes.Cut(b, []byte("\nTracerPid:"))
+	_, rest, ok := bytes.Cut(b, []byte("\n"+key+":"))
 	if !ok {
 		return -1
 	}
