@@ -124,5 +124,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
+	if m := closest(cmd, []string{"record", "run", "emit", "report", "diff", "merge", "version", "help"}); m != "" {
+		return usageErrorf("unknown command %q: did you mean %q? (run 'sctrace help')", cmd, m)
+	}
 	return usageErrorf("unknown command %q (run 'sctrace help')", cmd)
 }

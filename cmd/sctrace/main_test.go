@@ -36,6 +36,8 @@ func TestUsage(t *testing.T) {
 		{args: []string{"record", "--", "no-such-command-for-sctrace"}, code: 127, stderrLine: "sctrace: no-such-command-for-sctrace: command not found"},
 		{args: []string{"record", "-p", "1", "--", "true"}, code: 2, stderrLine: "sctrace: record: -p takes no command, no --base and no --runs"},
 		{args: []string{"record", "-q", "-p", "999999999"}, code: 2, stderrLine: "sctrace: attach to 999999999: no such process"},
+		{args: []string{"recrod", "--", "true"}, code: 2, stderrLine: `sctrace: unknown command "recrod": did you mean "record"? (run 'sctrace help')`},
+		{args: []string{"run", "--on-dney", "kill", "--", "true"}, code: 2, stderrLine: "sctrace: run: flag provided but not defined: -on-dney (did you mean --on-deny? see 'sctrace run --help')"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -51,6 +53,12 @@ func TestUsage(t *testing.T) {
 			}
 			if tt.code == 0 && stderr != "" {
 				t.Errorf("stderr %q, want nothing", stderr)
+			}
+			if tt.code == 2 && stdout != "" {
+				t.Errorf("a usage error printed %q on stdout, want nothing there", stdout)
+			}
+			if n := strings.Count(stdout, "Usage:"); n > 1 {
+				t.Errorf("the usage printed %d times", n)
 			}
 		})
 	}

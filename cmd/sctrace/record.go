@@ -38,11 +38,16 @@ listed, and the summary says after which run the profile stopped growing.
 Flags:
 `
 
+// usages holds each flag set's --help printer. The flag package calls a set's Usage on every
+// parse error too, which must print nothing: a usage error is one line on stderr.
+var usages = map[*flag.FlagSet]func(){}
+
 // newFlagSet returns a flag set that reports errors through run instead of printing them.
 func newFlagSet(name, help string, stdout io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.Usage = func() {
+	fs.Usage = func() {}
+	usages[fs] = func() {
 		fmt.Fprint(stdout, help)
 		fs.SetOutput(stdout)
 		fs.PrintDefaults()
@@ -55,12 +60,57 @@ func newFlagSet(name, help string, stdout io.Writer) *flag.FlagSet {
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
-		return exitStatus(0) // fs.Parse has printed the usage (flag calls Usage for -h and --help)
+		usages[fs]()
+		return exitStatus(0)
 	}
 	if err != nil {
-		return usageErrorf("%s: %v (see 'sctrace %s --help')", fs.Name(), err, fs.Name())
+		hint := ""
+		if _, name, ok := strings.Cut(err.Error(), "flag provided but not defined: -"); ok {
+			var names []string
+			fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+			if m := closest(strings.TrimLeft(name, "-"), names); m != "" {
+				hint = fmt.Sprintf("did you mean --%s? ", m)
+			}
+		}
+		return usageErrorf("%s: %v (%ssee 'sctrace %s --help')", fs.Name(), err, hint, fs.Name())
 	}
 	return nil
+}
+
+// closest returns the candidate nearest to s (edit distance at most 2, or a prefix), or "".
+func closest(s string, candidates []string) string {
+	best, bestD := "", 3
+	for _, c := range candidates {
+		d := editDistance(s, c)
+		if len(s) >= 2 && strings.HasPrefix(c, s) {
+			d = 1
+		}
+		if d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 func cmdRecord(args []string, stdout, stderr io.Writer) error {
