@@ -37,8 +37,8 @@ In every mode sctrace names each call the profile lacks the moment it is made (a
 its arguments decoded, pid, executable), once per call and executable, and ends with a summary
 and the command that adds the calls to the profile. -o FILE writes the profile with them added
 (refine: usually with report, which lets every call run); executables the base profile's calls
-would hide are traced fully, so that their own sets in FILE stay exact. Calls the profile allows run at native
-speed: the kernel answers them without asking sctrace.
+would hide are traced fully, so that their own sets in FILE stay exact. Calls the profile
+allows run at native speed: the kernel answers them without asking sctrace.
 
 Exits with COMMAND's status.
 
