@@ -445,6 +445,13 @@ func TestStressCloneParent(t *testing.T) {
 		guard: guard, exit: 0,
 		processes: 101, exactProc: true,
 	}.run(t)
+	// A thread that forks killed by its process's execve before its fork event is reported:
+	// the held child must still be let go.
+	stressCase{
+		argv:  []string{prog(t, "forkexec"), "100"},
+		guard: guard, exit: 0,
+		processes: 101,
+	}.run(t)
 }
 
 func TestStressManyThreads(t *testing.T) {

@@ -31,6 +31,7 @@ var flags = map[string][]string{
 	"stealer":      {"-pthread"},
 	"odstack":      {"-nostdlib", "-static"},
 	"cpstorm":      {"-pthread"},
+	"forkexec":     {"-pthread"},
 	// the stress programs (e2e/stress_test.go)
 	"churn":       {"-pthread"},
 	"loopthreads": {"-pthread"},

@@ -259,17 +259,14 @@ func (t *tracer) exited(tid int, ws unix.WaitStatus) {
 	heldHere := t.held[tid]
 	delete(t.held, tid)
 	tk, processEnd := t.tab.Exited(tid)
+	// The creator of a held task may be the thread that ended (killed by its process's end, or
+	// by another thread's execve, before its event was reported): that event will not come.
+	t.releaseHeld()
 	if tk == nil || !processEnd {
 		return // a thread; or a task never seen (detached, or the old leader of an exec)
 	}
 	if heldHere {
 		t.emit(&Event{Kind: EventSpawn, Pid: tk.Pid, Parent: tk.Parent}) // killed while held
-	}
-	// The creator of a held task may be the process that ended: its event will not come.
-	for h := range t.held {
-		if ht := t.tab.Get(h); ht != nil {
-			t.release(ht)
-		}
 	}
 	st := Status{Code: ws.ExitStatus()}
 	if ws.Signaled() {
@@ -338,6 +335,8 @@ func (t *tracer) stopped(r *waitReport) {
 		}
 		t.cont(tid, 0)
 	case unix.PTRACE_EVENT_EXEC:
+		// An execve kills the process's other threads, a creator among them perhaps.
+		t.releaseHeld()
 		if tid == t.root && !t.rootExeced && t.handover != nil && t.sup == nil {
 			// The workload must not run under a filter nobody supervises.
 			if t.handover.err == nil {
@@ -404,6 +403,18 @@ func (t *tracer) stopped(r *waitReport) {
 		t.cont(tid, 0)
 	default:
 		t.cont(tid, 0)
+	}
+}
+
+// releaseHeld lets every held new process run, with /proc's parent where the creator's event
+// did not come.
+func (t *tracer) releaseHeld() {
+	for h := range t.held {
+		if ht := t.tab.Get(h); ht != nil {
+			t.release(ht)
+		} else {
+			delete(t.held, h)
+		}
 	}
 }
 
