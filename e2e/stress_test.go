@@ -454,6 +454,17 @@ func TestStressCloneParent(t *testing.T) {
 	}.run(t)
 }
 
+// TestStressClone3Race: a workload that races its own clone3 arguments (setting CLONE_UNTRACED
+// again after the tracer cleared it) gets children past the recording; sctrace must notice each
+// (at the clone3's exit), kill it (under the recording's filter without the tracer it could not
+// even exit), say calls are hidden, and leave nothing behind (TestMain checks).
+func TestStressClone3Race(t *testing.T) {
+	stressCase{
+		argv:  []string{prog(t, "clone3race"), "10"},
+		guard: guard, exit: 0,
+	}.run(t)
+}
+
 func TestStressManyThreads(t *testing.T) {
 	stressCase{
 		argv:  []string{prog(t, "manythreads"), "200"},

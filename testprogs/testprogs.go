@@ -32,6 +32,7 @@ var flags = map[string][]string{
 	"odstack":      {"-nostdlib", "-static"},
 	"cpstorm":      {"-pthread"},
 	"forkexec":     {"-pthread"},
+	"clone3race":   {"-pthread"},
 	// the stress programs (e2e/stress_test.go)
 	"churn":       {"-pthread"},
 	"loopthreads": {"-pthread"},

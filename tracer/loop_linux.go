@@ -48,6 +48,8 @@ type tracer struct {
 	sigsysSeen map[int]bool // tasks whose SIGSYS was reported at its signal-delivery stop
 	// held: new processes kept at their first stop until their creator's event (stopped).
 	held map[int]bool
+	// clone3Exit: threads stopped at a clone3 entry, resumed to its exit (clone3Done).
+	clone3Exit map[int]bool
 
 	root       int
 	rootDone   bool
@@ -383,9 +385,12 @@ func (t *tracer) stopped(r *waitReport) {
 		if sig == syscall.SIGTRAP|0x80 {
 			// A syscall stop outside attach mode: only a task being made fully traced is
 			// resumed with PTRACE_SYSCALL.
-			if inj := t.inject[tid]; inj != nil {
-				t.injectStop(tid, inj)
-			} else {
+			switch {
+			case t.inject[tid] != nil:
+				t.injectStop(tid, t.inject[tid])
+			case t.clone3Exit[tid]:
+				t.clone3Done(tid)
+			default:
 				t.cont(tid, 0)
 			}
 			return
@@ -425,9 +430,30 @@ func (t *tracer) release(tk *tasks.Task) {
 	t.cont(tk.Tid, 0)
 }
 
+// clone3Done handles the syscall stop of a clone3 the tracer watches: at its exit, a child that
+// is not traced escaped (its flags were raced, see clone3Exit); it is killed, since under the
+// tracer's filter without the tracer every call it makes fails, exit included.
+func (t *tracer) clone3Done(tid int) {
+	var info syscallInfo
+	if getSyscallInfo(tid, &info) != 0 || info.Op != unix.PTRACE_SYSCALL_INFO_EXIT {
+		if info.Op != unix.PTRACE_SYSCALL_INFO_ENTRY {
+			delete(t.clone3Exit, tid)
+		}
+		t.cont(tid, 0)
+		return
+	}
+	delete(t.clone3Exit, tid)
+	// struct ptrace_syscall_info's exit member {s64 rval; u8 is_error} overlays nr.
+	if child := int64(info.Nr); child > 0 && !t.tab.Known(int(child)) {
+		unix.Kill(int(child), unix.SIGKILL)
+		t.rep.UntracedMissed++
+	}
+	t.cont(tid, 0)
+}
+
 func (t *tracer) cont(tid int, sig syscall.Signal) {
 	req := unix.PTRACE_CONT
-	if t.syscallMode || t.inject[tid] != nil {
+	if t.syscallMode || t.inject[tid] != nil || t.clone3Exit[tid] {
 		req = unix.PTRACE_SYSCALL
 	}
 	// ESRCH means the task was killed while stopped; wait4 will report its end (trap 4).
@@ -503,6 +529,14 @@ func (t *tracer) syscallStop(tid int, tk *tasks.Task, seccomp bool, r *waitRepor
 			t.rep.Untraced++
 		case untracedMissed:
 			t.rep.UntracedMissed++
+		}
+		if isClone3(t.info.Arch, t.ev.Nr) {
+			// Another thread can set CLONE_UNTRACED in clone3's arguments again after the
+			// flag was cleared: check at the call's exit that its child is traced.
+			if t.clone3Exit == nil {
+				t.clone3Exit = map[int]bool{}
+			}
+			t.clone3Exit[tid] = true
 		}
 	}
 	if t.deny != nil {

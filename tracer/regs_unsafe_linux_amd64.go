@@ -223,3 +223,8 @@ func restartCall(tid int, saved *savedRegs) bool {
 	regs.Rax = regs.Orig_rax
 	return setRegs(tid, &regs) == 0
 }
+
+// isClone3 reports whether (audit, nr) is clone3 in the x86_64, x32 or i386 ABI.
+func isClone3(audit uint32, nr int) bool {
+	return (audit == auditX86_64 && nr&^x32Bit == 435) || (audit == auditI386 && nr == 435)
+}

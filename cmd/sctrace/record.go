@@ -370,7 +370,7 @@ func hiddenBy(rep tracer.Report) []string {
 		out = append(out, fmt.Sprintf("%d system-call stops could not be read: those calls are missing", rep.Unread))
 	}
 	if rep.UntracedMissed > 0 {
-		out = append(out, fmt.Sprintf("%d clone(CLONE_UNTRACED) children escaped the tracer: their calls are missing", rep.UntracedMissed))
+		out = append(out, fmt.Sprintf("%d clone(CLONE_UNTRACED) children escaped the tracer (they were killed): their calls are missing", rep.UntracedMissed))
 	}
 	if rep.ForeignTrace > 0 {
 		out = append(out, fmt.Sprintf("the workload's own seccomp filter asked for a tracer %d times (SECCOMP_RET_TRACE): those calls failed with ENOSYS, as they would without sctrace", rep.ForeignTrace))

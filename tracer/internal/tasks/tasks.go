@@ -66,6 +66,12 @@ func (tb *Table) Len() int { return len(tb.live) }
 // Early is the number of exited tasks whose creator's event is still due.
 func (tb *Table) Early() int { return len(tb.early) }
 
+// Known reports whether tid is a traced task, or one that ended before its creator's event.
+func (tb *Table) Known(tid int) bool {
+	_, early := tb.early[tid]
+	return tb.live[tid] != nil || early
+}
+
 // Get returns the task tid, or nil.
 func (tb *Table) Get(tid int) *Task { return tb.live[tid] }
 
