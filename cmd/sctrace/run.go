@@ -423,15 +423,12 @@ func warnReach(w io.Writer, path string, p *learn.Profile) {
 	if os.Geteuid() != 0 {
 		return
 	}
-	var reach []string
-	for _, name := range []string{"ptrace", "pidfd_open", "pidfd_getfd", "process_vm_writev"} {
+	reach := []string{"/proc/PID/mem"}
+	for _, name := range []string{"ptrace", "pidfd_getfd", "process_vm_writev"} {
 		if has(name) {
 			reach = append(reach, name)
 		}
 	}
-	if len(reach) > 0 {
-		fmt.Fprintf(w, "sctrace: warning: the workload runs as root and %s allows %s: with CAP_SYS_PTRACE it could "+
-			"reach sctrace's threads and answer its own denied calls (sctrace denies those calls on its own pid only); "+
-			"run untrusted workloads as another user\n", path, strings.Join(reach, ", "))
-	}
+	fmt.Fprintf(w, "sctrace: warning: the workload runs as root: with CAP_SYS_PTRACE it can reach into sctrace "+
+		"(%s) and answer its own denied calls; run untrusted workloads as another user\n", strings.Join(reach, ", "))
 }
