@@ -22,3 +22,6 @@ func ProcessOf(tid int) (int, error) { return 0, ErrNotSupported }
 
 // ErrInterrupted is returned by Attach when a signal came before any thread was attached.
 var ErrInterrupted = errors.New("interrupted before anything was attached")
+
+// IsTerminal reports false on this system.
+func IsTerminal(w any) bool { return false }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sctrace/sctrace/emit"
 	"github.com/sctrace/sctrace/learn"
+	"github.com/sctrace/sctrace/tracer"
 )
 
 const emitUsage = `Usage: sctrace emit --format FORMAT [--runtime R] [--nnp true|false] [--exe PATH] [-o FILE] PROFILE
@@ -58,6 +59,9 @@ func cmdEmit(args []string, stdout, stderr io.Writer) error {
 			return &statusError{code: 2, err: err}
 		}
 	}
+	if *format == "bpf" && *out == "-" && tracer.IsTerminal(stdout) {
+		return usageErrorf("emit: the bpf format is binary: write it with -o FILE or redirect it, not to a terminal")
+	}
 	opt := emit.Options{Runtime: *runtime, NoNewPrivs: *nnp, Name: *name, Host: hostArch()}
 	var data []byte
 	var notes []emit.Note
@@ -76,6 +80,11 @@ func cmdEmit(args []string, stdout, stderr io.Writer) error {
 	if !*quiet {
 		for _, n := range notes {
 			fmt.Fprintf(stderr, "sctrace: %s\n", n)
+		}
+		if *runtime == "" && (*format == "oci" || *format == "k8s" || *format == "bpf") {
+			fmt.Fprintf(stderr, "sctrace: note: without --runtime, the filter lacks the calls the container runtime "+
+				"makes between installing it and starting the workload, so runc or crun may fail to start it; "+
+				"add --runtime runc, crun or bwrap\n")
 		}
 		warnIncomplete(stderr, fs.Arg(0), p)
 	}

@@ -160,3 +160,17 @@ func TestRecordThroughSymlink(t *testing.T) {
 		t.Error("the symlink's target holds no profile")
 	}
 }
+
+// TestEmitNotes: emit says that a container runtime's own calls are missing without --runtime.
+func TestEmitNotes(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "p.json")
+	os.WriteFile(p, []byte(`{"version": 2, "arches": {"x86_64": {"syscalls": {"read": {"count": 1}}}}}`), 0o644)
+	_, _, stderr := sctrace(t, "emit", "--format", "oci", p)
+	if !strings.Contains(stderr, "without --runtime") {
+		t.Errorf("no note about --runtime:\n%s", stderr)
+	}
+	_, _, stderr = sctrace(t, "emit", "--format", "oci", "--runtime", "runc", p)
+	if strings.Contains(stderr, "without --runtime") {
+		t.Errorf("a note about --runtime though it was given:\n%s", stderr)
+	}
+}

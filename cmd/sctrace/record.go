@@ -137,6 +137,10 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 	dest := *out
 	if dest == "" {
 		dest = filepath.Base(argv[0]) + ".sctrace.json"
+		if _, err := os.Stat(dest); err == nil {
+			// Never overwrite silently under a name the user did not give.
+			fmt.Fprintf(stderr, "sctrace: %s exists and will be replaced (-o chooses another name)\n", dest)
+		}
 	}
 
 	if err := checkWritable(dest); err != nil {
