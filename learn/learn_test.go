@@ -175,6 +175,7 @@ func FuzzDecode(f *testing.F) {
 		`{"version": 1, "arches": {"x86_64": {"syscalls": {}, "SYSCALLS": {"ptrace": {"count": 1}}}}}`,
 		`{"version": 1, "arches": {"x86_64": {"syscalls": {"ptrace": {"count": 1}}, "syscalls": {}}}}`,
 		`{"version": 1, "arches": {"x86": {"syscalls": {"read": {"count": 3}}}}, "executables": {"/bin/x": {"processes": 1, "arches": {}}}}`,
+		`{"version": 2, "arches": {}, "files": {"/a\u0062": ["open", "create"], "/c\"d": ["exec"], "/e": []}}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -188,6 +189,23 @@ func FuzzDecode(f *testing.F) {
 		var raw map[string]any
 		if err := json.Unmarshal(data, &raw); err != nil {
 			t.Fatalf("Decode accepted what encoding/json cannot read: %v", err)
+		}
+		// Files have their own decoder (FileUses): it must read what encoding/json reads.
+		files, _ := raw["files"].(map[string]any)
+		if len(files) != len(p.Files) {
+			t.Fatalf("files: jq sees %d, sctrace %d", len(files), len(p.Files))
+		}
+		for path, uses := range files {
+			list, _ := uses.([]any)
+			got, ok := p.Files[path]
+			if !ok || len(list) != len(got) {
+				t.Fatalf("files[%q]: jq sees %v, sctrace %v", path, uses, got)
+			}
+			for i, u := range list {
+				if u != got[i] {
+					t.Fatalf("files[%q][%d]: jq sees %v, sctrace %q", path, i, u, got[i])
+				}
+			}
 		}
 		arches, _ := raw["arches"].(map[string]any)
 		if len(arches) != len(p.Arches) {

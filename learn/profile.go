@@ -34,7 +34,7 @@ type Profile struct {
 
 	// Files maps each path the workload opened, created or executed to how (open, create,
 	// exec), as the workload named it (relative paths stay relative).
-	Files map[string][]string `json:"files,omitempty"`
+	Files FileUses `json:"files,omitempty"`
 	// Programs lists what the workload executed, with command lines.
 	Programs []Program `json:"programs,omitempty"`
 	// Endpoints lists the socket addresses it connected to, bound or sent to.
