@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -80,19 +81,26 @@ func renderMarkdown(w io.Writer, tables []audit.Table) {
 	}
 }
 
-const diffUsage = `Usage: sctrace diff OLD NEW
+const diffUsage = `Usage: sctrace diff [--format text|json] OLD NEW
 
 Lists the system calls NEW has and OLD lacks, and those OLD has and NEW lacks, per arch and per
-executable; new calls that carry a risk flag are marked. Exits 1 when NEW needs something OLD
-lacks (a CI gate: the workload grew its footprint), 0 otherwise.
+executable (new calls that carry a risk flag are marked), then the executables, executed
+programs, network endpoints and files that one has and the other lacks, and the executables
+whose calls NEW marks partial. Exits 1 when NEW needs something OLD lacks — a call, an
+executable, a program or an endpoint (a CI gate: the workload grew its footprint) — and 0
+otherwise; new files alone do not fail the gate (temporary names differ between runs).
 
 Flags:
 `
 
 func cmdDiff(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("diff", diffUsage, stdout)
+	format := fs.String("format", "text", "output `FORMAT`: text or json")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *format != "text" && *format != "json" {
+		return usageErrorf("diff: unknown --format %q (want text or json)", *format)
 	}
 	if fs.NArg() != 2 {
 		return usageErrorf("diff: want OLD and NEW (usage: sctrace diff OLD NEW)")
@@ -106,23 +114,53 @@ func cmdDiff(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	d := audit.Diff(old, cur)
-	if len(d.Added) == 0 && len(d.Removed) == 0 {
-		fmt.Fprintln(stdout, "no difference in system calls")
+	if *format == "json" {
+		b, err := json.MarshalIndent(struct {
+			*audit.Difference
+			NeedsMore bool `json:"needs_more"`
+		}{d, d.NeedsMore()}, "", "  ")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s\n", b)
+	} else {
+		printDiff(stdout, d)
+	}
+	if d.NeedsMore() {
+		return exitStatus(1)
+	}
+	return nil
+}
+
+func printDiff(w io.Writer, d *audit.Difference) {
+	if d.Empty() {
+		fmt.Fprintln(w, "no difference")
+		return
 	}
 	for _, c := range d.Added {
 		mark := ""
 		if c.Risk != "" {
 			mark = "  !! " + c.Risk
 		}
-		fmt.Fprintf(stdout, "+ %s%s\n", c, mark)
+		fmt.Fprintf(w, "+ %s%s\n", c, mark)
 	}
 	for _, c := range d.Removed {
-		fmt.Fprintf(stdout, "- %s\n", c)
+		fmt.Fprintf(w, "- %s\n", c)
 	}
-	if d.NeedsMore() {
-		return exitStatus(1)
+	for _, x := range []struct {
+		what string
+		d    audit.Delta
+	}{{"executable", d.Executables}, {"program", d.Programs}, {"endpoint", d.Endpoints}, {"file", d.Files}} {
+		for _, s := range x.d.Added {
+			fmt.Fprintf(w, "+ %s %s\n", x.what, s)
+		}
+		for _, s := range x.d.Removed {
+			fmt.Fprintf(w, "- %s %s\n", x.what, s)
+		}
 	}
-	return nil
+	for _, p := range d.NowPartial {
+		fmt.Fprintf(w, "! %s: its calls are now partial\n", p)
+	}
 }
 
 const mergeUsage = `Usage: sctrace merge -o OUT PROFILE...

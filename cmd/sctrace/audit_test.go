@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -127,5 +128,46 @@ func TestEmitExe(t *testing.T) {
 	code, _, stderr = sctrace(t, "emit", "--format", "yaml", reportProfile)
 	if code != 2 || !strings.Contains(stderr, "unknown format") {
 		t.Errorf("unknown format: exit %d %q", code, stderr)
+	}
+}
+
+// TestDiffGate: diff fails the gate for a new executable, program or endpoint even when no call
+// is new, not for a new file alone; --format json says the same.
+func TestDiffGate(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, extra string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(`{"version": 2, "arches": {"x86_64": {"syscalls": {"read": {"count": 1}}}}`+extra+`}`), 0o644)
+		return p
+	}
+	base := write("base.json", `, "executables": {"/bin/a": {"processes": 1, "arches": {"x86_64": {"syscalls": {"read": {"count": 1}}}}}}`)
+	newExe := write("exe.json", `, "executables": {"/bin/a": {"processes": 1, "arches": {"x86_64": {"syscalls": {"read": {"count": 1}}}}},
+		"/bin/b": {"processes": 1, "arches": {"x86_64": {"syscalls": {"read": {"count": 1}}}}}}`)
+	newEndpoint := write("ep.json", `, "executables": {"/bin/a": {"processes": 1, "arches": {"x86_64": {"syscalls": {"read": {"count": 1}}}}}},
+		"endpoints": [{"call": "connect", "family": "inet", "address": "10.0.0.1", "port": 443}]`)
+	newFile := write("file.json", `, "executables": {"/bin/a": {"processes": 1, "arches": {"x86_64": {"syscalls": {"read": {"count": 1}}}}}},
+		"files": {"/tmp/x": ["create"]}`)
+	for _, tc := range []struct {
+		path, want string
+		code       int
+	}{
+		{newExe, "+ executable /bin/b", 1},
+		{newEndpoint, "+ endpoint connect inet 10.0.0.1:443", 1},
+		{newFile, "+ file /tmp/x", 0},
+	} {
+		code, stdout, _ := sctrace(t, "diff", base, tc.path)
+		if code != tc.code || !strings.Contains(stdout, tc.want) {
+			t.Errorf("diff %s: exit %d, output %q; want %d and %q", filepath.Base(tc.path), code, stdout, tc.code, tc.want)
+		}
+	}
+	code, stdout, _ := sctrace(t, "diff", "--format", "json", base, newExe)
+	var d struct {
+		NeedsMore   bool `json:"needs_more"`
+		Executables struct {
+			Added []string `json:"added"`
+		} `json:"executables"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &d); err != nil || code != 1 || !d.NeedsMore || len(d.Executables.Added) != 1 {
+		t.Errorf("diff --format json: exit %d, %+v (%v)\n%s", code, d, err, stdout)
 	}
 }

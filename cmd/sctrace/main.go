@@ -52,7 +52,8 @@ Usage:
                                          minijail, go-seccomp-bpf or raw BPF
   sctrace report [--format table|json|markdown] PROFILE
                                          what the workload did, risk flags, Docker's verdict
-  sctrace diff OLD NEW                   calls added and removed; exit 1 if NEW needs more
+  sctrace diff [--format json] OLD NEW   calls, executables, programs, endpoints, files added
+                                         and removed; exit 1 if NEW needs more
   sctrace merge -o OUT PROFILE...        the union of profiles
   sctrace version                        print the version
   sctrace help                           show this help

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"sort"
@@ -28,16 +29,87 @@ func (c Change) String() string {
 type Difference struct {
 	Added   []Change `json:"added"`
 	Removed []Change `json:"removed"`
+	// The footprint beyond calls: what NEW has and OLD lacks (Added), and the reverse.
+	Executables Delta `json:"executables"`
+	Programs    Delta `json:"programs"` // executed paths
+	Endpoints   Delta `json:"endpoints"`
+	Files       Delta `json:"files"`
+	// NowPartial lists executables whose calls NEW marks partial and OLD did not.
+	NowPartial []string `json:"now_partial,omitempty"`
 }
 
-// NeedsMore reports whether the new profile has a call, in any arch, that the old one lacks.
+// Delta is what one list gained and lost.
+type Delta struct {
+	Added   []string `json:"added"`
+	Removed []string `json:"removed"`
+}
+
+// NeedsMore reports whether NEW needs more than OLD: a call in any arch, an executable, a program
+// path or a network endpoint that OLD lacks. New files alone do not count (temporary names differ
+// from run to run), nor do removals.
 func (d *Difference) NeedsMore() bool {
 	for _, c := range d.Added {
 		if c.Executable == "" {
 			return true
 		}
 	}
-	return false
+	return len(d.Executables.Added) > 0 || len(d.Programs.Added) > 0 || len(d.Endpoints.Added) > 0
+}
+
+// Empty reports whether the profiles differ in nothing Diff compares.
+func (d *Difference) Empty() bool {
+	for _, x := range []Delta{d.Executables, d.Programs, d.Endpoints, d.Files} {
+		if len(x.Added) > 0 || len(x.Removed) > 0 {
+			return false
+		}
+	}
+	return len(d.Added) == 0 && len(d.Removed) == 0 && len(d.NowPartial) == 0
+}
+
+// delta compares two sets of names.
+func delta(old, cur map[string]bool) Delta {
+	d := Delta{Added: []string{}, Removed: []string{}}
+	for _, k := range slices.Sorted(maps.Keys(cur)) {
+		if !old[k] {
+			d.Added = append(d.Added, k)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(old)) {
+		if !cur[k] {
+			d.Removed = append(d.Removed, k)
+		}
+	}
+	return d
+}
+
+// footprintSets are a profile's executables, programs, endpoints and files, as names.
+func footprintSets(p *learn.Profile) (exes, progs, eps, files map[string]bool) {
+	exes, progs, eps, files = map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for path := range p.Executables {
+		exes[path] = true
+	}
+	for _, pr := range p.Programs {
+		progs[pr.Path] = true
+	}
+	for _, e := range p.Endpoints {
+		eps[EndpointString(e)] = true
+	}
+	for path := range p.Files {
+		files[path] = true
+	}
+	return
+}
+
+// EndpointString is how reports and diffs name an endpoint: "connect inet 10.0.0.1:443".
+func EndpointString(e learn.Endpoint) string {
+	addr := e.Address
+	if e.Family != "unix" {
+		addr = fmt.Sprintf("%s:%d", e.Address, e.Port)
+		if e.Family == "inet6" {
+			addr = fmt.Sprintf("[%s]:%d", e.Address, e.Port)
+		}
+	}
+	return e.Call + " " + e.Family + " " + addr
 }
 
 // Diff compares two profiles: per arch, then per executable that both name.
@@ -68,6 +140,18 @@ func Diff(old, cur *learn.Profile) *Difference {
 	sort.Strings(exes)
 	for _, path := range exes {
 		compare(path, old.Executables[path].Arches, cur.Executables[path].Arches)
+		if cur.Executables[path].Partial && !old.Executables[path].Partial {
+			d.NowPartial = append(d.NowPartial, path)
+		}
+	}
+	oe, op, oen, of := footprintSets(old)
+	ne, np, nen, nf := footprintSets(cur)
+	d.Executables, d.Programs, d.Endpoints, d.Files = delta(oe, ne), delta(op, np), delta(oen, nen), delta(of, nf)
+	if d.Added == nil {
+		d.Added = []Change{}
+	}
+	if d.Removed == nil {
+		d.Removed = []Change{}
 	}
 	return d
 }
