@@ -13,6 +13,7 @@ import (
 	"github.com/sctrace/sctrace/arch"
 	"github.com/sctrace/sctrace/arch/decode"
 	"github.com/sctrace/sctrace/emit"
+	"github.com/sctrace/sctrace/emit/audit"
 	"github.com/sctrace/sctrace/tracer"
 )
 
@@ -264,21 +265,10 @@ func (l *ledger) summary(argv []string, out, added string) {
 	}
 }
 
-// shellQuote quotes s for a POSIX shell when it needs quoting.
-func shellQuote(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+// shellQuote and shellJoin quote for a POSIX shell (audit.ShellQuote).
+func shellQuote(s string) string { return audit.ShellQuote(s) }
 
-func shellJoin(argv []string) string {
-	q := make([]string, len(argv))
-	for i, a := range argv {
-		q[i] = shellQuote(a)
-	}
-	return strings.Join(q, " ")
-}
+func shellJoin(argv []string) string { return audit.ShellJoin(argv) }
 
 // outName is how the messages name an output file: "-" is stdout.
 func outName(out string) string {

@@ -192,7 +192,7 @@ func (r *Report) Tables() []Table {
 			if rec.Running {
 				exit = "running at detach"
 			}
-			t.Rows = append(t.Rows, []string{strings.Join(rec.Command, " "), rec.Kernel + " " + rec.Machine,
+			t.Rows = append(t.Rows, []string{ShellJoin(rec.Command), rec.Kernel + " " + rec.Machine,
 				exit, strconv.Itoa(rec.Processes)})
 			for _, h := range rec.Hidden {
 				hidden.Rows = append(hidden.Rows, []string{strconv.Itoa(i + 1), h})
@@ -256,7 +256,7 @@ func (r *Report) Tables() []Table {
 	ts = append(ts, files)
 	progs := Table{Title: "Programs executed", Header: []string{"program", "command line"}}
 	for _, p := range r.Programs {
-		progs.Rows = append(progs.Rows, []string{p.Path, strings.Join(p.Argv, " ")})
+		progs.Rows = append(progs.Rows, []string{p.Path, ShellJoin(p.Argv)})
 	}
 	if r.Dropped != nil && r.Dropped.Programs > 0 {
 		progs.Note = fmt.Sprintf("and %d more, over the cap of %d", r.Dropped.Programs, learn.MaxPrograms)
@@ -275,4 +275,22 @@ func (r *Report) Tables() []Table {
 	}
 	ts = append(ts, eps)
 	return ts
+}
+
+// ShellQuote quotes s for a POSIX shell when it needs quoting, so that a command line printed in
+// a report or a message can be pasted as it is.
+func ShellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// ShellJoin quotes and joins a command line.
+func ShellJoin(argv []string) string {
+	q := make([]string, len(argv))
+	for i, a := range argv {
+		q[i] = ShellQuote(a)
+	}
+	return strings.Join(q, " ")
 }
