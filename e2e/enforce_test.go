@@ -532,3 +532,24 @@ func TestOutputFirst(t *testing.T) {
 		t.Errorf("record -o -: stdout is not the profile alone (%v), or the workload's output is not on stderr (%q)", err, stderr.String())
 	}
 }
+
+// TestTerminalNote: a profile recorded on a terminal says so (recordings[].terminal), and run
+// notes when its own output is not one, since programs take other paths on a terminal.
+func TestTerminalNote(t *testing.T) {
+	script, err := exec.LookPath("script")
+	if err != nil {
+		t.Skip("script (util-linux) is needed for a terminal")
+	}
+	out := filepath.Join(t.TempDir(), "p.json")
+	cmd := exec.Command(script, "-qec", sctraceBin+" record -q -o "+out+" -- true", "/dev/null")
+	cmd.Env = markedEnv()
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	if b, _ := os.ReadFile(out); !strings.Contains(string(b), `"terminal": true`) {
+		t.Fatalf("the recording does not say it ran on a terminal:\n%s", b)
+	}
+	if _, _, stderr := runUnder(t, "", "--profile", out, "--", "true"); !strings.Contains(stderr, "was on a terminal and this run is not") {
+		t.Errorf("run says nothing of the terminal:\n%s", stderr)
+	}
+}

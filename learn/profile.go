@@ -15,7 +15,7 @@ import (
 )
 
 // Version is the profile format this package writes. Decode reads it and every older one.
-// Version 2 adds executables.PATH.partial.
+// Version 2 adds executables.PATH.partial and recordings[].terminal.
 const Version = 2
 
 // MaxProfileSize bounds what Decode accepts: a real profile is a few hundred kilobytes.
@@ -73,7 +73,10 @@ type Recording struct {
 	ExitCode int      `json:"exit_code"`
 	// Running: the process was still running when sctrace detached from it (record -p), so
 	// ExitCode says nothing.
-	Running   bool `json:"running,omitempty"`
+	Running bool `json:"running,omitempty"`
+	// Terminal: the workload's standard output was a terminal. Programs behave differently on
+	// one (git starts a pager, ls colours its output), and so do their calls.
+	Terminal  bool `json:"terminal,omitempty"`
 	Processes int  `json:"processes"`
 	// Hidden lists why calls may be missing from this recording: the workload's own seccomp
 	// filters or tracing, children that escaped the tracer, stops that could not be read.

@@ -289,7 +289,7 @@ func recordOnce(argv []string, base *learn.Profile, filter []bpf.RawInstruction,
 	}
 	host := tracer.ThisHost()
 	p := rec.Profile(learn.Recording{Command: argv, Kernel: host.Kernel, Machine: host.Machine, ExitCode: rep.Status.ExitCode(),
-		Hidden: hiddenBy(rep)})
+		Hidden: hiddenBy(rep), Terminal: tracer.IsTerminal(workloadStdout(opt))})
 	if ref != nil {
 		ref.mark(p)
 	}
@@ -539,4 +539,38 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// workloadStdout is the standard output the workload gets.
+func workloadStdout(opt tracer.Options) *os.File {
+	if opt.Stdout != nil {
+		return opt.Stdout
+	}
+	return os.Stdout
+}
+
+// warnTerminal says when a run's standard output differs from its recordings' in being a
+// terminal: programs take other paths on a terminal (a pager, colours), with other calls.
+func warnTerminal(w io.Writer, path string, p *learn.Profile, terminal bool) {
+	for _, r := range p.Recordings {
+		if r.Running || r.Terminal == terminal {
+			continue
+		}
+		was, now := "was not", "is"
+		if r.Terminal {
+			was, now = "was", "is not"
+		}
+		fmt.Fprintf(w, "sctrace: note: %s's recording of %s %s on a terminal and this run %s: programs take other paths "+
+			"there (git starts a pager, ls colours), with other calls\n", path, shellJoinShort(r.Command), was, now)
+		return
+	}
+}
+
+// shellJoinShort is a command line for a message, cut after 60 characters.
+func shellJoinShort(argv []string) string {
+	s := shellJoin(argv)
+	if len(s) > 60 {
+		s = s[:57] + "..."
+	}
+	return s
 }

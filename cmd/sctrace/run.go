@@ -179,6 +179,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if *out == "-" {
 		opt.Stdout = os.Stderr // stdout carries the profile
 	}
+	if !*quiet {
+		warnTerminal(stderr, *profilePath, base, tracer.IsTerminal(workloadStdout(opt)))
+	}
 	var ref *refiner
 	if *out != "" {
 		// The profile's calls run unobserved: trace the executables whose own set would then
