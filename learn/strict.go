@@ -21,7 +21,7 @@ import (
 // costs an allocation or more per token, which made reading a large profile slow.
 func checkStrict(data []byte, v any) error {
 	w := walker{data: data, fields: map[reflect.Type]*structFields{}}
-	if err := w.walk(reflect.TypeOf(v), nil); err != nil {
+	if err := w.walk(reflect.TypeOf(v)); err != nil {
 		return err
 	}
 	w.space()
@@ -31,25 +31,39 @@ func checkStrict(data []byte, v any) error {
 	return nil
 }
 
-// path locates a value for error messages; it is built into a string only for an error.
-type path struct {
-	parent *path
-	key    string // field name, or map key when quoted
-	quoted bool
-	index  int // slice element, when key is "" and !quoted
+// strictError is a check's failure, located in the document. The walker builds the location
+// only for an error, as the error travels up: each level adds its step.
+type strictError struct {
+	steps []string // innermost first
+	msg   string
+	null  bool // "PATH is null" rather than "PATH: msg"
 }
 
-func (p *path) String() string {
-	if p == nil {
-		return "$"
+func (e *strictError) Error() string {
+	var b strings.Builder
+	b.WriteString("$")
+	for i := len(e.steps) - 1; i >= 0; i-- {
+		b.WriteString(e.steps[i])
 	}
-	switch {
-	case p.quoted:
-		return fmt.Sprintf("%s[%q]", p.parent, p.key)
-	case p.key != "":
-		return p.parent.String() + "." + p.key
+	if e.null {
+		b.WriteString(" is null")
+		return b.String()
 	}
-	return fmt.Sprintf("%s[%d]", p.parent, p.index)
+	b.WriteString(": ")
+	b.WriteString(e.msg)
+	return b.String()
+}
+
+func failf(format string, args ...any) error {
+	return &strictError{msg: fmt.Sprintf(format, args...)}
+}
+
+// within adds a step to the location of a strictError.
+func within(err error, step func() string) error {
+	if se, ok := err.(*strictError); ok {
+		se.steps = append(se.steps, step())
+	}
+	return err
 }
 
 // field is what the walker knows of one struct field.
@@ -154,7 +168,7 @@ func (w *walker) skipScalar() error {
 
 // members walks the members of an object (at its opening brace), calling f for each key with
 // the walker at the value; f must consume the value.
-func (w *walker) members(at *path, f func(key string) error) error {
+func (w *walker) members(f func(key string) error) error {
 	w.i++ // {
 	if w.peek() == '}' {
 		w.i++
@@ -162,14 +176,14 @@ func (w *walker) members(at *path, f func(key string) error) error {
 	}
 	for {
 		if w.peek() != '"' {
-			return fmt.Errorf("%s: bad object", at)
+			return failf("bad object")
 		}
 		key, err := w.str()
 		if err != nil {
-			return fmt.Errorf("%s: %w", at, err)
+			return failf("%v", err)
 		}
 		if w.peek() != ':' {
-			return fmt.Errorf("%s: bad object", at)
+			return failf("bad object")
 		}
 		w.i++
 		if err := f(key); err != nil {
@@ -182,13 +196,13 @@ func (w *walker) members(at *path, f func(key string) error) error {
 			w.i++
 			return nil
 		default:
-			return fmt.Errorf("%s: bad object", at)
+			return failf("bad object")
 		}
 	}
 }
 
 // walk reads one value and checks it against t.
-func (w *walker) walk(t reflect.Type, at *path) error {
+func (w *walker) walk(t reflect.Type) error {
 	c := w.peek()
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
@@ -199,12 +213,12 @@ func (w *walker) walk(t reflect.Type, at *path) error {
 		case reflect.Slice, reflect.Map:
 			return nil // what Encode writes for an empty list; validate rejects where it matters
 		}
-		return fmt.Errorf("%s is null", at)
+		return &strictError{null: true}
 	}
 	switch t.Kind() {
 	case reflect.Struct:
 		if c != '{' {
-			return fmt.Errorf("%s: want an object", at)
+			return failf("want an object")
 		}
 		fs := w.fields[t]
 		if fs == nil {
@@ -213,43 +227,43 @@ func (w *walker) walk(t reflect.Type, at *path) error {
 		}
 		var seen uint64
 		if len(fs.names) > 64 {
-			return fmt.Errorf("%s: %v has more than 64 fields", at, t)
+			return failf("%v has more than 64 fields", t)
 		}
-		err := w.members(at, func(key string) error {
+		err := w.members(func(key string) error {
 			f, ok := fs.byName[key]
 			if !ok {
-				return fmt.Errorf("%s: unknown field %q", at, key)
+				return failf("unknown field %q", key)
 			}
 			if seen&(1<<f.index) != 0 {
-				return fmt.Errorf("%s: duplicate field %q", at, key)
+				return failf("duplicate field %q", key)
 			}
 			seen |= 1 << f.index
-			return w.walk(f.typ, &path{parent: at, key: key})
+			return within(w.walk(f.typ), func() string { return "." + key })
 		})
 		if err != nil {
 			return err
 		}
 		for i, name := range fs.names {
 			if fs.byName[name].required && seen&(1<<i) == 0 {
-				return fmt.Errorf("%s: missing field %q", at, name)
+				return failf("missing field %q", name)
 			}
 		}
 		return nil
 	case reflect.Map:
 		if c != '{' {
-			return fmt.Errorf("%s: want an object", at)
+			return failf("want an object")
 		}
 		seen := map[string]bool{}
-		return w.members(at, func(key string) error {
+		return w.members(func(key string) error {
 			if seen[key] {
-				return fmt.Errorf("%s: duplicate key %q", at, key)
+				return failf("duplicate key %q", key)
 			}
 			seen[key] = true
-			return w.walk(t.Elem(), &path{parent: at, key: key, quoted: true})
+			return within(w.walk(t.Elem()), func() string { return fmt.Sprintf("[%q]", key) })
 		})
 	case reflect.Slice:
 		if c != '[' {
-			return fmt.Errorf("%s: want an array", at)
+			return failf("want an array")
 		}
 		w.i++
 		if w.peek() == ']' {
@@ -257,8 +271,8 @@ func (w *walker) walk(t reflect.Type, at *path) error {
 			return nil
 		}
 		for i := 0; ; i++ {
-			if err := w.walk(t.Elem(), &path{parent: at, index: i}); err != nil {
-				return err
+			if err := w.walk(t.Elem()); err != nil {
+				return within(err, func() string { return fmt.Sprintf("[%d]", i) })
 			}
 			switch w.peek() {
 			case ',':
@@ -267,16 +281,16 @@ func (w *walker) walk(t reflect.Type, at *path) error {
 				w.i++
 				return nil
 			default:
-				return fmt.Errorf("%s: bad array", at)
+				return failf("bad array")
 			}
 		}
 	}
 	// A scalar: its type is checked by the decoder; here only that it is not a container.
 	if c == '{' || c == '[' {
-		return fmt.Errorf("%s: want a value, not %c", at, c)
+		return failf("want a value, not %c", c)
 	}
 	if c == 0 {
-		return fmt.Errorf("%s: unexpected end", at)
+		return failf("unexpected end")
 	}
 	return w.skipScalar()
 }
