@@ -260,10 +260,14 @@ func (t *tracer) tickerStop(ws unix.WaitStatus) {
 func (t *tracer) exited(tid int, ws unix.WaitStatus) {
 	heldHere := t.held[tid]
 	delete(t.held, tid)
+	pid := -1 // the process of the task that ended, if known
+	if et := t.tab.Get(tid); et != nil {
+		pid = et.Pid
+	}
 	tk, processEnd := t.tab.Exited(tid)
 	// The creator of a held task may be the thread that ended (killed by its process's end, or
 	// by another thread's execve, before its event was reported): that event will not come.
-	t.releaseHeld()
+	t.releaseHeld(pid)
 	if tk == nil || !processEnd {
 		return // a thread; or a task never seen (detached, or the old leader of an exec)
 	}
@@ -338,7 +342,7 @@ func (t *tracer) stopped(r *waitReport) {
 		t.cont(tid, 0)
 	case unix.PTRACE_EVENT_EXEC:
 		// An execve kills the process's other threads, a creator among them perhaps.
-		t.releaseHeld()
+		t.releaseHeld(tid)
 		if tid == t.root && !t.rootExeced && t.handover != nil && t.sup == nil {
 			// The workload must not run under a filter nobody supervises.
 			if t.handover.err == nil {
@@ -413,14 +417,31 @@ func (t *tracer) stopped(r *waitReport) {
 
 // releaseHeld lets every held new process run, with /proc's parent where the creator's event
 // did not come.
-func (t *tracer) releaseHeld() {
+func (t *tracer) releaseHeld(pid int) {
 	for h := range t.held {
-		if ht := t.tab.Get(h); ht != nil {
-			t.release(ht)
-		} else {
+		ht := t.tab.Get(h)
+		if ht == nil {
 			delete(t.held, h)
+			continue
+		}
+		if t.mayHaveCreated(pid, ht) {
+			t.release(ht)
 		}
 	}
+}
+
+// mayHaveCreated reports whether a thread of process pid (-1: unknown) may have created the held
+// process ht: ht's /proc parent is its creator's process (fork) or that process's parent
+// (CLONE_PARENT). When in doubt, yes: a held process must never wait for good.
+func (t *tracer) mayHaveCreated(pid int, ht *tasks.Task) bool {
+	if pid < 0 || pid == ht.Parent {
+		return true
+	}
+	pt, gt := t.tab.Get(pid), t.tab.Get(ht.Parent)
+	if pt == nil || !pt.IsLeader() || gt == nil || !gt.IsLeader() {
+		return true // a parent the tracer does not know well enough (sctrace itself, a gone leader)
+	}
+	return pt.Parent == ht.Parent
 }
 
 // release reports a held new process (with the parent known now) and lets it run.
