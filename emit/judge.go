@@ -97,20 +97,9 @@ const (
 // the workload installed would outrank the tracer's verdicts (USER_NOTIF comes before TRACE) and
 // could let every denied call run.
 func RefuseListeners(f *Filter) {
-	for i := range f.Arches {
-		af := &f.Arches[i]
-		nr, ok := af.Arch.SyscallNumber("seccomp")
-		if !ok {
-			continue
-		}
-		for j := range af.Rules {
-			r := &af.Rules[j]
-			if r.Nr == nr && r.Action == ActAllow && len(r.When) == 0 {
-				r.When = [][]Cond{{{Arg: 1, Op: OpMaskedEq, Mask: seccompNewListener, Value: seccompNewListener, Is32: true}}}
-				r.Action, r.Else = Errno(EBUSY), ActAllow
-			}
-		}
-	}
+	eachRule(f, "seccomp", func(r *Rule) {
+		guardAllow(r, Cond{Arg: 1, Op: OpMaskedEq, Mask: seccompNewListener, Value: seccompNewListener, Is32: true}, Errno(EBUSY))
+	})
 }
 
 // protectedCalls are the calls that reach another process by pid, with the argument that holds
@@ -129,19 +118,9 @@ var protectedCalls = []struct {
 // its seccomp listener out of it (pidfd_getfd) to answer its own calls. It is applied to the
 // filter installed, not to the one a Judge evaluates: these answers are not the profile's.
 func ProtectPid(f *Filter, pid int) {
-	for i := range f.Arches {
-		af := &f.Arches[i]
-		for _, pc := range protectedCalls {
-			nr, ok := af.Arch.SyscallNumber(pc.name)
-			if !ok {
-				continue
-			}
-			for j := range af.Rules {
-				if r := &af.Rules[j]; r.Nr == nr && r.Action == ActAllow && len(r.When) == 0 {
-					r.When = [][]Cond{{{Arg: pc.arg, Op: OpEq, Value: uint64(uint32(pid)), Is32: true}}}
-					r.Action, r.Else = Errno(EPERM), ActAllow
-				}
-			}
-		}
+	for _, pc := range protectedCalls {
+		eachRule(f, pc.name, func(r *Rule) {
+			guardAllow(r, Cond{Arg: pc.arg, Op: OpEq, Value: uint64(uint32(pid)), Is32: true}, Errno(EPERM))
+		})
 	}
 }

@@ -167,19 +167,39 @@ func TraceUntracedClones(f *Filter, trace Action) {
 // tracer (trace, an ActTrace verdict) instead: a refine run that records a footprint must see
 // every file opened and every address connected to, also through calls its base allows.
 func TraceCalls(f *Filter, names []string, trace Action) {
-	for i := range f.Arches {
-		af := &f.Arches[i]
-		nrs := map[int]bool{}
-		for _, n := range names {
-			if nr, ok := af.Arch.SyscallNumber(n); ok {
-				nrs[nr] = true
-			}
-		}
-		for j := range af.Rules {
-			if r := &af.Rules[j]; nrs[r.Nr] && r.Action == ActAllow && len(r.When) == 0 {
+	for _, n := range names {
+		eachRule(f, n, func(r *Rule) {
+			if plainAllow(r) {
 				r.Action = trace
 			}
+		})
+	}
+}
+
+// eachRule calls fn for every rule of f for the call named name, in every arch that has it.
+func eachRule(f *Filter, name string, fn func(r *Rule)) {
+	for i := range f.Arches {
+		af := &f.Arches[i]
+		nr, ok := af.Arch.SyscallNumber(name)
+		if !ok {
+			continue
 		}
+		for j := range af.Rules {
+			if af.Rules[j].Nr == nr {
+				fn(&af.Rules[j])
+			}
+		}
+	}
+}
+
+// plainAllow reports whether r allows its call whatever the arguments.
+func plainAllow(r *Rule) bool { return r.Action == ActAllow && len(r.When) == 0 }
+
+// guardAllow turns r, a plain allow, into act for the calls whose arguments meet cd, allow for
+// the others.
+func guardAllow(r *Rule, cd Cond, act Action) {
+	if plainAllow(r) {
+		r.When, r.Action, r.Else = [][]Cond{{cd}}, act, ActAllow
 	}
 }
 
@@ -214,16 +234,7 @@ func AllowCloneFallback(f *Filter, trace Action) {
 // filter installed only (the ENOSYS is sctrace's, not the profile's). Only for filters sctrace
 // installs under its own tracer (Docker's default profile does the same for every container).
 func RefuseClone3(f *Filter) {
-	for i := range f.Arches {
-		af := &f.Arches[i]
-		nr, ok := af.Arch.SyscallNumber("clone3")
-		if !ok {
-			continue
-		}
-		for j := range af.Rules {
-			if r := &af.Rules[j]; r.Nr == nr {
-				r.Action, r.When, r.Else = Errno(ENOSYS), nil, 0
-			}
-		}
-	}
+	eachRule(f, "clone3", func(r *Rule) {
+		r.Action, r.When, r.Else = Errno(ENOSYS), nil, 0
+	})
 }

@@ -58,12 +58,14 @@ func (f *FileUses) UnmarshalJSON(data []byte) error {
 	}
 }
 
-// scanner reads JSON that encoding/json has already found well formed.
+// scanner reads JSON that encoding/json has already found well formed (FileUses, and the strict
+// check's walker).
 type scanner struct {
 	data []byte
 	i    int
 }
 
+// peek returns the next byte after white space, or 0 at the end.
 func (s *scanner) peek() byte {
 	for s.i < len(s.data) {
 		switch c := s.data[s.i]; c {
@@ -99,7 +101,7 @@ func (s *scanner) str() (string, error) {
 		}
 		s.i++
 	}
-	return "", errors.New("files: unterminated string")
+	return "", errors.New("unterminated string")
 }
 
 // uses reads a list of uses (or null), sharing the strings of the known ones.

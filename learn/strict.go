@@ -1,7 +1,6 @@
 package learn
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -20,12 +19,12 @@ import (
 // syntax error, against the type of v. It scans the bytes itself: encoding/json's Decoder.Token
 // costs an allocation or more per token, which made reading a large profile slow.
 func checkStrict(data []byte, v any) error {
-	w := walker{data: data, fields: map[reflect.Type]*structFields{}}
+	w := walker{scanner: scanner{data: data}, fields: map[reflect.Type]*structFields{}}
 	if err := w.walk(reflect.TypeOf(v)); err != nil {
 		return err
 	}
-	w.space()
-	if w.i != len(data) {
+	w.peek() // past white space
+	if w.i != len(w.data) {
 		return errors.New("trailing data after the JSON object")
 	}
 	return nil
@@ -99,55 +98,8 @@ func fieldsOf(t reflect.Type) *structFields {
 
 // walker checks a document against Go types, one value at a time.
 type walker struct {
-	data   []byte
-	i      int
+	scanner
 	fields map[reflect.Type]*structFields // cache
-}
-
-func (w *walker) space() {
-	for w.i < len(w.data) {
-		switch w.data[w.i] {
-		case ' ', '\t', '\n', '\r':
-			w.i++
-		default:
-			return
-		}
-	}
-}
-
-// peek returns the next byte after white space, or 0 at the end.
-func (w *walker) peek() byte {
-	w.space()
-	if w.i < len(w.data) {
-		return w.data[w.i]
-	}
-	return 0
-}
-
-// str reads a string (at its opening quote) and returns its value.
-func (w *walker) str() (string, error) {
-	start := w.i
-	w.i++
-	escaped := false
-	for w.i < len(w.data) {
-		switch w.data[w.i] {
-		case '\\':
-			escaped = true
-			w.i += 2
-			continue
-		case '"':
-			w.i++
-			raw := w.data[start:w.i]
-			if !escaped {
-				return string(raw[1 : len(raw)-1]), nil
-			}
-			var v string
-			err := json.Unmarshal(raw, &v)
-			return v, err
-		}
-		w.i++
-	}
-	return "", errors.New("unterminated string")
 }
 
 // skipScalar passes a string, number, true or false.

@@ -19,7 +19,6 @@ import (
 type refiner struct {
 	base    *learn.Profile
 	covered map[string]bool // executables whose base set holds every allowed call
-	full    map[int]bool    // processes fully traced (mirrors the tracer's marks)
 	pending map[int]string  // processes whose full tracing was asked for, not yet reported
 	partial map[string]bool
 	failed  []string
@@ -28,7 +27,7 @@ type refiner struct {
 // newRefiner follows a refine run whose filter allows the calls of allowed (the base, and what
 // the filter adds to it).
 func newRefiner(allowed *learn.Profile) *refiner {
-	return &refiner{base: allowed, covered: map[string]bool{}, full: map[int]bool{}, pending: map[int]string{},
+	return &refiner{base: allowed, covered: map[string]bool{}, pending: map[int]string{},
 		partial: map[string]bool{}}
 }
 
@@ -72,16 +71,10 @@ func (r *refiner) fullTrace(pid int, path string) bool {
 // event follows the tracer's events.
 func (r *refiner) event(e *tracer.Event) {
 	switch e.Kind {
-	case tracer.EventSpawn:
-		if r.full[e.Parent] {
-			r.full[e.Pid] = true
-		}
 	case tracer.EventFullTrace:
 		path := r.pending[e.Pid]
 		delete(r.pending, e.Pid)
-		if e.Failed == "" {
-			r.full[e.Pid] = true
-		} else {
+		if e.Failed != "" {
 			r.partial[path] = true
 			r.failed = append(r.failed, fmt.Sprintf("could not trace %s (pid %d) fully: %s", path, e.Pid, e.Failed))
 		}
@@ -90,7 +83,6 @@ func (r *refiner) event(e *tracer.Event) {
 			r.partial[path] = true // it ended before it could be fully traced
 			delete(r.pending, e.Pid)
 		}
-		delete(r.full, e.Pid)
 	}
 }
 
