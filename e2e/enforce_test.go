@@ -179,8 +179,14 @@ func TestSameAnswer(t *testing.T) {
 	for _, sup := range supervisors {
 		for _, mode := range modes {
 			code, stdout, stderr := runUnder(t, sup, "-q", "--on-deny", mode, "--profile", profile, "--", bin, "deny")
-			if value(stdout, "minus-one") != -38 {
+			if value(stdout, "minus-one") != -38 || value(stdout, "clone3") == -999 {
 				t.Errorf("%s/%s: syscall(-1) gave %d, want -ENOSYS (exit %d)\n%s", sup, mode, value(stdout, "minus-one"), code, stderr)
+			}
+			if mode == "log" || mode == "report" {
+				// log = allowed + named: a fallback call runs (clone3 with no arguments: EINVAL).
+				if v := value(stdout, "clone3"); v == -38 || !strings.Contains(stderr, "x86_64 clone3") {
+					t.Errorf("%s/%s: clone3 got %d or was not named, want it run and named\n%s", sup, mode, v, stderr)
+				}
 			}
 			if mode != "errno" && mode != "explain" {
 				continue

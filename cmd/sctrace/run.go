@@ -114,10 +114,14 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		installed = emit.Redirected(f, emit.ActTrace|tracer.OwnTraceData)
 		emit.RefuseListeners(installed)
 	}
-	// The workload must not reach sctrace itself (see tracer.Options.Protect), nor create a
-	// child that escapes it: clone3's flags are out of a filter's sight.
+	// The workload must not reach sctrace itself (see tracer.Options.Protect), nor, where the
+	// mode denies anything, create a child that escapes it: clone3's flags are out of a filter's
+	// sight. log and report let every call run, clone3 too (a child it makes with a raced
+	// CLONE_UNTRACED is still under the filter, only no longer killed with sctrace).
 	emit.ProtectPid(installed, os.Getpid())
-	emit.RefuseClone3(installed)
+	if deny != emit.ActLog {
+		emit.RefuseClone3(installed)
+	}
 	raw, err := compileRaw(installed)
 	if err != nil {
 		return err
