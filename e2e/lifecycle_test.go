@@ -229,6 +229,48 @@ func TestHelperStartsEarly(t *testing.T) {
 	}
 }
 
+// TestPrespawnFirst: `run` and `record` start their helpers from an init function that runs
+// before the heavy packages initialize (cmd/sctrace/internal/early), so that the helpers start
+// while the command initializes; and the workload still gets what it would get without
+// (descriptors, directory, environment).
+func TestPrespawnFirst(t *testing.T) {
+	dir := t.TempDir()
+	prof := filepath.Join(dir, "p.json")
+	rec := exec.Command(sctraceBin, "record", "-q", "-o", prof, "--", "sh", "-c", "pwd; echo $E_X >&2; true")
+	rec.Dir, rec.Env = "/", markedEnv() // $PWD is not the directory: pwd calls getcwd, as below
+	if out, err := rec.CombinedOutput(); err != nil {
+		t.Fatalf("record: %v\n%s", err, out)
+	}
+	cmd := exec.Command(sctraceBin, "run", "-q", "--profile", prof, "--", "sh", "-c", "pwd; echo $E_X >&2")
+	cmd.Env = append(markedEnv(), "GODEBUG=inittrace=1", "E_X=seen")
+	cmd.Dir = dir
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	if got := strings.TrimSpace(stdout.String()); got != dir {
+		t.Errorf("workload's directory %q, want %q\n%s", got, dir, stderr.String())
+	}
+	early, heavy := -1, -1
+	for i, line := range strings.Split(stderr.String(), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) < 2 || f[0] != "init":
+		case strings.HasSuffix(f[1], "cmd/sctrace/internal/early"):
+			early = i
+		case heavy < 0 && (strings.Contains(f[1], "go-seccomp-bpf") || strings.Contains(f[1], "tablewriter") || f[1] == "os"):
+			heavy = i
+		}
+	}
+	if !strings.Contains(stderr.String(), "\nseen\n") && !strings.HasPrefix(stderr.String(), "seen\n") {
+		t.Errorf("the workload did not get its environment:\n%s", stderr.String())
+	}
+	if early < 0 || heavy < 0 || early > heavy {
+		t.Errorf("package early initialized at line %d, the first heavy package (or os) at %d; want early first:\n%s", early, heavy, stderr.String())
+	}
+}
+
 // TestInheritedIgnoredSignals: SIGHUP and SIGINT that sctrace was started with ignored (nohup,
 // `trap "" INT`) are ignored in the workload too, as without sctrace, and sctrace itself does
 // not forward them. (The Go runtime keeps only these two ignored: other signals inherited as

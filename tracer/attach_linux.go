@@ -61,6 +61,7 @@ func Attach(pid int, opt Options, onAttached func()) (Report, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 
+	DiscardEarly()
 	quietStops()
 	t := newTracer(opt)
 	t.syscallMode, t.root = true, pid

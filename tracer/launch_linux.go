@@ -109,6 +109,9 @@ func Launch(argv []string, opt Options) (Report, error) {
 		if err := t.startTicker(); err != nil {
 			return Report{}, err
 		}
+	} else if pid, ok := helper.TakeTicker(); ok {
+		unix.Kill(pid, unix.SIGKILL)
+		reap(pid)
 	}
 	root, errR, err := t.startHelper(path, argv, filter, opt, ignored)
 	if err != nil {
@@ -165,21 +168,16 @@ func (t *tracer) drain() {
 	}
 }
 
-// startHelper starts the helper, seizes it and hands it the filter.
+// startHelper starts the exec helper (or takes the one the command started early), seizes it and
+// hands it its Message.
 func (t *tracer) startHelper(path string, argv []string, filter []bpf.RawInstruction, opt Options, ignored uint64) (int, *os.File, error) {
-	filterR, filterW, err := os.Pipe()
-	if err != nil {
-		return 0, nil, err
-	}
-	defer filterW.Close()
-	errR, errW, err := os.Pipe()
-	if err != nil {
-		filterR.Close()
-		return 0, nil, err
-	}
 	env := opt.Env
 	if env == nil {
 		env = os.Environ()
+	}
+	msg := helper.Message{Filter: encodeFilter(filter), Path: path, Argv: argv, Env: env, Dir: opt.Dir, Ignore: ignored, Stdio: helper.Identity}
+	if ho := t.handover; ho != nil {
+		msg.Listener = [3]uint64{unix.SYS_SECCOMP, uint64(ho.cookie[0]), uint64(ho.cookie[1])}
 	}
 	stdio := []*os.File{opt.Stdin, opt.Stdout, opt.Stderr}
 	for i, def := range []*os.File{os.Stdin, os.Stdout, os.Stderr} {
@@ -187,27 +185,27 @@ func (t *tracer) startHelper(path string, argv []string, filter []bpf.RawInstruc
 			stdio[i] = def
 		}
 	}
-	p, err := os.StartProcess("/proc/self/exe", append([]string{argv[0], path}, argv...), &os.ProcAttr{
-		Dir: opt.Dir,
-		// The helper restores the signals this process was started with ignored: the Go
-		// runtime replaced those dispositions with its own handlers, which execve resets.
-		Env:   helperEnv(env, ignored, t.handover),
-		Files: append(stdio, filterR, errW),
-		// The helper dies if the tracer's thread does before the seize; after it, EXITKILL does
-		// that job and the helper clears this, so the workload does not inherit it.
-		Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
-	})
-	filterR.Close()
-	errW.Close()
-	if err != nil {
-		errR.Close()
-		return 0, nil, fmt.Errorf("start helper: %w", err)
+	var pid int
+	var filterW, errR *os.File
+	if e, ok := helper.TakeExec(); ok {
+		if m, ok := earlyStdio(stdio); ok {
+			pid, msg.Stdio = e.Pid, m
+			filterW, errR = os.NewFile(uintptr(e.Filter), "helper filter"), os.NewFile(uintptr(e.Errs), "helper errors")
+		} else {
+			discardEarly(e)
+		}
 	}
-	pid := p.Pid
-	p.Release()
+	if pid == 0 {
+		var err error
+		if pid, filterW, errR, err = spawnHelper(stdio); err != nil {
+			return 0, nil, err
+		}
+	}
+	defer filterW.Close()
 	var ready [1]byte
 	if n, _ := errR.Read(ready[:]); n != 1 || ready[0] != 'R' {
 		unix.Kill(pid, unix.SIGKILL)
+		reap(pid)
 		errR.Close()
 		return 0, nil, errors.New("start helper: it exited before it was ready")
 	}
@@ -217,13 +215,14 @@ func (t *tracer) startHelper(path string, argv []string, filter []bpf.RawInstruc
 	}
 	if errno := ptrace(unix.PTRACE_SEIZE, pid, 0, uintptr(options)); errno != 0 {
 		unix.Kill(pid, unix.SIGKILL)
+		reap(pid)
 		errR.Close()
 		return 0, nil, seizeError(errno, pid)
 	}
 	t.root = pid
 	t.tab.AddRoot(pid, pid)
 	t.emit(&Event{Kind: EventSpawn, Pid: pid})
-	if _, err := filterW.Write(encodeFilter(filter)); err != nil {
+	if _, err := filterW.Write(msg.Encode()); err != nil {
 		unix.Kill(pid, unix.SIGKILL)
 		errR.Close()
 		return 0, nil, fmt.Errorf("hand filter to helper: %w", err)
@@ -231,13 +230,78 @@ func (t *tracer) startHelper(path string, argv []string, filter []bpf.RawInstruc
 	return pid, errR, nil
 }
 
-// helperEnv is the exec helper's environment: the workload's, and the helper's protocol.
-func helperEnv(env []string, ignored uint64, ho *handover) []string {
-	env = append(env[:len(env):len(env)], helper.Env+"=exec", helper.IgnoreEnv+"="+strconv.FormatUint(ignored, 16))
-	if ho != nil {
-		env = append(env, helper.ListenerEnv+"="+ho.env())
+// spawnHelper starts an exec helper with stdio as its descriptors 0 to 2. It uses
+// syscall.ForkExec rather than os.StartProcess, which forks a probe process first (pidfd
+// support) on its first use.
+func spawnHelper(stdio []*os.File) (pid int, filterW, errR *os.File, err error) {
+	filterR, filterW, err := os.Pipe()
+	if err != nil {
+		return 0, nil, nil, err
 	}
-	return env
+	defer filterR.Close()
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		filterW.Close()
+		return 0, nil, nil, err
+	}
+	defer errW.Close()
+	files := []uintptr{stdio[0].Fd(), stdio[1].Fd(), stdio[2].Fd(), filterR.Fd(), errW.Fd()}
+	pid, err = syscall.ForkExec("/proc/self/exe", []string{"sctrace-helper"}, &syscall.ProcAttr{
+		Env:   []string{helper.Env + "=exec"},
+		Files: files,
+		// The helper dies if the tracer's thread does before the seize; after it, EXITKILL does
+		// that job and the helper clears this, so the workload does not inherit it.
+		Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
+	})
+	if err != nil {
+		filterW.Close()
+		errR.Close()
+		return 0, nil, nil, fmt.Errorf("start helper: %w", err)
+	}
+	return pid, filterW, errR, nil
+}
+
+// earlyStdio maps the workload's descriptors 0 to 2 onto an early helper's, which are this
+// process's: ok is false if one of them is another file.
+func earlyStdio(stdio []*os.File) (m [3]byte, ok bool) {
+	for i, f := range stdio {
+		fd := f.Fd()
+		if fd > 2 {
+			return m, false
+		}
+		m[i] = byte(fd)
+	}
+	return m, true
+}
+
+// discardEarly ends an early exec helper that is not used.
+func discardEarly(e *helper.Early) {
+	unix.Kill(e.Pid, unix.SIGKILL)
+	unix.Close(e.Filter)
+	unix.Close(e.Errs)
+	reap(e.Pid)
+}
+
+// DiscardEarly ends the helpers the command started early (helper.Prespawn) that nothing will
+// use: Attach calls it, since it starts no workload.
+func DiscardEarly() {
+	if e, ok := helper.TakeExec(); ok {
+		discardEarly(e)
+	}
+	if pid, ok := helper.TakeTicker(); ok {
+		unix.Kill(pid, unix.SIGKILL)
+		reap(pid)
+	}
+}
+
+// reap waits for pid, a child that was killed, to end.
+func reap(pid int) {
+	var ws unix.WaitStatus
+	for {
+		if _, errno := wait4(pid, &ws, unix.WALL); errno != syscall.EINTR {
+			return
+		}
+	}
 }
 
 // seizeError explains a failed PTRACE_SEIZE of pid.

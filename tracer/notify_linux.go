@@ -64,11 +64,6 @@ func newHandover() (*handover, error) {
 	return h, nil
 }
 
-// env is the helper's ListenerEnv value.
-func (h *handover) env() string {
-	return fmt.Sprintf("%x:%x:%x", unix.SYS_SECCOMP, h.cookie[0], h.cookie[1])
-}
-
 // prologue returns filter with the handover test in front: the native execve whose fifth and
 // sixth arguments carry the cookie returns SECCOMP_RET_TRACE; everything else goes on to the
 // filter unchanged (BPF jumps are relative, so the filter's own need no change). The test loads

@@ -28,15 +28,17 @@ var ErrNoSyscallInfo = errors.New("this kernel lacks PTRACE_GET_SYSCALL_INFO (Li
 // loop needs: a kernel without them is an error before the workload starts, never a recording
 // that silently lacks every call.
 func (t *tracer) startTicker() error {
-	p, err := os.StartProcess("/proc/self/exe", []string{"sctrace-ticker"}, &os.ProcAttr{
-		Env: append(os.Environ(), helper.Env+"=ticker"),
-		Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setsid: true},
-	})
-	if err != nil {
-		return fmt.Errorf("start ticker: %w", err)
+	pid, ok := helper.TakeTicker()
+	if !ok {
+		var err error
+		pid, err = syscall.ForkExec("/proc/self/exe", []string{"sctrace-ticker"}, &syscall.ProcAttr{
+			Env: []string{helper.Env + "=ticker"},
+			Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setsid: true},
+		})
+		if err != nil {
+			return fmt.Errorf("start ticker: %w", err)
+		}
 	}
-	pid := p.Pid
-	p.Release()
 	kill := func() {
 		unix.Kill(pid, unix.SIGKILL)
 		var ws unix.WaitStatus

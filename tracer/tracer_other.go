@@ -25,3 +25,10 @@ var ErrInterrupted = errors.New("interrupted before anything was attached")
 
 // IsTerminal reports false on this system.
 func IsTerminal(w any) bool { return false }
+
+// NotifySupported reports whether the kernel can hand a filter's calls to a supervisor: never
+// where sctrace cannot trace.
+func NotifySupported() bool { return false }
+
+// DiscardEarly does nothing where sctrace cannot trace.
+func DiscardEarly() {}

@@ -10,6 +10,10 @@ import (
 	"os"
 	"strings"
 	"syscall"
+
+	// Starts the helpers of `run` and `record` early; it must initialize before the heavy
+	// packages (see its package comment).
+	_ "github.com/sctrace/sctrace/cmd/sctrace/internal/early"
 )
 
 func main() {

@@ -6,16 +6,22 @@
 // packages wait for os and fmt, which wait for syscall, after which this package is the first
 // ready one. The helper then execs or loops and never pays for the rest.
 //
+// The same ordering lets the sctrace command start its helpers early (Prespawn), from an init
+// function of its own that runs before those heavy packages: the helpers' start-up then
+// overlaps the command's own instead of following it.
+//
 // The protocol (the tracer's side is in tracer/launch_linux.go):
-//   - Env names the role: "exec" or "ticker".
-//   - exec: argv is [name, path, argv...]; fd FilterFD carries the filter, which the tracer
-//     writes only after PTRACE_SEIZE (reading it to EOF is the "tracer attached" barrier); fd
-//     ErrFD gets 'R' once the helper runs, then is close-on-exec: EOF means the workload's execve
-//     succeeded, 8 more bytes (step, errno) that a step failed.
-//   - exec with ListenerEnv set to "NR:C0:C1" (hex): the filter is installed with
-//     seccomp(2) system call NR and SECCOMP_FILTER_FLAG_NEW_LISTENER, and the execve passes the
-//     listener's descriptor and the cookie C0, C1 in its unused fourth to sixth arguments. The
-//     filter sends exactly that execve to the tracer (SECCOMP_RET_TRACE), which takes the
+//   - Env names the role: "exec" or "ticker". Nothing else in the helper's environment counts:
+//     the workload's environment comes with the Message.
+//   - exec: fd ErrFD gets 'R' once the helper runs, then is close-on-exec: EOF means the
+//     workload's execve succeeded, 8 more bytes (step, errno) that a step failed. The tracer
+//     seizes the helper after the 'R', then writes a Message (message.go) to fd FilterFD and
+//     closes it; the helper reads it to EOF (the "tracer attached" barrier). An empty message
+//     means the helper is not needed: it exits without a word.
+//   - exec with Message.Listener set: the filter is installed with seccomp(2) system call
+//     Listener[0] and SECCOMP_FILTER_FLAG_NEW_LISTENER, and the execve passes the listener's
+//     descriptor and the cookie Listener[1], Listener[2] in its unused fourth to sixth arguments.
+//     The filter sends exactly that execve to the tracer (SECCOMP_RET_TRACE), which takes the
 //     listener from this process (pidfd_getfd) before the execve closes it (it is
 //     close-on-exec): the workload never holds its own supervisor's descriptor.
 package helper
@@ -29,19 +35,24 @@ import (
 const (
 	// Env is the environment variable that makes a sctrace binary a helper.
 	Env = "_SCTRACE_HELPER"
-	// IgnoreEnv carries the signals (hex mask, bit N-1 for signal N) the tracer was started with
-	// ignored: the helper ignores them again before execve, so that the workload inherits them
-	// as it would without sctrace (nohup, a shell's trap "").
-	IgnoreEnv = "_SCTRACE_IGNORE"
-	// ListenerEnv asks for a user-notification listener (see the package comment).
-	ListenerEnv = "_SCTRACE_LISTENER"
 	// FilterFD and ErrFD are the helper's pipes (see the package comment).
 	FilterFD = 3
 	ErrFD    = 4
 )
 
 // Steps name what failed, by the step number the helper reports.
-var Steps = []string{"", "prctl", "seccomp", "execve", "filter", "seccomp listener"}
+var Steps = []string{"", "prctl", "seccomp", "execve", "filter", "seccomp listener", "chdir", "stdio"}
+
+// Step numbers, indexes of Steps.
+const (
+	stepPrctl    = 1
+	stepSeccomp  = 2
+	stepExecve   = 3
+	stepMessage  = 4
+	stepListener = 5
+	stepChdir    = 6
+	stepStdio    = 7
+)
 
 // TickInterval is the ticker's period in microseconds.
 const TickInterval = 50000
@@ -68,68 +79,63 @@ func execHelper() {
 		exit(126)
 	}
 	write(ErrFD, []byte{'R'})
-	args := cmdline()
-	if len(args) < 3 {
-		fail(4, syscall.EINVAL)
-	}
 	raw := readAll(FilterFD)
 	syscall.RawSyscall(syscall.SYS_CLOSE, FilterFD, 0, 0)
-	if len(raw) == 0 || len(raw)%8 != 0 || len(raw)/8 > 4096 {
-		fail(4, syscall.EINVAL)
+	if len(raw) == 0 {
+		exit(126) // not needed after all
+	}
+	m, ok := Decode(raw)
+	if !ok || len(m.Filter) == 0 || len(m.Filter)%8 != 0 || len(m.Filter)/8 > 4096 {
+		fail(stepMessage, syscall.EINVAL)
 	}
 	// The tracer is attached with PTRACE_O_EXITKILL now: that, not the parent-death signal the
 	// helper was started with, ties the workload to the tracer. The workload must not inherit
 	// sctrace's state (prctl(2): PR_SET_PDEATHSIG survives execve).
 	if _, _, e := syscall.RawSyscall6(syscall.SYS_PRCTL, syscall.PR_SET_PDEATHSIG, 0, 0, 0, 0, 0); e != 0 {
-		fail(1, e)
+		fail(stepPrctl, e)
 	}
-	var env []string
-	for _, kv := range syscall.Environ() {
-		if !hasPrefix(kv, Env+"=") && !hasPrefix(kv, IgnoreEnv+"=") && !hasPrefix(kv, ListenerEnv+"=") {
-			env = append(env, kv)
+	if m.Dir != "" {
+		if err := syscall.Chdir(m.Dir); err != nil {
+			fail(stepChdir, err.(syscall.Errno))
 		}
 	}
-	if v, ok := syscall.Getenv(IgnoreEnv); ok {
-		mask := parseHex(v)
-		for s := 1; s <= 64; s++ {
-			if mask&(1<<(s-1)) != 0 && s != int(syscall.SIGKILL) && s != int(syscall.SIGSTOP) {
-				ignore(syscall.Signal(s))
-			}
+	if m.Stdio != Identity {
+		setStdio(m.Stdio)
+	}
+	for s := 1; s <= 64; s++ {
+		if m.Ignore&(1<<(s-1)) != 0 && s != int(syscall.SIGKILL) && s != int(syscall.SIGSTOP) {
+			ignore(syscall.Signal(s))
 		}
 	}
 	// Everything execve needs is allocated before the filter goes in: after it, the only system
 	// call this thread makes is execve (the enforcement filter may allow nothing else).
-	path, err := syscall.BytePtrFromString(args[1])
+	path, err := syscall.BytePtrFromString(m.Path)
 	if err != nil {
-		fail(3, syscall.EINVAL)
+		fail(stepExecve, syscall.EINVAL)
 	}
-	argv, err := syscall.SlicePtrFromStrings(args[2:])
+	argv, err := syscall.SlicePtrFromStrings(m.Argv)
 	if err != nil {
-		fail(3, syscall.EINVAL)
+		fail(stepExecve, syscall.EINVAL)
 	}
-	envv, err := syscall.SlicePtrFromStrings(env)
+	envv, err := syscall.SlicePtrFromStrings(m.Env)
 	if err != nil {
-		fail(3, syscall.EINVAL)
+		fail(stepExecve, syscall.EINVAL)
 	}
 	// No TSYNC: the helper's other runtime threads are never traced and must not be filtered.
 	// prctl(2) numbers, the same on every arch (syscall lacks some of them).
 	const prSetNoNewPrivs, prSetSeccomp, seccompModeFilter = 38, 22, 2
 	if _, _, e := syscall.RawSyscall6(syscall.SYS_PRCTL, prSetNoNewPrivs, 1, 0, 0, 0, 0); e != 0 {
-		fail(1, e)
+		fail(stepPrctl, e)
 	}
-	// struct sock_fprog { unsigned short len; struct sock_filter *filter; }: raw is already an
+	// struct sock_fprog { unsigned short len; struct sock_filter *filter; }: Filter is already an
 	// array of struct sock_filter in this machine's byte order.
 	fprog := struct {
 		len    uint16
 		filter unsafe.Pointer
-	}{uint16(len(raw) / 8), unsafe.Pointer(&raw[0])}
+	}{uint16(len(m.Filter) / 8), unsafe.Pointer(&m.Filter[0])}
 	var listener, c0, c1 uintptr
-	if v, ok := syscall.Getenv(ListenerEnv); ok {
-		nr, c0v, c1v, ok := splitListener(v)
-		if !ok {
-			fail(5, syscall.EINVAL)
-		}
-		c0, c1 = c0v, c1v
+	if nr := uintptr(m.Listener[0]); nr != 0 {
+		c0, c1 = uintptr(m.Listener[1]), uintptr(m.Listener[2])
 		// seccomp(SECCOMP_SET_MODE_FILTER, NEW_LISTENER | WAIT_KILLABLE_RECV): once the
 		// supervisor has read a notification, only a fatal signal interrupts the waiting call
 		// (Linux 5.19), so a program's own signals (Go's preemption) do not make it start over.
@@ -139,53 +145,42 @@ func execHelper() {
 			fd, _, e = syscall.RawSyscall(nr, setModeFilter, newListener, uintptr(unsafe.Pointer(&fprog)))
 		}
 		if e != 0 {
-			fail(5, e)
+			fail(stepListener, e)
 		}
 		listener = fd
 	} else if _, _, e := syscall.RawSyscall6(syscall.SYS_PRCTL, prSetSeccomp, seccompModeFilter,
 		uintptr(unsafe.Pointer(&fprog)), 0, 0, 0); e != 0 {
 		// prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER) is seccomp(SECCOMP_SET_MODE_FILTER) without flags.
-		fail(2, e)
+		fail(stepSeccomp, e)
 	}
 	_, _, e := syscall.RawSyscall6(syscall.SYS_EXECVE, uintptr(unsafe.Pointer(path)),
 		uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&envv[0])), listener, c0, c1)
-	fail(3, e)
+	fail(stepExecve, e)
 }
 
-// splitListener parses ListenerEnv's "NR:C0:C1".
-func splitListener(v string) (nr, c0, c1 uintptr, ok bool) {
-	var parts [3]uintptr
-	n := 0
-	start := 0
-	for i := 0; i <= len(v); i++ {
-		if i == len(v) || v[i] == ':' {
-			if n == 3 || i == start {
-				return 0, 0, 0, false
-			}
-			parts[n] = uintptr(parseHex(v[start:i]))
-			n++
-			start = i + 1
+// setStdio makes descriptors 0, 1 and 2 copies of the helper's descriptors stdio[0..2]: the
+// sources are copied out of the way first, so that any mapping (a swap too) comes out right.
+func setStdio(stdio [3]byte) {
+	var tmp [3]int
+	for i := range tmp {
+		fd, err := dupAbove(int(stdio[i]), 10)
+		if err != 0 {
+			fail(stepStdio, err)
 		}
+		tmp[i] = fd
 	}
-	return parts[0], parts[1], parts[2], n == 3 && parts[0] != 0
+	for i, fd := range tmp {
+		if err := syscall.Dup3(fd, i, 0); err != nil {
+			fail(stepStdio, err.(syscall.Errno))
+		}
+		syscall.Close(fd)
+	}
 }
 
-func hasPrefix(s, p string) bool { return len(s) >= len(p) && s[:len(p)] == p }
-
-// parseHex parses a hexadecimal number; junk counts as 0.
-func parseHex(s string) uint64 {
-	var v uint64
-	for _, c := range s {
-		switch {
-		case c >= '0' && c <= '9':
-			v = v<<4 | uint64(c-'0')
-		case c >= 'a' && c <= 'f':
-			v = v<<4 | uint64(c-'a'+10)
-		default:
-			return 0
-		}
-	}
-	return v
+// dupAbove is fcntl(fd, F_DUPFD_CLOEXEC, lowest).
+func dupAbove(fd, lowest int) (int, syscall.Errno) {
+	r, _, e := syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_DUPFD_CLOEXEC, uintptr(lowest))
+	return int(r), e
 }
 
 // fail reports a failed step and exits.
@@ -228,26 +223,6 @@ func readAll(fd int) []byte {
 		}
 		buf = buf[:len(buf)+n]
 	}
-}
-
-// cmdline returns this process's arguments. os.Args would need package os, which this package
-// must not wait for.
-func cmdline() []string {
-	fd, err := syscall.Open("/proc/self/cmdline", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		exit(126)
-	}
-	b := readAll(fd)
-	syscall.Close(fd)
-	var args []string
-	start := 0
-	for i, c := range b {
-		if c == 0 {
-			args = append(args, string(b[start:i]))
-			start = i + 1
-		}
-	}
-	return args
 }
 
 // ticker stops every TickInterval with SIGALRM (a signal-delivery stop the tracer swallows),

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package helper
+
+// Prespawn does nothing where sctrace cannot trace.
+func Prespawn(ticker bool) {}
