@@ -32,3 +32,6 @@ func NotifySupported() bool { return false }
 
 // DiscardEarly does nothing where sctrace cannot trace.
 func DiscardEarly() {}
+
+// TerminalWidth returns 0 where sctrace cannot trace.
+func TerminalWidth(w any) int { return 0 }

@@ -4,21 +4,37 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"slices"
+	"strconv"
 	"strings"
-
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
 
 	"github.com/sctrace/sctrace/emit/audit"
 	"github.com/sctrace/sctrace/learn"
+	"github.com/sctrace/sctrace/tracer"
 )
 
-const reportUsage = `Usage: sctrace report [--format table|json|markdown] PROFILE
+const reportUsage = `Usage: sctrace report [--format table|json|markdown] [--section LIST] [--no-SECTION]... PROFILE
 
-Shows what PROFILE's workload did: system calls per arch, grouped by what they do, with counts
-and the executables that made them; risk flags for the calls that matter; which calls Docker's
-default seccomp profile would not allow; executables, the process tree, files, programs and
-network endpoints. --format json carries the same content for tools.
+Shows what PROFILE's workload did. First a summary that fits on one screen: what was recorded,
+calls per arch, risk flags, what Docker's default seccomp profile would refuse, and how many
+executables, files, programs and endpoints there are. Then the sections:
+
+  recordings   the recorded command lines, and why calls may be hidden from them
+  calls        system calls per arch, grouped by what they do, with counts and executables
+  risks        the calls that widen the kernel's attack surface or reach beyond the process
+  docker       recorded calls Docker's default profile would not simply allow
+  executables  each executable: processes that ran it, distinct calls, calls made
+  tree         the process tree: who created whom, and what each executed
+  files        every path opened, created or executed
+  programs     every program executed, with its command line
+  endpoints    every socket address connected to, bound or sent to
+
+The long sections (executables, tree, files, programs, endpoints) show their first 20 rows;
+--section NAME,... shows only the sections named, in full ("all": every section in full), and
+--no-NAME leaves one out. Tables are fitted to the terminal's width (--width to choose one; a
+list or path that does not fit is cut short). PROFILE - reads standard input. --format json
+carries every section in full, for tools.
 
 Flags:
 `
@@ -26,13 +42,54 @@ Flags:
 func cmdReport(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("report", reportUsage, stdout)
 	format := fs.String("format", "table", "`FORMAT`: table, json or markdown")
-	if err := parseFlags(fs, args); err != nil {
+	sections := fs.String("section", "", "show only these sections, in full: a comma-separated `LIST` (see above), or all")
+	width := fs.Int("width", 0, "fit tables to `N` columns (default: the terminal's width, else $COLUMNS, else no limit)")
+	without := map[string]*bool{}
+	for _, name := range audit.Sections {
+		without[name] = fs.Bool("no-"+name, false, "leave out the "+name+" section")
+	}
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
 		return usageErrorf("report: want exactly one PROFILE (usage: sctrace report [--format F] PROFILE)")
 	}
-	p, err := readProfile(fs.Arg(0))
+	v := view{limit: 20, width: *width, hint: "sctrace report --section %s " + audit.ShellQuote(pos[0])}
+	if *sections != "" {
+		v.limit, v.sections = 0, map[string]bool{}
+		for _, name := range strings.Split(*sections, ",") {
+			name = strings.TrimSpace(name)
+			if name == "all" {
+				v.sections = nil
+				break
+			}
+			if !slices.Contains(audit.Sections, name) {
+				hint := ""
+				if m := closest(name, audit.Sections); m != "" {
+					hint = fmt.Sprintf("did you mean %s? ", m)
+				}
+				return usageErrorf("report: unknown section %q (%swant one of %s, or all)", name, hint, strings.Join(audit.Sections, ", "))
+			}
+			v.sections[name] = true
+		}
+	}
+	for name, off := range without {
+		if !*off {
+			continue
+		}
+		if v.sections == nil {
+			v.sections = map[string]bool{}
+			for _, s := range audit.Sections {
+				v.sections[s] = true
+			}
+		}
+		delete(v.sections, name)
+	}
+	if v.width == 0 {
+		v.width = outputWidth(stdout)
+	}
+	p, err := readProfile(pos[0])
 	if err != nil {
 		return err
 	}
@@ -46,39 +103,24 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 		_, err = stdout.Write(b)
 		return err
 	case "table":
-		renderTables(stdout, r.Tables())
+		renderTables(stdout, v.apply(r.Tables()), v.width)
 	case "markdown":
-		renderMarkdown(stdout, r.Tables())
+		renderMarkdown(stdout, v.apply(r.Tables()))
 	default:
 		return usageErrorf("report: unknown --format %q (want table, json or markdown)", *format)
 	}
 	return nil
 }
 
-func renderMarkdown(w io.Writer, tables []audit.Table) {
-	for i, t := range tables {
-		if i > 0 {
-			fmt.Fprintln(w)
-		}
-		fmt.Fprintf(w, "## %s\n\n", t.Title)
-		if len(t.Rows) > 0 {
-			tw := tablewriter.NewTable(w, tablewriter.WithRenderer(renderer.NewMarkdown()))
-			tw.Header(anySlice(t.Header)...)
-			for _, r := range t.Rows {
-				esc := make([]string, len(r))
-				for j, c := range r {
-					esc[j] = strings.ReplaceAll(c, "|", "\\|")
-				}
-				tw.Append(anySlice(esc)...)
-			}
-			tw.Render()
-		} else if t.Note == "" {
-			fmt.Fprintln(w, "(none)")
-		}
-		if t.Note != "" {
-			fmt.Fprintln(w, t.Note)
-		}
+// outputWidth is the width to fit text for w: its terminal's, else $COLUMNS, else 0 (no limit).
+func outputWidth(w io.Writer) int {
+	if n := tracer.TerminalWidth(w); n > 0 {
+		return n
 	}
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
+		return n
+	}
+	return 0
 }
 
 const diffUsage = `Usage: sctrace diff [--format text|json] OLD NEW
@@ -96,20 +138,24 @@ Flags:
 func cmdDiff(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("diff", diffUsage, stdout)
 	format := fs.String("format", "text", "output `FORMAT`: text or json")
-	if err := parseFlags(fs, args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
 	if *format != "text" && *format != "json" {
 		return usageErrorf("diff: unknown --format %q (want text or json)", *format)
 	}
-	if fs.NArg() != 2 {
+	if len(pos) != 2 {
 		return usageErrorf("diff: want OLD and NEW (usage: sctrace diff OLD NEW)")
 	}
-	old, err := readProfile(fs.Arg(0))
+	if pos[0] == "-" && pos[1] == "-" {
+		return usageErrorf("diff: only one of OLD and NEW can be - (standard input)")
+	}
+	old, err := readProfile(pos[0])
 	if err != nil {
 		return err
 	}
-	cur, err := readProfile(fs.Arg(1))
+	cur, err := readProfile(pos[1])
 	if err != nil {
 		return err
 	}
@@ -174,17 +220,21 @@ Flags:
 func cmdMerge(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("merge", mergeUsage, stdout)
 	out := fs.String("o", "", "write the merged profile to `OUT` (- for stdout; required)")
-	if err := parseFlags(fs, args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
 	if *out == "" {
 		return usageErrorf("merge: -o OUT is required")
 	}
-	if fs.NArg() == 0 {
+	if len(pos) == 0 {
 		return usageErrorf("merge: no profiles given (usage: sctrace merge -o OUT PROFILE...)")
 	}
+	if slices.Index(pos, "-") >= 0 && slices.Index(pos[slices.Index(pos, "-")+1:], "-") >= 0 {
+		return usageErrorf("merge: - (standard input) can be given once")
+	}
 	var ps []*learn.Profile
-	for _, path := range fs.Args() {
+	for _, path := range pos {
 		p, err := readProfile(path)
 		if err != nil {
 			return err

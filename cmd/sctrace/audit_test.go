@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/sctrace/sctrace/learn"
 )
@@ -169,5 +172,109 @@ func TestDiffGate(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(stdout), &d); err != nil || code != 1 || !d.NeedsMore || len(d.Executables.Added) != 1 {
 		t.Errorf("diff --format json: exit %d, %+v (%v)\n%s", code, d, err, stdout)
+	}
+}
+
+// wideProfile writes a profile whose report is wide and long: 25 executables with long paths
+// that all make the same calls, a risky call, many files, processes and programs.
+func wideProfile(t *testing.T) string {
+	t.Helper()
+	p := learn.NewProfile()
+	p.Executables = map[string]*learn.Executable{}
+	p.Files = learn.FileUses{}
+	rec := learn.Recording{Command: []string{"make", "-j8", "CFLAGS=-O2 -g"}, Kernel: "6.1.0", Machine: "x86_64", Processes: 25}
+	calls := []string{"read", "write", "openat", "close", "mmap", "ptrace", "clone", "execve"}
+	set := func() *learn.SyscallSet {
+		s := &learn.SyscallSet{Syscalls: map[string]*learn.SyscallStat{}}
+		for i, c := range calls {
+			s.Syscalls[c] = &learn.SyscallStat{Count: uint64(1000*i + 7)}
+		}
+		return s
+	}
+	p.Arches["x86_64"] = set()
+	for i := 0; i < 25; i++ {
+		path := fmt.Sprintf("/opt/vendor/toolchain-%02d/libexec/gcc/x86_64-linux-gnu/12/cc1plus-%02d", i, i)
+		p.Executables[path] = &learn.Executable{Processes: 1, Arches: map[string]*learn.SyscallSet{"x86_64": set()}}
+		p.Programs = append(p.Programs, learn.Program{Path: path, Argv: []string{path, "-quiet", "-o", fmt.Sprintf("/tmp/cc%02d.s", i), "it's a long argument list"}})
+		rec.Tree = append(rec.Tree, learn.Node{Pid: 100 + i, Parent: 99 + i, Exec: []string{path}})
+	}
+	for i := 0; i < 30; i++ {
+		p.Files[fmt.Sprintf("/usr/include/c++/12/bits/a-very-long-header-name-number-%02d.h", i)] = []string{learn.UseOpen}
+	}
+	p.Recordings = []learn.Recording{rec}
+	path := filepath.Join(t.TempDir(), "wide.json")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := p.Encode(f); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestReportWidth: at 80 and 200 columns, no line of the report is wider than the terminal, and
+// the layout is the golden one.
+func TestReportWidth(t *testing.T) {
+	prof := wideProfile(t)
+	for _, width := range []int{80, 200} {
+		code, stdout, stderr := sctrace(t, "report", "--width", strconv.Itoa(width), prof)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		for i, line := range strings.Split(stdout, "\n") {
+			if n := utf8.RuneCountInString(line); n > width {
+				t.Errorf("width %d: line %d is %d columns: %s", width, i+1, n, line)
+			}
+		}
+		// The golden files hold the report with the temporary path replaced.
+		golden(t, fmt.Sprintf("report.w%d.golden", width), []byte(strings.ReplaceAll(stdout, prof, "wide.json")))
+	}
+}
+
+// TestReportSections: the long sections are cut in the default view and whole when chosen;
+// --no-NAME leaves one out; flags may follow the profile; - reads standard input.
+func TestReportSections(t *testing.T) {
+	prof := wideProfile(t)
+	_, stdout, _ := sctrace(t, "report", prof)
+	if !strings.HasPrefix(stdout, "Summary\n") || !strings.Contains(stdout, "… and 10 more rows (sctrace report --section files "+prof+" shows them all)") {
+		t.Errorf("default view: no summary first, or files not cut:\n%s", stdout)
+	}
+	_, stdout, _ = sctrace(t, "report", prof, "--section", "files")
+	if strings.Count(stdout, "a-very-long-header-name") != 30 || strings.Contains(stdout, "Summary") {
+		t.Errorf("--section files: want the 30 files alone:\n%s", stdout)
+	}
+	_, stdout, _ = sctrace(t, "report", "--no-calls", "--no-tree", prof)
+	if strings.Contains(stdout, "System calls by arch and group") || strings.Contains(stdout, "Process tree") || !strings.Contains(stdout, "Files") {
+		t.Errorf("--no-calls --no-tree:\n%s", stdout)
+	}
+	code, _, stderr := sctrace(t, "report", "--section", "flies", prof)
+	if code != 2 || !strings.Contains(stderr, "did you mean files?") {
+		t.Errorf("unknown section: exit %d %q", code, stderr)
+	}
+	data, err := os.ReadFile(prof)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	code = exitCode(run([]string{"report", "-", "--section", "summary"}, bytes.NewReader(data), &out, &errb), &errb)
+	if code != 0 || !strings.Contains(out.String(), "25 executables") {
+		t.Errorf("report - (stdin): exit %d %s\n%s", code, errb.String(), out.String())
+	}
+}
+
+// TestFlagsAfterFiles: commands whose arguments are files take flags after them too.
+func TestFlagsAfterFiles(t *testing.T) {
+	prof := wideProfile(t)
+	if code, stdout, stderr := sctrace(t, "emit", prof, "--format", "oci", "-q"); code != 0 || !strings.Contains(stdout, `"defaultAction"`) {
+		t.Errorf("emit PROFILE --format oci: exit %d %s", code, stderr)
+	}
+	if code, stdout, stderr := sctrace(t, "diff", prof, prof, "--format", "json"); code != 0 || !strings.Contains(stdout, `"needs_more": false`) {
+		t.Errorf("diff A B --format json: exit %d %s\n%s", code, stderr, stdout)
+	}
+	// After --, everything is a file, even what looks like a flag.
+	if code, _, stderr := sctrace(t, "report", "--", "--format"); code != 2 || !strings.Contains(stderr, "--format") {
+		t.Errorf("report -- --format: exit %d %q", code, stderr)
 	}
 }

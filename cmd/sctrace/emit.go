@@ -41,16 +41,17 @@ func cmdEmit(args []string, stdout, stderr io.Writer) error {
 	name := fs.String("name", "", "resource name (k8s)")
 	out := fs.String("o", "-", "write to `FILE` (- for stdout)")
 	quiet := fs.Bool("q", false, "do not list additions and omissions on stderr")
-	if err := parseFlags(fs, args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
 	if *format == "" {
 		return usageErrorf("emit: --format is required (see 'sctrace emit --help')")
 	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
 		return usageErrorf("emit: want exactly one PROFILE (usage: sctrace emit --format FORMAT PROFILE)")
 	}
-	p, err := readProfile(fs.Arg(0))
+	p, err := readProfile(pos[0])
 	if err != nil {
 		return err
 	}
@@ -86,7 +87,7 @@ func cmdEmit(args []string, stdout, stderr io.Writer) error {
 				"makes between installing it and starting the workload, so runc or crun may fail to start it; "+
 				"add --runtime runc, crun or bwrap\n")
 		}
-		warnIncomplete(stderr, fs.Arg(0), p)
+		warnIncomplete(stderr, pos[0], p)
 	}
 	return nil
 }

@@ -104,6 +104,7 @@ func exitCode(err error, stderr io.Writer) int {
 
 // run is the whole program: main only turns its error into an exit status.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	standardInput = stdin
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitStatus(2)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -75,6 +76,28 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return usageErrorf("%s: %v (%ssee 'sctrace %s --help')", fs.Name(), err, hint, fs.Name())
 	}
 	return nil
+}
+
+// parseInterspersed parses the flags of a command whose arguments are files, not a command
+// line: flags may follow them (`sctrace emit app.json --format oci`). Everything after "--" is
+// an argument, and so is "-" (standard input).
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos, tail []string
+	if i := slices.Index(args, "--"); i >= 0 {
+		args, tail = args[:i], args[i+1:]
+	}
+	for {
+		if err := parseFlags(fs, args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+	return append(pos, tail...), nil
 }
 
 // closest returns the candidate nearest to s (edit distance at most 2, or a prefix), or "".
@@ -238,7 +261,8 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 				fmt.Fprintf(stderr, "sctrace: %s is %s plus %s\n", where, *basePath, added)
 			}
 		}
-		renderTables(stderr, audit.Summary(p, 8))
+		fmt.Fprintln(stderr)
+		renderTables(stderr, audit.Summary(p, 8), outputWidth(stderr))
 	}
 	return exitStatus(status.ExitCode())
 }
@@ -359,7 +383,8 @@ func recordAttached(pid int, out string, quiet, noFootprint bool, stdout, stderr
 				how, pid, plural(rec.Processes(), "process", "processes"), plural(len(p.Executables), "executable", "executables"), dest)
 		}
 		warnHidden(stderr, p)
-		renderTables(stderr, audit.Summary(p, 8))
+		fmt.Fprintln(stderr)
+		renderTables(stderr, audit.Summary(p, 8), outputWidth(stderr))
 	}
 	if !rep.Running {
 		return exitStatus(rep.Status.ExitCode()) // it ended while traced: its status, as with a command

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -284,17 +285,30 @@ func allowsExecve(p *learn.Profile) bool {
 	return set != nil && set.Syscalls["execve"] != nil
 }
 
+// standardInput is the command's standard input (run's stdin): the profile "-" is read from it.
+var standardInput io.Reader = os.Stdin
+
 // hostArch is the ABI of this machine's native programs (sctrace's own).
 func hostArch() *arch.Arch { return arch.Native() }
 
-// readProfile reads and validates a profile file; every failure is a usage error (exit 2).
+// readProfile reads and validates a profile file (- is standard input); every failure is a
+// usage error (exit 2).
 func readProfile(path string) (*learn.Profile, error) {
-	f, err := openProfile(path)
-	if err != nil {
-		return nil, &statusError{code: 2, err: fmt.Errorf("read profile: %w", err)}
+	var r io.Reader
+	if path == "-" {
+		if tracer.IsTerminal(standardInput) {
+			return nil, &statusError{code: 2, err: errors.New("read profile: - means standard input, which is a terminal: pipe or redirect a profile into it")}
+		}
+		r, path = standardInput, "standard input"
+	} else {
+		f, err := openProfile(path)
+		if err != nil {
+			return nil, &statusError{code: 2, err: fmt.Errorf("read profile: %w", err)}
+		}
+		defer f.Close()
+		r = f
 	}
-	defer f.Close()
-	p, err := learn.Decode(f)
+	p, err := learn.Decode(r)
 	if os.IsTimeout(err) {
 		err = fmt.Errorf("not a regular file, and no whole profile came within %v", profileReadTimeout)
 	}

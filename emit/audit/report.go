@@ -181,12 +181,16 @@ func (r *Report) JSON() ([]byte, error) {
 	return append(b, '\n'), err
 }
 
-// Tables returns the report as tables.
+// Sections are the parts of a report, in the order it shows them; "summary" comes first and
+// fits on one screen.
+var Sections = []string{"summary", "recordings", "calls", "risks", "docker", "executables", "tree", "files", "programs", "endpoints"}
+
+// Tables returns the report as tables, each marked with its section.
 func (r *Report) Tables() []Table {
-	var ts []Table
+	ts := []Table{r.summary()}
 	if len(r.Recordings) > 0 {
-		t := Table{Title: "Recordings", Header: []string{"command", "kernel", "exit", "processes"}}
-		hidden := Table{Title: "Calls may be hidden from these recordings", Header: []string{"recording", "why"}}
+		t := Table{Section: "recordings", Title: "Recordings", Header: []string{"command", "kernel", "exit", "processes"}, Shrink: 0}
+		hidden := Table{Section: "recordings", Title: "Calls may be hidden from these recordings", Header: []string{"recording", "why"}, Shrink: -1, Wrap: 1}
 		for i, rec := range r.Recordings {
 			exit := strconv.Itoa(rec.ExitCode)
 			if rec.Running {
@@ -203,12 +207,12 @@ func (r *Report) Tables() []Table {
 			ts = append(ts, hidden)
 		}
 	}
-	sys := Table{Title: "System calls by arch and group", Header: []string{"arch", "group", "syscall", "count", "executables"}}
+	sys := Table{Section: "calls", Title: "System calls by arch and group", Header: []string{"arch", "group", "syscall", "count", "executables"}, Shrink: 4}
 	for _, s := range r.Syscalls {
 		sys.Rows = append(sys.Rows, []string{s.Arch, s.Group, s.Name, strconv.FormatUint(s.Count, 10), strings.Join(s.Executables, " ")})
 	}
 	ts = append(ts, sys)
-	risk := Table{Title: "Risk flags", Header: []string{"arch", "syscall", "why it matters", "executables"}}
+	risk := Table{Section: "risks", Title: "Risk flags", Header: []string{"arch", "syscall", "why it matters", "executables"}, Shrink: 3, Wrap: 2}
 	for _, x := range r.Risks {
 		risk.Rows = append(risk.Rows, []string{x.Arch, x.Name, x.Reason, strings.Join(x.Executables, " ")})
 	}
@@ -216,7 +220,7 @@ func (r *Report) Tables() []Table {
 		risk.Note = "None of the calls that widen the kernel attack surface or reach beyond the process were made."
 	}
 	ts = append(ts, risk)
-	docker := Table{Title: "Calls Docker's default profile would not simply allow", Header: []string{"arch", "syscall", "docker default"}}
+	docker := Table{Section: "docker", Title: "Calls Docker's default profile would not simply allow", Header: []string{"arch", "syscall", "docker default"}, Shrink: -1, Wrap: 2}
 	for _, d := range r.Docker {
 		docker.Rows = append(docker.Rows, []string{d.Arch, d.Name, d.Would})
 	}
@@ -224,7 +228,7 @@ func (r *Report) Tables() []Table {
 		docker.Note = "Docker's default profile allows every recorded call."
 	}
 	ts = append(ts, docker)
-	exes := Table{Title: "Executables", Header: []string{"executable", "processes", "distinct", "calls"}}
+	exes := Table{Section: "executables", Title: "Executables", Header: []string{"executable", "processes", "distinct", "calls"}, Shrink: 0}
 	partial := 0
 	for _, e := range r.Executables {
 		path := e.Path
@@ -238,7 +242,7 @@ func (r *Report) Tables() []Table {
 		exes.Note = "partial: a refine run let some of its calls run unobserved, so its calls may be incomplete; emit --exe refuses it"
 	}
 	ts = append(ts, exes)
-	tree := Table{Title: "Process tree", Header: []string{"process", "parent", "executed"}}
+	tree := Table{Section: "tree", Title: "Process tree", Header: []string{"process", "parent", "executed"}, Shrink: 2}
 	for _, n := range r.Tree {
 		tree.Rows = append(tree.Rows, []string{strings.Repeat("  ", n.Depth) + strconv.Itoa(n.Pid), strconv.Itoa(n.Parent), strings.Join(n.Exec, " → ")})
 	}
@@ -246,7 +250,7 @@ func (r *Report) Tables() []Table {
 		tree.Note = fmt.Sprintf("and %d more processes, over the cap of %d", r.Dropped.Processes, learn.MaxProcesses)
 	}
 	ts = append(ts, tree)
-	files := Table{Title: "Files", Header: []string{"path", "use"}}
+	files := Table{Section: "files", Title: "Files", Header: []string{"path", "use"}, Shrink: 0}
 	for _, f := range r.Files {
 		files.Rows = append(files.Rows, []string{f.Path, strings.Join(f.Uses, ",")})
 	}
@@ -254,7 +258,7 @@ func (r *Report) Tables() []Table {
 		files.Note = fmt.Sprintf("and %d more paths, over the cap of %d", r.Dropped.Files, learn.MaxFiles)
 	}
 	ts = append(ts, files)
-	progs := Table{Title: "Programs executed", Header: []string{"program", "command line"}}
+	progs := Table{Section: "programs", Title: "Programs executed", Header: []string{"program", "command line"}, Shrink: 1}
 	for _, p := range r.Programs {
 		progs.Rows = append(progs.Rows, []string{p.Path, ShellJoin(p.Argv)})
 	}
@@ -262,7 +266,7 @@ func (r *Report) Tables() []Table {
 		progs.Note = fmt.Sprintf("and %d more, over the cap of %d", r.Dropped.Programs, learn.MaxPrograms)
 	}
 	ts = append(ts, progs)
-	eps := Table{Title: "Network endpoints", Header: []string{"call", "family", "address", "port"}}
+	eps := Table{Section: "endpoints", Title: "Network endpoints", Header: []string{"call", "family", "address", "port"}, Shrink: 2}
 	for _, e := range r.Endpoints {
 		port := ""
 		if e.Family != "unix" {
@@ -275,6 +279,167 @@ func (r *Report) Tables() []Table {
 	}
 	ts = append(ts, eps)
 	return ts
+}
+
+// summary is the report on one screen: what was recorded, how many calls in each arch, the flags
+// that matter, and how much each of the longer sections holds.
+func (r *Report) summary() Table {
+	t := Table{Section: "summary", Title: "Summary", Fields: true, Shrink: 1}
+	add := func(name, value string) { t.Rows = append(t.Rows, []string{name, value}) }
+	processes := 0
+	for _, rec := range r.Recordings {
+		processes += rec.Processes
+	}
+	switch len(r.Recordings) {
+	case 0:
+		add("recorded", "no recording is described in the profile")
+	case 1:
+		rec := r.Recordings[0]
+		exit := "exit " + strconv.Itoa(rec.ExitCode)
+		if rec.Running {
+			exit = "running at detach"
+		}
+		add("recorded", fmt.Sprintf("%s (%s, %s)", ShellJoin(rec.Command), exit, plural(rec.Processes, "process", "processes")))
+	default:
+		add("recorded", fmt.Sprintf("%d runs, %s in all", len(r.Recordings), plural(processes, "process", "processes")))
+	}
+	type totals struct {
+		distinct int
+		calls    uint64
+	}
+	var arches []string
+	per := map[string]*totals{}
+	for _, s := range r.Syscalls {
+		if per[s.Arch] == nil {
+			per[s.Arch] = &totals{}
+			arches = append(arches, s.Arch)
+		}
+		per[s.Arch].distinct++
+		per[s.Arch].calls += s.Count
+	}
+	var calls []string
+	for _, a := range arches {
+		calls = append(calls, fmt.Sprintf("%s: %d distinct, %s made", a, per[a].distinct, Thousands(per[a].calls)))
+	}
+	if len(calls) == 0 {
+		calls = []string{"none"}
+	}
+	add("system calls", strings.Join(calls, "; "))
+	if len(r.Risks) == 0 {
+		add("risk flags", "none")
+	} else {
+		var names []string
+		for _, x := range r.Risks {
+			names = append(names, x.Name)
+		}
+		add("risk flags", fmt.Sprintf("%d: %s", len(names), strings.Join(dedupe(names), ", ")))
+	}
+	if len(r.Docker) == 0 {
+		add("docker default", "allows every recorded call")
+	} else {
+		var names []string
+		for _, d := range r.Docker {
+			names = append(names, d.Name)
+		}
+		add("docker default", fmt.Sprintf("would not simply allow %d: %s", len(names), strings.Join(dedupe(names), ", ")))
+	}
+	var hidden []string
+	for _, rec := range r.Recordings {
+		hidden = append(hidden, rec.Hidden...)
+	}
+	if len(hidden) > 0 {
+		add("hidden calls", fmt.Sprintf("possible: %s (see recordings)", strings.Join(dedupe(hidden), "; ")))
+	}
+	partial := 0
+	for _, e := range r.Executables {
+		if e.Partial {
+			partial++
+		}
+	}
+	exes := plural(len(r.Executables), "executable", "executables")
+	if partial > 0 {
+		exes += fmt.Sprintf(" (%d partial)", partial)
+	}
+	add("executables", exes)
+	uses := map[string]int{}
+	for _, f := range r.Files {
+		for _, u := range f.Uses {
+			uses[u]++
+		}
+	}
+	files := plural(len(r.Files), "path", "paths")
+	if len(r.Files) > 0 {
+		var parts []string
+		for _, u := range []string{learn.UseOpen, learn.UseCreate, learn.UseExec} {
+			if uses[u] > 0 {
+				parts = append(parts, fmt.Sprintf("%s %s", Thousands(uint64(uses[u])), useVerb[u]))
+			}
+		}
+		files += " (" + strings.Join(parts, ", ") + ")"
+	}
+	if r.Dropped != nil && r.Dropped.Files > 0 {
+		files += fmt.Sprintf(", and %s over the cap", Thousands(uint64(r.Dropped.Files)))
+	}
+	add("files", none(len(r.Files)+dropped(r.Dropped), files))
+	add("programs", none(len(r.Programs), plural(len(r.Programs), "executed", "executed")))
+	add("endpoints", none(len(r.Endpoints), plural(len(r.Endpoints), "address", "addresses")))
+	return t
+}
+
+// none is "none" when n is 0, else s.
+func none(n int, s string) string {
+	if n == 0 {
+		return "none"
+	}
+	return s
+}
+
+// dropped is how many files the caps left out.
+func dropped(d *learn.Dropped) int {
+	if d == nil {
+		return 0
+	}
+	return d.Files
+}
+
+// useVerb says a file use as a participle.
+var useVerb = map[string]string{learn.UseOpen: "opened", learn.UseCreate: "created", learn.UseExec: "executed"}
+
+// plural writes a count with its noun ("1 process", "6 548 paths").
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return Thousands(uint64(n)) + " " + many
+}
+
+// Thousands writes n with a thin separator every three digits, as people read large counts.
+func Thousands(n uint64) string {
+	s := strconv.FormatUint(n, 10)
+	if len(s) <= 4 {
+		return s
+	}
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// dedupe drops repeated strings, keeping the first of each.
+func dedupe(ss []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // ShellQuote quotes s for a POSIX shell when it needs quoting, so that a command line printed in

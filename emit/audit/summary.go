@@ -9,17 +9,27 @@ import (
 
 // Table is a titled grid of cells, the neutral form of every report.
 type Table struct {
-	Title  string
-	Header []string
-	Rows   [][]string
+	// Section names the part of the report the table belongs to (Sections), for selection.
+	Section string
+	Title   string
+	Header  []string
+	Rows    [][]string
 	// Note is a line printed under the table, such as "and 12 more".
 	Note string
+	// Shrink is the column that may be cut short when the table is wider than the screen (a
+	// list of executables, a path); -1: none.
+	Shrink int
+	// Wrap is a column of prose that may be broken into lines when cutting Shrink is not
+	// enough; 0 (the first column is never prose): none.
+	Wrap int
+	// Fields: the rows are name–value pairs, printed as aligned lines rather than a grid.
+	Fields bool
 }
 
 // Summary returns the one-screen summary `sctrace record` prints: calls per arch, and the
 // executables that made the most calls (at most top of them; 0 means all).
 func Summary(p *learn.Profile, top int) []Table {
-	arches := Table{Title: "System calls by arch", Header: []string{"arch", "distinct", "calls"}}
+	arches := Table{Title: "System calls by arch", Header: []string{"arch", "distinct", "calls"}, Shrink: -1}
 	for _, name := range p.ArchNames() {
 		distinct, calls := setTotals(p.Arches[name])
 		arches.Rows = append(arches.Rows, []string{name, strconv.Itoa(distinct), strconv.FormatUint(calls, 10)})
@@ -44,7 +54,7 @@ func Summary(p *learn.Profile, top int) []Table {
 		rows = append(rows, r)
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].calls > rows[j].calls })
-	exes := Table{Title: "Executables", Header: []string{"executable", "processes", "arches", "distinct", "calls"}}
+	exes := Table{Title: "Executables", Header: []string{"executable", "processes", "arches", "distinct", "calls"}, Shrink: 0}
 	for i, r := range rows {
 		if top > 0 && i == top {
 			exes.Note = "and " + strconv.Itoa(len(rows)-top) + " more (sctrace report shows all)"
