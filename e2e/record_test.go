@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -111,5 +113,38 @@ func TestTestprogs(t *testing.T) {
 			}
 			sameAsStrace(t, r.profile, argv)
 		})
+	}
+}
+
+// TestRedact: with --redact, the secrets of the recorded command line and of the programs the
+// workload executed stay out of the profile; the calls are the same.
+func TestRedact(t *testing.T) {
+	dir := t.TempDir()
+	plain, redacted := filepath.Join(dir, "plain.json"), filepath.Join(dir, "redacted.json")
+	argv := []string{"sh", "-c", `env API_TOKEN=SECRET1 true --password SECRET2 "Authorization: Bearer SECRET3"`, "https://u:SECRET4@example.com/"}
+	for _, c := range []struct {
+		out  string
+		flag []string
+	}{{plain, nil}, {redacted, []string{"--redact"}}} {
+		args := append(append([]string{"record", "-q", "-o", c.out}, c.flag...), "--")
+		if out, err := exec.Command(sctraceBin, append(args, argv...)...).CombinedOutput(); err != nil {
+			t.Fatalf("record %v: %v\n%s", c.flag, err, out)
+		}
+	}
+	p, r := loadProfile(t, plain), loadProfile(t, redacted)
+	raw, err := os.ReadFile(redacted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{"SECRET1", "SECRET2", "SECRET3", "SECRET4"} {
+		if strings.Contains(string(raw), secret) {
+			t.Errorf("the redacted profile holds %s:\n%s", secret, raw)
+		}
+	}
+	if !strings.Contains(string(raw), "API_TOKEN=[redacted]") || !strings.Contains(string(raw), "https://u:[redacted]@example.com/") {
+		t.Errorf("redacted profile lacks the redacted values:\n%s", raw)
+	}
+	if !reflect.DeepEqual(p.Arches["x86_64"].Syscalls["execve"], r.Arches["x86_64"].Syscalls["execve"]) || len(p.Programs) != len(r.Programs) {
+		t.Errorf("--redact changed more than the command lines")
 	}
 }

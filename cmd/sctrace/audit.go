@@ -220,6 +220,7 @@ Flags:
 func cmdMerge(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("merge", mergeUsage, stdout)
 	out := fs.String("o", "", "write the merged profile to `OUT` (- for stdout; required)")
+	redact := fs.Bool("redact", false, redactHelp+" (to clean a profile: merge --redact -o OUT IN)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -241,5 +242,5 @@ func cmdMerge(args []string, stdout, stderr io.Writer) error {
 		}
 		ps = append(ps, p)
 	}
-	return writeProfile(*out, learn.Merge(ps...), stdout)
+	return writeProfile(*out, learn.Merge(ps...), stdout, *redact)
 }

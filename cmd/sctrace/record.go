@@ -144,6 +144,7 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 	noFootprint := fs.Bool("syscalls-only", false, "record calls and the process tree only: no files, programs or endpoints")
 	runs := fs.Int("runs", 1, "record `N` runs of COMMAND into one profile, saying what each added (timing-dependent calls show up over runs)")
 	attachPid := fs.Int("p", 0, "attach to the running process `PID` (pure ptrace, slower); Ctrl-C detaches and writes the profile")
+	redact := fs.Bool("redact", false, redactHelp)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -152,7 +153,7 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 		if len(argv) > 0 || *basePath != "" || *runs != 1 {
 			return usageErrorf("record: -p takes no command, no --base and no --runs")
 		}
-		return recordAttached(*attachPid, *out, *quiet, *noFootprint, stdout, stderr)
+		return recordAttached(*attachPid, *out, *quiet, *noFootprint, *redact, stdout, stderr)
 	}
 	if len(argv) == 0 {
 		return usageErrorf("record: no command given (usage: sctrace record [-o FILE] -- COMMAND [ARG...])")
@@ -231,7 +232,7 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "sctrace: the profile still grew in the last run: more runs may add more (--runs)\n")
 		}
 	}
-	if err := writeProfile(dest, p, stdout); err != nil {
+	if err := writeProfile(dest, p, stdout, *redact); err != nil {
 		return err
 	}
 	if !*quiet {
@@ -321,7 +322,7 @@ func recordOnce(argv []string, base *learn.Profile, filter []bpf.RawInstruction,
 }
 
 // recordAttached is record -p: trace a running process until Ctrl-C (or its end).
-func recordAttached(pid int, out string, quiet, noFootprint bool, stdout, stderr io.Writer) error {
+func recordAttached(pid int, out string, quiet, noFootprint, redact bool, stdout, stderr io.Writer) error {
 	tgid, err := tracer.ProcessOf(pid)
 	if err != nil {
 		return &statusError{code: 2, err: fmt.Errorf("attach to %d: no such process", pid)}
@@ -364,7 +365,7 @@ func recordAttached(pid int, out string, quiet, noFootprint bool, stdout, stderr
 		r.ExitCode = rep.Status.ExitCode()
 	}
 	p := rec.Profile(r)
-	if err := writeProfile(dest, p, stdout); err != nil {
+	if err := writeProfile(dest, p, stdout, redact); err != nil {
 		return err
 	}
 	if !quiet {
@@ -465,8 +466,15 @@ func launchError(err error) error {
 	return err
 }
 
-// writeProfile writes p to path atomically (a temporary file renamed into place), or to stdout.
-func writeProfile(path string, p *learn.Profile, stdout io.Writer) error {
+// redactHelp documents --redact, which record, run and merge share.
+const redactHelp = "replace what looks like a secret in the stored command lines (tokens, passwords, credential headers, URL passwords) with [redacted]"
+
+// writeProfile writes p to path atomically (a temporary file renamed into place), or to stdout;
+// with redact, without the secrets of its command lines (learn.Profile.Redact).
+func writeProfile(path string, p *learn.Profile, stdout io.Writer, redact bool) error {
+	if redact {
+		p.Redact()
+	}
 	if path == "-" {
 		return p.Encode(stdout)
 	}

@@ -52,6 +52,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	onDeny := fs.String("on-deny", "errno", "what a call the profile lacks gets: errno, explain, kill, trap, log or report")
 	out := fs.String("o", "", "write the profile with the calls it lacked added to `FILE` (- for stdout); a call a process makes after one of its calls failed is not added")
 	quiet := fs.Bool("q", false, "do not list the calls added to the profile")
+	redact := fs.Bool("redact", false, "with -o: "+redactHelp)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -254,7 +255,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 			Machine: host.Machine, ExitCode: status.ExitCode(), Hidden: hiddenBy(rep)})
 		ref.mark(seen)
 		extended := learn.Merge(base, seen)
-		if err := writeProfile(*out, extended, stdout); err != nil {
+		if err := writeProfile(*out, extended, stdout, *redact); err != nil {
 			return err
 		}
 		grew = describeNew(newCalls(base, extended))
