@@ -1,0 +1,590 @@
+package reach
+
+import (
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/sctrace/sctrace/arch"
+)
+
+// loaded is one object of the analysed process image.
+type loaded struct {
+	o      *elfObject
+	sum    *objSummary
+	path   string // as the program sees it
+	kind   string
+	how    string
+	cached bool
+	glibc  bool // this object is glibc's libc (or a static program with glibc's set*id code)
+}
+
+// fref names a function: object index and function index.
+type fref struct{ obj, fn int }
+
+// aref names an address in an object.
+type aref struct {
+	obj  int
+	addr uint64
+}
+
+// callerRef is a reached call or jump to an address.
+type callerRef struct {
+	obj, fn int
+	at      uint64
+	jump    bool
+}
+
+// analysis is the state of one Analyze call.
+type analysis struct {
+	opt      Options
+	res      *resolver
+	objs     []*loaded
+	byPath   map[string]int
+	reached  map[fref]bool
+	work     []fref
+	taken    map[aref]bool
+	opaque   map[aref]bool
+	callers  map[aref][]callerRef
+	symCache map[string][]aref
+	code     map[fref]*fnCode
+	memo     map[pkey]resolved
+	assume   []string
+	unbound  map[string]bool
+}
+
+// pkey is a parameter of an object, for memoising.
+type pkey struct {
+	obj int
+	p   param
+}
+
+// origin is where a traced constant was found.
+type origin struct{ obj, fn int }
+
+// resolved is the outcome of resolving a value: constants with origins, unknown reasons.
+type resolved struct {
+	consts  map[int64]origin
+	unknown []string
+}
+
+// Analyze computes the system calls the ELF program or shared library at path can make.
+func Analyze(path string, opt Options) (*Result, error) {
+	if opt.Root == "" {
+		opt.Root = "/"
+	}
+	a := &analysis{opt: opt, res: newResolver(opt.Root), byPath: map[string]int{}, reached: map[fref]bool{},
+		taken: map[aref]bool{}, opaque: map[aref]bool{}, callers: map[aref][]callerRef{},
+		symCache: map[string][]aref{}, code: map[fref]*fnCode{}, memo: map[pkey]resolved{}, unbound: map[string]bool{}}
+	if err := a.load(path); err != nil {
+		return nil, err
+	}
+	a.reach()
+	return a.result(path), nil
+}
+
+// load reads the program and its libraries in the loader's breadth-first order.
+func (a *analysis) load(path string) error {
+	main, err := a.add(path, "program", "")
+	if err != nil {
+		return err
+	}
+	ms := main.sum
+	switch {
+	case ms.Type == "dyn" && ms.Interp == "" && len(ms.Needed) > 0 || ms.Type == "dyn" && ms.Interp == "" && ms.Entry == 0:
+		main.kind = "shared"
+	case ms.Interp == "" && len(ms.Needed) == 0:
+		main.kind = "static"
+	default:
+		main.kind = "dynamic"
+	}
+	if ms.Go {
+		main.kind += " go"
+	}
+	for i := 0; i < len(a.objs); i++ {
+		l := a.objs[i]
+		origin := filepath.Dir(l.path)
+		for _, n := range l.sum.Needed {
+			p, how := a.res.find(n, origin, l.sum.Rpath, l.sum.Runpath, ms.Mode)
+			if p == "" {
+				a.assume = append(a.assume, fmt.Sprintf("%s: DT_NEEDED %s not found under %s: not analysed", l.path, n, a.opt.Root))
+				continue
+			}
+			if _, err := a.add(p, "shared", fmt.Sprintf("DT_NEEDED %s of %s via %s", n, filepath.Base(l.path), how)); err != nil {
+				a.assume = append(a.assume, fmt.Sprintf("%s: %v", p, err))
+			}
+		}
+	}
+	if ms.Interp != "" {
+		if j, err := a.add(ms.Interp, "interp", "PT_INTERP"); err == nil {
+			j.kind = "interp"
+		} else {
+			a.assume = append(a.assume, fmt.Sprintf("interpreter %s: %v", ms.Interp, err))
+		}
+	}
+	a.assume = append(a.assume, "LD_LIBRARY_PATH, LD_PRELOAD and /etc/ld.so.preload are ignored: libraries are found through DT_RPATH, DT_RUNPATH, ld.so.cache and the default directories")
+	return nil
+}
+
+// add loads one object (once per resolved path).
+func (a *analysis) add(path, kind, how string) (*loaded, error) {
+	host := a.res.host(path)
+	if real, err := filepath.EvalSymlinks(host); err == nil {
+		host = real
+	}
+	if i, ok := a.byPath[host]; ok {
+		return a.objs[i], nil
+	}
+	o, err := openObject(host)
+	if err != nil {
+		return nil, err
+	}
+	o.hash = contentHash(o.raw)
+	if how == "" {
+		how = "program"
+	}
+	l := &loaded{o: o, path: path, kind: kind, how: how}
+	if s := loadCached(a.opt.CacheDir, o.hash); s != nil {
+		l.sum, l.cached = s, true
+	} else {
+		l.sum = summarize(o)
+		storeCached(a.opt.CacheDir, o.hash, l.sum)
+	}
+	if l.sum.Soname == "libc.so.6" {
+		l.glibc = true
+	}
+	for _, f := range l.sum.Funcs {
+		if strings.HasPrefix(f.Name, "__nptl_setxid") {
+			l.glibc = true
+		}
+	}
+	a.byPath[host] = len(a.objs)
+	a.objs = append(a.objs, l)
+	return l, nil
+}
+
+// lookup resolves a symbol like the loader: every definition of the name in the first object
+// (in load order) that exports it. Different versions of a name in that object are all kept.
+func (a *analysis) lookup(name string) []aref {
+	if r, ok := a.symCache[name]; ok {
+		return r
+	}
+	var out []aref
+	for i, l := range a.objs {
+		if addrs, ok := l.sum.Exports[name]; ok {
+			for _, ad := range addrs {
+				out = append(out, aref{i, ad})
+			}
+			break
+		}
+	}
+	a.symCache[name] = out
+	return out
+}
+
+// enter marks the function holding addr reached. A taken address is also opaque: it can be
+// called from anywhere, with any arguments.
+func (a *analysis) enter(obj int, addr uint64, taken bool) {
+	fn := a.objs[obj].sum.funcAt(addr)
+	if fn < 0 {
+		return
+	}
+	if taken {
+		a.taken[aref{obj, addr}] = true
+	}
+	f := fref{obj, fn}
+	if !a.reached[f] {
+		a.reached[f] = true
+		a.work = append(a.work, f)
+	}
+}
+
+// reach computes the reached functions from the roots.
+func (a *analysis) reach() {
+	mainSum := a.objs[0].sum
+	isLib := strings.HasPrefix(a.objs[0].kind, "shared")
+	root := func(obj int, addr uint64) {
+		a.opaque[aref{obj, addr}] = true
+		a.enter(obj, addr, false)
+	}
+	if !isLib && mainSum.Entry != 0 {
+		root(0, mainSum.Entry)
+	}
+	for i, l := range a.objs {
+		if l.kind == "interp" && l.sum.Entry != 0 {
+			root(i, l.sum.Entry)
+		}
+		for _, r := range l.sum.Roots {
+			root(i, r)
+		}
+		for _, t := range l.sum.Taken {
+			a.enter(i, t, true)
+		}
+		for _, n := range l.sum.ImpTaken {
+			for _, r := range a.lookup(n) {
+				a.enter(r.obj, r.addr, true)
+			}
+		}
+		if i == 0 && isLib {
+			for _, addrs := range l.sum.Exports {
+				for _, ad := range addrs {
+					root(i, ad)
+				}
+			}
+		}
+	}
+	if isLib {
+		a.assume = append(a.assume, "shared library analysed on its own: every exported function is a root, called with unknown arguments")
+	}
+	dlopen := false
+	for {
+		a.propagate()
+		if dlopen || !a.callsDlopen() {
+			break
+		}
+		// Modules loaded at run time may call any exported function of the loaded libraries.
+		dlopen = true
+		a.assume = append(a.assume, "reached code calls dlopen: code loaded at run time is not analysed (closed world); "+
+			"every exported function of the loaded libraries counts as reachable, since loaded modules may call it, "+
+			"but numbers that such modules pass to wrappers like syscall() are not covered")
+		for i, l := range a.objs {
+			if i == 0 {
+				continue
+			}
+			for _, addrs := range l.sum.Exports {
+				for _, ad := range addrs {
+					a.enter(i, ad, false)
+				}
+			}
+		}
+	}
+	a.assume = append(a.assume,
+		"indirect calls and jumps may reach every address-taken function (relocation targets, code addresses computed by reached code, code pointers in fixed-address data)",
+		"an indirect jump inside a function is assumed to land on a branch target or after an unconditional jump (a jump-table case)",
+		"called functions preserve the System V callee-saved registers (Go code: none)",
+		"glibc's own run-time loading (NSS modules, gconv, libgcc_s) is not analysed")
+}
+
+// callsDlopen tells whether a reached function outside glibc and the loader calls dlopen.
+func (a *analysis) callsDlopen() bool {
+	for f := range a.reached {
+		l := a.objs[f.obj]
+		if l.glibc || l.kind == "interp" {
+			continue
+		}
+		for _, c := range l.sum.Funcs[f.fn].Calls {
+			if c.Imp == "dlopen" || c.Imp == "dlmopen" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// propagate reaches everything reachable from the work list.
+func (a *analysis) propagate() {
+	for len(a.work) > 0 {
+		f := a.work[len(a.work)-1]
+		a.work = a.work[:len(a.work)-1]
+		fs := &a.objs[f.obj].sum.Funcs[f.fn]
+		for _, c := range fs.Calls {
+			var targets []aref
+			if c.Imp != "" {
+				targets = a.lookup(c.Imp)
+			} else {
+				targets = []aref{{f.obj, c.To}}
+			}
+			for _, t := range targets {
+				a.callers[t] = append(a.callers[t], callerRef{f.obj, f.fn, c.At, c.Jump})
+				a.enter(t.obj, t.addr, false)
+			}
+		}
+		for _, t := range fs.Taken {
+			a.enter(f.obj, t, true)
+		}
+		for _, n := range fs.ImpTaken {
+			for _, r := range a.lookup(n) {
+				a.enter(r.obj, r.addr, true)
+			}
+		}
+	}
+}
+
+// fnCodeOf decodes a function for tracing at a call site (once per run).
+func (a *analysis) fnCodeOf(f fref) *fnCode {
+	if fc, ok := a.code[f]; ok {
+		return fc
+	}
+	l := a.objs[f.obj]
+	fs := &l.sum.Funcs[f.fn]
+	s := l.o.execSection(fs.Start)
+	var insts []inst
+	if s != nil && fs.End <= s.addr+uint64(len(s.data)) {
+		insts = decodeRange(s.data[fs.Start-s.addr:fs.End-s.addr], fs.Start, l.sum.Mode)
+	}
+	fc := newFnCode(insts, fs.Start, fs.End, l.sum.Mode, extIn(l.sum.Ext, fs.Start, fs.End), l.sum.Go, fs.NoRet)
+	a.code[f] = fc
+	return fc
+}
+
+// funcName names a function for provenance.
+func (a *analysis) funcName(f fref) string {
+	fs := &a.objs[f.obj].sum.Funcs[f.fn]
+	if fs.Name != "" {
+		return fs.Name
+	}
+	return fmt.Sprintf("sub_%x", fs.Start)
+}
+
+// resolveTraced turns a trace made in function f into constants and unknown reasons, resolving
+// entry values at the reached call sites.
+func (a *analysis) resolveTraced(f fref, t traced, visited map[pkey]bool) resolved {
+	r := resolved{consts: map[int64]origin{}}
+	for _, c := range t.Consts {
+		r.consts[c] = origin(f)
+	}
+	for _, u := range t.Unknown {
+		r.unknown = append(r.unknown, fmt.Sprintf("%s in %s (%s)", u, a.funcName(f), filepath.Base(a.objs[f.obj].path)))
+	}
+	for _, p := range t.Params {
+		sub := a.resolveParam(f.obj, p, visited)
+		for c, o := range sub.consts {
+			if _, ok := r.consts[c]; !ok {
+				r.consts[c] = o
+			}
+		}
+		r.unknown = append(r.unknown, sub.unknown...)
+	}
+	return r
+}
+
+// resolveParam resolves the value a location held on entry at p.Entry from the call sites.
+func (a *analysis) resolveParam(obj int, p param, visited map[pkey]bool) resolved {
+	key := pkey{obj, p}
+	top := visited == nil
+	if top {
+		if m, ok := a.memo[key]; ok {
+			return m
+		}
+		visited = map[pkey]bool{}
+	}
+	if visited[key] {
+		return resolved{}
+	}
+	visited[key] = true
+	r := resolved{consts: map[int64]origin{}}
+	ar := aref{obj, p.Entry}
+	entryName := a.funcName(fref{obj, a.objs[obj].sum.funcAt(p.Entry)})
+	if a.taken[ar] || a.opaque[ar] {
+		r.unknown = append(r.unknown, fmt.Sprintf("number passed to %s (%s), which is called indirectly or from outside",
+			entryName, filepath.Base(a.objs[obj].path)))
+	}
+	ps := int64(a.objs[obj].sum.Mode / 8)
+	for _, c := range a.callers[ar] {
+		cf := fref{c.obj, c.fn}
+		fc := a.fnCodeOf(cf)
+		i, ok := fc.idx[c.at]
+		if !ok {
+			r.unknown = append(r.unknown, "call site not decoded")
+			continue
+		}
+		l := loc{reg: p.Reg}
+		if p.Reg < 0 {
+			d := fc.delta[i]
+			if d <= deltaUnknown {
+				r.unknown = append(r.unknown, fmt.Sprintf("stack argument at an untracked call in %s", a.funcName(cf)))
+				continue
+			}
+			l.slot = d + p.Slot
+			if !c.jump {
+				l.slot -= ps
+			}
+		}
+		sub := a.resolveTraced(cf, fc.trace(i, l), visited)
+		for k, o := range sub.consts {
+			if _, ok := r.consts[k]; !ok {
+				r.consts[k] = o
+			}
+		}
+		r.unknown = append(r.unknown, sub.unknown...)
+	}
+	if top {
+		a.memo[key] = r
+	}
+	return r
+}
+
+// setidCalls is the family glibc broadcasts to every thread through memory (nptl's setxid).
+var setidCalls = []string{"setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setgroups", "setfsuid", "setfsgid"}
+
+// result builds the Result from the reached functions.
+func (a *analysis) result(path string) *Result {
+	res := &Result{Path: path, Arches: map[string]*Calls{}}
+	counts := make([]int, len(a.objs))
+	var refs []fref
+	for f := range a.reached {
+		counts[f.obj]++
+		refs = append(refs, f)
+	}
+	sort.Slice(refs, func(i, j int) bool {
+		if refs[i].obj != refs[j].obj {
+			return refs[i].obj < refs[j].obj
+		}
+		return refs[i].fn < refs[j].fn
+	})
+	for i, l := range a.objs {
+		res.Objects = append(res.Objects, Object{Path: l.path, Kind: l.kind, How: l.how,
+			Functions: len(l.sum.Funcs), Reached: counts[i], Cached: l.cached})
+		if l.sum.Blob {
+			a.assume = append(a.assume, l.path+": no symbols, FDEs or Go table: each executable section is analysed as one function (imprecise)")
+		}
+	}
+	calls := func(name string) *Calls {
+		c := res.Arches[name]
+		if c == nil {
+			c = &Calls{Nrs: map[int][]Provenance{}}
+			res.Arches[name] = c
+		}
+		return c
+	}
+	addNr := func(archName string, nr int, p Provenance) {
+		c := calls(archName)
+		if len(c.Nrs[nr]) < maxProvenance {
+			c.Nrs[nr] = append(c.Nrs[nr], p)
+		}
+	}
+	setidNoted := false
+	for _, f := range refs {
+		l := a.objs[f.obj]
+		fs := &l.sum.Funcs[f.fn]
+		for _, st := range fs.Sites {
+			r := a.resolveTraced(f, st.V, nil)
+			base := Provenance{Object: l.path, Function: a.funcName(f), Addr: st.At}
+			archOf := func(nr int64) (string, int) {
+				if st.Kind != kindSyscall || l.sum.Mode == 32 {
+					return "x86", int(int32(nr))
+				}
+				if nr&arch.X32SyscallBit != 0 && nr >= 0 {
+					return "x32", int(nr &^ arch.X32SyscallBit)
+				}
+				return "x86_64", int(int32(nr))
+			}
+			for nr, o := range r.consts {
+				p := base
+				if o == origin(f) {
+					p.Via = "direct"
+				} else {
+					p.Via = fmt.Sprintf("wrapper: number from %s in %s", a.funcName(fref(o)), filepath.Base(a.objs[o.obj].path))
+				}
+				an, n := archOf(nr)
+				addNr(an, n, p)
+			}
+			if len(r.unknown) == 0 {
+				continue
+			}
+			arches := []string{"x86"}
+			if st.Kind == kindSyscall && l.sum.Mode == 64 {
+				arches = []string{"x86_64", "x32"}
+			}
+			if l.glibc && onlyMem(st.V) {
+				// glibc's set*id broadcast: the number is stored in memory by setuid() & co.
+				for _, an := range arches[:1] {
+					ab, _ := arch.ByName(an)
+					for _, name := range setidCalls {
+						if nr, ok := ab.SyscallNumber(name); ok {
+							p := base
+							p.Via = "rule: glibc set*id broadcast (number loaded from memory; the set*id family assumed)"
+							addNr(an, nr, p)
+						}
+						if nr, ok := ab.SyscallNumber(name + "32"); ok {
+							p := base
+							p.Via = "rule: glibc set*id broadcast"
+							addNr(an, nr, p)
+						}
+					}
+				}
+				if !setidNoted {
+					setidNoted = true
+					a.assume = append(a.assume, "glibc system call sites whose number is loaded from memory are its set*id broadcast to all threads: they are counted as the set*id family ("+strings.Join(setidCalls, ", ")+")")
+				}
+				continue
+			}
+			for _, an := range arches {
+				calls(an).Any = true
+				res.Unresolved = append(res.Unresolved, Site{Arch: an, Object: l.path, Function: base.Function,
+					Addr: st.At, Reasons: dedup(r.unknown)})
+			}
+		}
+	}
+	// Calls made without a system call instruction of the program.
+	mainArch := "x86_64"
+	if a.objs[0].sum.Mode == 32 {
+		mainArch = "x86"
+	}
+	ab, _ := arch.ByName(mainArch)
+	rule := func(why string, names ...string) {
+		for _, n := range names {
+			if nr, ok := ab.SyscallNumber(n); ok {
+				addNr(mainArch, nr, Provenance{Object: "(kernel)", Function: "-", Via: "rule: " + why})
+			}
+		}
+	}
+	rule("the execve that starts the program (made by its parent)", "execve")
+	rule("the kernel restarts interrupted calls with restart_syscall", "restart_syscall")
+	if mainArch == "x86_64" {
+		rule("vDSO functions may fall back to the system call", "clock_gettime", "gettimeofday", "time", "getcpu")
+	} else {
+		rule("vDSO functions may fall back to the system call", "clock_gettime", "clock_gettime64", "gettimeofday", "time")
+	}
+	a.assume = append(a.assume,
+		"execve (the call that starts the program) and restart_syscall (made by the kernel's restart of interrupted calls) are always included",
+		"the vDSO is not a file: clock_gettime, gettimeofday, time and getcpu (x86: clock_gettime64 too) are always included")
+	res.Assumptions = dedup(a.assume)
+	return res
+}
+
+// onlyMem tells whether a site's own trace found only memory loads (no constants, no params).
+func onlyMem(t traced) bool {
+	if len(t.Params) > 0 || len(t.Unknown) == 0 {
+		return false
+	}
+	for _, u := range t.Unknown {
+		if u != unkMem {
+			return false
+		}
+	}
+	return true
+}
+
+// dedup removes repeated strings, keeping the first order.
+func dedup(s []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range s {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// names lists an ABI's calls by name, sorted.
+func (r *Result) names(archName string) []string {
+	c := r.Arches[archName]
+	if c == nil {
+		return nil
+	}
+	ab, ok := arch.ByName(archName)
+	var out []string
+	for nr := range c.Nrs {
+		if ok {
+			out = append(out, ab.Key(nr))
+		} else {
+			out = append(out, fmt.Sprint(nr))
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,450 @@
+package reach
+
+import (
+	"math"
+
+	"golang.org/x/arch/x86/x86asm"
+)
+
+// inst is one decoded instruction.
+type inst struct {
+	addr uint64
+	x    x86asm.Inst
+}
+
+// next is the address after the instruction.
+func (in *inst) next() uint64 { return in.addr + uint64(in.x.Len) }
+
+// decodeRange decodes code (at address start) by a linear sweep. Bytes that do not decode are
+// skipped one at a time.
+func decodeRange(code []byte, start uint64, mode int) []inst {
+	out := make([]inst, 0, len(code)/4)
+	for off := 0; off < len(code); {
+		x, err := x86asm.Decode(code[off:], mode)
+		if err != nil || x.Len == 0 {
+			off++
+			continue
+		}
+		out = append(out, inst{addr: start + uint64(off), x: x})
+		off += x.Len
+	}
+	return out
+}
+
+// Sentinels of the stack-pointer tracking.
+const (
+	deltaUnset   = math.MinInt64
+	deltaUnknown = math.MinInt64 + 1
+)
+
+// regFam maps a general register to its family (0 rax .. 15 r15) and width in bytes; -1 if
+// the register is not a general one.
+func regFam(r x86asm.Reg) (int, int) {
+	switch {
+	case r >= x86asm.AL && r <= x86asm.BL:
+		return int(r - x86asm.AL), 1
+	case r >= x86asm.AH && r <= x86asm.BH:
+		return int(r - x86asm.AH), 1
+	case r >= x86asm.SPB && r <= x86asm.R15B:
+		return int(r-x86asm.SPB) + 4, 1
+	case r >= x86asm.AX && r <= x86asm.R15W:
+		return int(r - x86asm.AX), 2
+	case r >= x86asm.EAX && r <= x86asm.R15L:
+		return int(r - x86asm.EAX), 4
+	case r >= x86asm.RAX && r <= x86asm.R15:
+		return int(r - x86asm.RAX), 8
+	}
+	return -1, 0
+}
+
+// Register families used by name.
+const (
+	famAX  = 0
+	famCX  = 1
+	famDX  = 2
+	famBX  = 3
+	famSP  = 4
+	famBP  = 5
+	famSI  = 6
+	famDI  = 7
+	famR11 = 11
+)
+
+// isUncond tells whether control never falls through the instruction.
+func isUncond(op x86asm.Op) bool {
+	switch op {
+	case x86asm.JMP, x86asm.LJMP, x86asm.RET, x86asm.LRET, x86asm.UD2, x86asm.HLT, x86asm.IRET, x86asm.IRETD, x86asm.IRETQ, x86asm.SYSRET:
+		return true
+	}
+	return false
+}
+
+// isBranch tells whether the instruction is a conditional or unconditional jump.
+func isBranch(op x86asm.Op) bool {
+	switch op {
+	case x86asm.JA, x86asm.JAE, x86asm.JB, x86asm.JBE, x86asm.JCXZ, x86asm.JE, x86asm.JECXZ, x86asm.JG, x86asm.JGE,
+		x86asm.JL, x86asm.JLE, x86asm.JMP, x86asm.JNE, x86asm.JNO, x86asm.JNP, x86asm.JNS, x86asm.JO, x86asm.JP,
+		x86asm.JRCXZ, x86asm.JS, x86asm.LOOP, x86asm.LOOPE, x86asm.LOOPNE:
+		return true
+	}
+	return false
+}
+
+// relTarget returns the target of a direct branch or call.
+func relTarget(in *inst) (uint64, bool) {
+	if r, ok := in.x.Args[0].(x86asm.Rel); ok {
+		t := in.next() + uint64(int64(r))
+		if in.x.Mode == 32 {
+			t &= 0xffffffff
+		}
+		return t, true
+	}
+	return 0, false
+}
+
+// readOnlyFirst lists operations whose first operand, when a register, is only read.
+var readOnlyFirst = map[x86asm.Op]bool{
+	x86asm.CMP: true, x86asm.TEST: true, x86asm.BT: true, x86asm.PUSH: true, x86asm.CALL: true,
+	x86asm.JMP: true, x86asm.LCALL: true, x86asm.LJMP: true, x86asm.NOP: true, x86asm.OUT: true,
+	x86asm.PREFETCHNTA: true, x86asm.PREFETCHT0: true, x86asm.PREFETCHT1: true, x86asm.PREFETCHT2: true,
+	x86asm.PREFETCHW: true, x86asm.CLFLUSH: true, x86asm.UCOMISD: true, x86asm.UCOMISS: true,
+	x86asm.COMISD: true, x86asm.COMISS: true, x86asm.PTEST: true, x86asm.INVLPG: true,
+}
+
+// implicitWrites lists the register families an operation writes besides its operands.
+var implicitWrites = map[x86asm.Op][]int{
+	x86asm.MUL: {famAX, famDX}, x86asm.DIV: {famAX, famDX}, x86asm.IDIV: {famAX, famDX},
+	x86asm.CQO: {famDX}, x86asm.CDQ: {famDX}, x86asm.CWD: {famDX}, x86asm.CDQE: {famAX}, x86asm.CWDE: {famAX},
+	x86asm.CBW: {famAX}, x86asm.CPUID: {famAX, famBX, famCX, famDX}, x86asm.RDTSC: {famAX, famDX},
+	x86asm.RDTSCP: {famAX, famCX, famDX}, x86asm.XGETBV: {famAX, famDX}, x86asm.RDMSR: {famAX, famDX},
+	x86asm.RDPMC: {famAX, famDX}, x86asm.SYSCALL: {famAX, famCX, famR11}, x86asm.INT: {famAX},
+	x86asm.SYSENTER: {0, 1, 2, 3, 5, 6, 7}, x86asm.CMPXCHG: {famAX}, x86asm.CMPXCHG8B: {famAX, famDX},
+	x86asm.CMPXCHG16B: {famAX, famDX}, x86asm.XLATB: {famAX}, x86asm.LAHF: {famAX},
+	x86asm.LODSB: {famAX, famSI, famCX}, x86asm.LODSW: {famAX, famSI, famCX}, x86asm.LODSD: {famAX, famSI, famCX},
+	x86asm.LODSQ: {famAX, famSI, famCX}, x86asm.STOSB: {famDI, famCX}, x86asm.STOSW: {famDI, famCX},
+	x86asm.STOSD: {famDI, famCX}, x86asm.STOSQ: {famDI, famCX}, x86asm.MOVSB: {famSI, famDI, famCX},
+	x86asm.MOVSW: {famSI, famDI, famCX}, x86asm.MOVSD: {famSI, famDI, famCX}, x86asm.MOVSQ: {famSI, famDI, famCX},
+	x86asm.SCASB: {famDI, famCX}, x86asm.SCASW: {famDI, famCX}, x86asm.SCASD: {famDI, famCX},
+	x86asm.SCASQ: {famDI, famCX}, x86asm.CMPSB: {famSI, famDI, famCX}, x86asm.CMPSW: {famSI, famDI, famCX},
+	x86asm.CMPSD: {famSI, famDI, famCX}, x86asm.CMPSQ: {famSI, famDI, famCX}, x86asm.LOOP: {famCX},
+	x86asm.LOOPE: {famCX}, x86asm.LOOPNE: {famCX}, x86asm.LEAVE: {famSP, famBP}, x86asm.ENTER: {famSP, famBP},
+	x86asm.POP: {famSP}, x86asm.PUSH: {famSP}, x86asm.IN: {famAX}, x86asm.INSB: {famDI, famCX},
+	x86asm.OUTSB: {famSI, famCX}, x86asm.RDRAND: {}, x86asm.POPA: {0, 1, 2, 3, 5, 6, 7}, x86asm.POPAD: {0, 1, 2, 3, 5, 6, 7},
+}
+
+// writesFam tells whether the instruction may write register family f.
+func writesFam(x *x86asm.Inst, f int) bool {
+	if x.Op == x86asm.IMUL && x.Args[1] == nil && (f == famAX || f == famDX) {
+		return true
+	}
+	for _, g := range implicitWrites[x.Op] {
+		if g == f {
+			return true
+		}
+	}
+	if r, ok := x.Args[0].(x86asm.Reg); ok && !readOnlyFirst[x.Op] {
+		if g, _ := regFam(r); g == f {
+			return true
+		}
+	}
+	switch x.Op {
+	case x86asm.XCHG, x86asm.XADD, x86asm.CMPXCHG:
+		if r, ok := x.Args[1].(x86asm.Reg); ok {
+			if g, _ := regFam(r); g == f {
+				return true
+			}
+		}
+	}
+	// VEX forms with two destinations (MULX) and anything else exotic writing a general register
+	// through a second operand are rare; MULX is the one compilers emit.
+	if x.Op == x86asm.MULX {
+		if r, ok := x.Args[1].(x86asm.Reg); ok {
+			if g, _ := regFam(r); g == f {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// writesMemFirst tells whether an instruction with a memory first operand writes it.
+func writesMemFirst(x *x86asm.Inst) bool {
+	if _, ok := x.Args[0].(x86asm.Mem); !ok {
+		return false
+	}
+	return !readOnlyFirst[x.Op]
+}
+
+// isStringStore tells whether the instruction stores through rdi (string operations).
+func isStringStore(op x86asm.Op) bool {
+	switch op {
+	case x86asm.STOSB, x86asm.STOSW, x86asm.STOSD, x86asm.STOSQ, x86asm.MOVSB, x86asm.MOVSW, x86asm.MOVSQ, x86asm.INSB:
+		return true
+	case x86asm.MOVSD:
+		return true // the string form; the SSE form's destination is an XMM register or memory (checked too)
+	}
+	return false
+}
+
+// fnCode is a decoded function with its control-flow graph and stack-pointer tracking, for
+// tracing the value of a register or stack slot backwards.
+type fnCode struct {
+	start, end uint64
+	mode       int
+	insts      []inst
+	idx        map[uint64]int
+	preds      [][]int
+	delta      []int64 // rsp minus rsp at entry, before the instruction
+	rbp        []int64 // rbp minus rsp at entry, before the instruction
+	escape     bool    // the function computes a stack address (lea reg,[rsp+..], mov reg,rsp)
+	indirect   []bool  // instruction may be the target of an indirect jump in the function
+	ext        map[uint64]bool
+	goABI      bool  // Go's register ABI: calls clobber every register
+	deadAfter  []int // instructions following a call that never returns
+}
+
+// newFnCode builds the graph of a decoded function. ext lists addresses inside the function that
+// are entered from elsewhere (jumps from other functions, address-taken labels).
+func newFnCode(insts []inst, start, end uint64, mode int, ext map[uint64]bool, goABI bool, noRet []uint64) *fnCode {
+	fc := &fnCode{start: start, end: end, mode: mode, ext: ext, goABI: goABI, insts: insts}
+	nr := map[uint64]bool{}
+	for _, a := range noRet {
+		nr[a] = true
+	}
+	n := len(fc.insts)
+	fc.idx = make(map[uint64]int, n)
+	for i := range fc.insts {
+		fc.idx[fc.insts[i].addr] = i
+	}
+	fc.preds = make([][]int, n)
+	fc.indirect = make([]bool, n)
+	hasIndJmp := false
+	leader := make([]bool, n)
+	for i := range fc.insts {
+		in := &fc.insts[i]
+		op := in.x.Op
+		if !isUncond(op) && !nr[in.addr] && i+1 < n {
+			fc.preds[i+1] = append(fc.preds[i+1], i)
+		}
+		if nr[in.addr] {
+			fc.deadAfter = append(fc.deadAfter, i+1)
+		}
+		if isBranch(op) {
+			if t, ok := relTarget(in); ok {
+				if j, ok := fc.idx[t]; ok {
+					fc.preds[j] = append(fc.preds[j], i)
+					leader[j] = true
+				}
+			} else if op == x86asm.JMP {
+				hasIndJmp = true
+			}
+		}
+		if (isUncond(op) || nr[in.addr]) && i+1 < n {
+			leader[i+1] = true
+		}
+		if op == x86asm.LEA {
+			if m, ok := in.x.Args[1].(x86asm.Mem); ok {
+				if f, _ := regFam(m.Base); f == famSP {
+					fc.escape = true
+				}
+			}
+		}
+		if op == x86asm.MOV {
+			if r, ok := in.x.Args[1].(x86asm.Reg); ok {
+				if f, _ := regFam(r); f == famSP {
+					d, ok := in.x.Args[0].(x86asm.Reg)
+					if g, _ := regFam(d); !ok || g != famBP {
+						fc.escape = true
+					}
+				}
+			}
+		}
+		if op == x86asm.PUSH {
+			if r, ok := in.x.Args[0].(x86asm.Reg); ok {
+				if f, _ := regFam(r); f == famSP {
+					fc.escape = true
+				}
+			}
+		}
+	}
+	if hasIndJmp {
+		for i := range fc.insts {
+			if leader[i] {
+				fc.indirect[i] = true
+			}
+		}
+	}
+	fc.trackStack(hasIndJmp, leader)
+	// A frame pointer makes rbp-relative slots addressable by lea too.
+	if !fc.escape {
+		for i := range fc.insts {
+			in := &fc.insts[i]
+			if in.x.Op == x86asm.LEA {
+				if m, ok := in.x.Args[1].(x86asm.Mem); ok {
+					if f, _ := regFam(m.Base); f == famBP && fc.rbp[i] > deltaUnknown {
+						fc.escape = true
+					}
+				}
+			}
+		}
+	}
+	return fc
+}
+
+// trackStack computes rsp and rbp relative to rsp at entry before every instruction.
+func (fc *fnCode) trackStack(hasIndJmp bool, leader []bool) {
+	n := len(fc.insts)
+	fc.delta = make([]int64, n)
+	fc.rbp = make([]int64, n)
+	for i := range fc.delta {
+		fc.delta[i], fc.rbp[i] = deltaUnset, deltaUnset
+	}
+	if n == 0 {
+		return
+	}
+	ps := int64(fc.mode / 8)
+	merge := func(cur *int64, v int64) bool {
+		if *cur == deltaUnset {
+			*cur = v
+			return true
+		}
+		if *cur != v && *cur != deltaUnknown {
+			*cur = deltaUnknown
+			return true
+		}
+		return false
+	}
+	work := []int{0}
+	fc.delta[0], fc.rbp[0] = 0, deltaUnknown
+	indDelta := int64(deltaUnset)
+	for len(work) > 0 {
+		i := work[len(work)-1]
+		work = work[:len(work)-1]
+		in := &fc.insts[i]
+		d, bp := fc.delta[i], fc.rbp[i]
+		known := d > deltaUnknown
+		add := func(v int64) int64 {
+			if !known {
+				return deltaUnknown
+			}
+			return d + v
+		}
+		nd, nbp := d, bp
+		x := &in.x
+		switch x.Op {
+		case x86asm.PUSH:
+			sz := ps
+			if r, ok := x.Args[0].(x86asm.Reg); ok {
+				if _, w := regFam(r); w == 2 {
+					sz = 2
+				}
+			}
+			nd = add(-sz)
+		case x86asm.POP:
+			nd = add(ps)
+			if r, ok := x.Args[0].(x86asm.Reg); ok {
+				if f, _ := regFam(r); f == famSP {
+					nd = deltaUnknown
+				} else if f == famBP {
+					nbp = deltaUnknown
+				}
+			}
+		case x86asm.LEAVE:
+			if bp > deltaUnknown {
+				nd = bp + ps
+			} else {
+				nd = deltaUnknown
+			}
+			nbp = deltaUnknown
+		case x86asm.CALL:
+			// The callee returns with the stack as it was.
+		default:
+			if r, ok := x.Args[0].(x86asm.Reg); ok && !readOnlyFirst[x.Op] {
+				f, _ := regFam(r)
+				switch f {
+				case famSP:
+					nd = deltaUnknown
+					if imm, ok := x.Args[1].(x86asm.Imm); ok && (x.Op == x86asm.SUB || x.Op == x86asm.ADD) {
+						v := int64(imm)
+						if x.Op == x86asm.SUB {
+							v = -v
+						}
+						nd = add(v)
+					} else if m, ok := x.Args[1].(x86asm.Mem); ok && x.Op == x86asm.LEA && m.Index == 0 {
+						if g, _ := regFam(m.Base); g == famSP {
+							nd = add(m.Disp)
+						} else if g == famBP && bp > deltaUnknown {
+							nd = bp + m.Disp
+						}
+					} else if s, ok := x.Args[1].(x86asm.Reg); ok && x.Op == x86asm.MOV {
+						if g, _ := regFam(s); g == famBP && bp > deltaUnknown {
+							nd = bp
+						}
+					}
+				case famBP:
+					nbp = deltaUnknown
+					if s, ok := x.Args[1].(x86asm.Reg); ok && x.Op == x86asm.MOV {
+						if g, _ := regFam(s); g == famSP {
+							nbp = d
+						}
+					} else if m, ok := x.Args[1].(x86asm.Mem); ok && x.Op == x86asm.LEA && m.Index == 0 {
+						if g, _ := regFam(m.Base); g == famSP && known {
+							nbp = d + m.Disp
+						}
+					}
+				}
+			}
+			for _, f := range implicitWrites[x.Op] {
+				if f == famSP && x.Op != x86asm.PUSH && x.Op != x86asm.POP {
+					nd = deltaUnknown
+				}
+				if f == famBP && x.Op != x86asm.LEAVE {
+					nbp = deltaUnknown
+				}
+			}
+		}
+		if x.Op == x86asm.JMP {
+			if _, ok := relTarget(in); !ok {
+				if indDelta == deltaUnset {
+					indDelta = d
+				} else if indDelta != d {
+					indDelta = deltaUnknown
+				}
+			}
+		}
+		visit := func(j int) {
+			c1 := merge(&fc.delta[j], nd)
+			c2 := merge(&fc.rbp[j], nbp)
+			if c1 || c2 {
+				work = append(work, j)
+			}
+		}
+		if !isUncond(x.Op) && i+1 < n {
+			visit(i + 1)
+		}
+		if isBranch(x.Op) {
+			if t, ok := relTarget(in); ok {
+				if j, ok := fc.idx[t]; ok {
+					visit(j)
+				}
+			}
+		}
+		if len(work) == 0 && hasIndJmp && indDelta != deltaUnset {
+			// Jump-table targets share the stack layout of the indirect jump.
+			for j := range fc.insts {
+				if leader[j] && fc.delta[j] == deltaUnset {
+					fc.delta[j], fc.rbp[j] = indDelta, deltaUnknown
+					work = append(work, j)
+				}
+			}
+		}
+	}
+	for i := range fc.delta {
+		if fc.delta[i] == deltaUnset {
+			fc.delta[i] = deltaUnknown
+		}
+		if fc.rbp[i] == deltaUnset {
+			fc.rbp[i] = deltaUnknown
+		}
+	}
+}

@@ -1,0 +1,338 @@
+package reach
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+// straceLine matches a system call line of `strace -f -qq -o FILE` (pid, then the name).
+var straceLine = regexp.MustCompile(`^\d+\s+([a-z_][a-z0-9_]*)\(`)
+
+// straceRun runs argv under strace and returns the names of the calls it made (unknown calls,
+// printed as syscall_0x..., are skipped).
+func straceRun(t *testing.T, dir string, argv ...string) map[string]bool {
+	t.Helper()
+	if _, err := exec.LookPath("strace"); err != nil {
+		t.Skip("strace not installed")
+	}
+	out := filepath.Join(dir, "strace.out")
+	cmd := exec.Command("strace", append([]string{"-f", "-qq", "-o", out}, argv...)...)
+	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader("")
+	_ = cmd.Run() // the traced program may exit non-zero
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	names := map[string]bool{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for sc.Scan() {
+		if m := straceLine.FindStringSubmatch(sc.Text()); m != nil && !strings.HasPrefix(m[1], "syscall_") {
+			names[m[1]] = true
+		}
+	}
+	return names
+}
+
+// checkSound fails for every recorded call missing from the static set of an ABI.
+func checkSound(t *testing.T, r *Result, archName string, recorded map[string]bool) {
+	t.Helper()
+	c := r.Arches[archName]
+	if c == nil {
+		t.Fatalf("no %s calls in the result", archName)
+	}
+	if c.Any {
+		return
+	}
+	static := map[string]bool{}
+	for _, n := range r.Names(archName) {
+		static[n] = true
+	}
+	var missing []string
+	for n := range recorded {
+		if !static[n] {
+			missing = append(missing, n)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("unsound: recorded but not in the static %s set: %v", archName, missing)
+	}
+}
+
+// gcc builds a C program into dir.
+func gcc(t *testing.T, dir, name, src string, flags ...string) string {
+	t.Helper()
+	if _, err := exec.LookPath("gcc"); err != nil {
+		t.Skip("gcc not installed")
+	}
+	c := filepath.Join(dir, name+".c")
+	if err := os.WriteFile(c, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, name)
+	args := append([]string{"-O2", "-o", bin, c}, flags...)
+	if out, err := exec.Command("gcc", args...).CombinedOutput(); err != nil {
+		t.Skipf("gcc %v: %v\n%s", flags, err, out)
+	}
+	return bin
+}
+
+const cProg = `#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+	int fd = open("/etc/hostname", O_RDONLY);
+	char buf[64];
+	if (fd >= 0) { read(fd, buf, sizeof buf); close(fd); }
+	printf("pid %d\n", getpid());
+	write(1, "x\n", 2);
+	return 0;
+}
+`
+
+// TestDynamicC checks a small dynamic C program against strace.
+func TestDynamicC(t *testing.T) {
+	dir := t.TempDir()
+	bin := gcc(t, dir, "dyn", cProg)
+	r, err := Analyze(bin, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Arches["x86_64"].Any {
+		t.Errorf("x86_64 unbounded: %+v", r.Unresolved)
+	}
+	checkSound(t, r, "x86_64", straceRun(t, dir, bin))
+	t.Logf("static set: %d calls", len(r.Arches["x86_64"].Nrs))
+}
+
+// TestStaticC checks a -static C program (no libraries) against strace.
+func TestStaticC(t *testing.T) {
+	dir := t.TempDir()
+	bin := gcc(t, dir, "stat", cProg, "-static")
+	r, err := Analyze(bin, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Objects) != 1 || r.Objects[0].Kind != "static" {
+		t.Errorf("objects: %+v", r.Objects)
+	}
+	if r.Arches["x86_64"].Any {
+		t.Errorf("x86_64 unbounded: %+v", r.Unresolved)
+	}
+	checkSound(t, r, "x86_64", straceRun(t, dir, bin))
+	t.Logf("static set: %d calls", len(r.Arches["x86_64"].Nrs))
+}
+
+// TestNostdlibExact: a program without libc making exactly write and exit_group.
+func TestNostdlibExact(t *testing.T) {
+	dir := t.TempDir()
+	bin := gcc(t, dir, "tiny", `
+void _start(void) {
+	__asm__ volatile("mov $1, %%eax; mov $1, %%edi; lea msg(%%rip), %%rsi; mov $3, %%edx; syscall;"
+		"mov $231, %%eax; xor %%edi, %%edi; syscall; msg: .ascii \"hi\\n\"" ::: "rax", "rdi", "rsi", "rdx", "rcx", "r11", "memory");
+}
+`, "-nostdlib", "-static")
+	r, err := Analyze(bin, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(r.Names("x86_64"), " ")
+	want := "clock_gettime execve exit_group getcpu gettimeofday restart_syscall time write"
+	if got != want || r.Arches["x86_64"].Any {
+		t.Errorf("got %q (any %v), want %q", got, r.Arches["x86_64"].Any, want)
+	}
+	checkSound(t, r, "x86_64", straceRun(t, dir, bin))
+}
+
+// TestSyscallWrapper: syscall(SYS_getppid) through glibc's syscall() is resolved at the caller.
+func TestSyscallWrapper(t *testing.T) {
+	dir := t.TempDir()
+	bin := gcc(t, dir, "wrap", `#include <sys/syscall.h>
+#include <unistd.h>
+int main(void) { return syscall(SYS_getppid) < 0; }
+`)
+	r, err := Analyze(bin, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := r.Arches["x86_64"]
+	if c.Any {
+		t.Fatalf("unbounded: %+v", r.Unresolved)
+	}
+	prov := c.Nrs[110] // getppid
+	found := false
+	for _, p := range prov {
+		if p.Function == "syscall" && strings.Contains(p.Via, "wrapper") && strings.Contains(p.Via, "wrap") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("getppid provenance through syscall(): %+v", prov)
+	}
+	checkSound(t, r, "x86_64", straceRun(t, dir, bin))
+}
+
+// TestM32: a 32-bit program's calls are reported under x86.
+func TestM32(t *testing.T) {
+	dir := t.TempDir()
+	bin := gcc(t, dir, "m32", cProg, "-m32")
+	r, err := Analyze(bin, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := r.Arches["x86"]
+	if c == nil || len(c.Nrs) == 0 {
+		t.Fatalf("no x86 calls: %+v", r.Arches)
+	}
+	if r.Arches["x86_64"] != nil {
+		t.Errorf("x86_64 calls in a 32-bit program: %v", r.Names("x86_64"))
+	}
+	if c.Any {
+		t.Logf("x86 unbounded: %+v", r.Unresolved)
+	}
+	checkSound(t, r, "x86", straceRun(t, dir, bin))
+	t.Logf("x86 static set: %d calls, any=%v", len(c.Nrs), c.Any)
+}
+
+// TestGo: a Go program; its wrappers (syscall.Syscall6 & co.) are resolved at their callers.
+func TestGo(t *testing.T) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go not installed")
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "main.go")
+	os.WriteFile(src, []byte(`package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	b, err := os.ReadFile("/etc/hostname")
+	fmt.Println(len(b), err)
+}
+`), 0o644)
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module x\n\ngo 1.21\n"), 0o644)
+	bin := filepath.Join(dir, "gop")
+	cmd := exec.Command(goBin, "build", "-o", bin, ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	r, err := Analyze(bin, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(r.Objects[0].Kind, "go") {
+		t.Errorf("kind %q", r.Objects[0].Kind)
+	}
+	c := r.Arches["x86_64"]
+	for _, u := range r.Unresolved {
+		t.Logf("unresolved: %s %#x %v", u.Function, u.Addr, u.Reasons)
+	}
+	checkSound(t, r, "x86_64", straceRun(t, dir, bin))
+	t.Logf("go static set: %d calls, any=%v", len(c.Nrs), c.Any)
+}
+
+// TestUnsupported: a non-x86 ELF is rejected with ErrUnsupported.
+func TestUnsupported(t *testing.T) {
+	dir := t.TempDir()
+	// A minimal ELF64 header for EM_AARCH64 (183).
+	h := make([]byte, 64)
+	copy(h, "\x7fELF\x02\x01\x01")
+	h[16], h[18], h[20] = 2, 183, 1
+	h[52], h[54], h[58] = 64, 56, 64
+	p := filepath.Join(dir, "arm")
+	os.WriteFile(p, h, 0o755)
+	_, err := Analyze(p, Options{})
+	if err == nil || !strings.Contains(err.Error(), "AARCH64") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestRealPrograms checks programs of this machine against strace and logs the precision.
+func TestRealPrograms(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "f.txt"), []byte("hello\n"), 0o644)
+	cases := []struct {
+		bin  string
+		runs [][]string
+	}{
+		{"/usr/bin/ls", [][]string{{"ls"}, {"ls", "-la", "/etc"}, {"ls", "-R", "--color=always", "/usr/share/doc/git"}, {"ls", "-lZ", "/nonexistent", "/tmp"}}},
+		{"/usr/bin/git", [][]string{{"git", "--version"}, {"git", "init", "-q", "repo"}, {"git", "-C", "repo", "status"}, {"git", "hash-object", "f.txt"}}},
+		{"/usr/bin/python3", [][]string{{"python3", "-c", "print(1)"}, {"python3", "-c", "import os,json; print(json.dumps(os.listdir('.')))"}, {"python3", "-S", "-c", "import time; time.sleep(0.01)"}}},
+	}
+	for _, c := range cases {
+		if _, err := os.Stat(c.bin); err != nil {
+			continue
+		}
+		start := time.Now()
+		r, err := Analyze(c.bin, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		took := time.Since(start)
+		union := map[string]bool{}
+		for _, argv := range c.runs {
+			argv[0] = c.bin
+			for n := range straceRun(t, dir, argv...) {
+				union[n] = true
+			}
+		}
+		checkSound(t, r, "x86_64", union)
+		st := len(r.Arches["x86_64"].Nrs)
+		t.Logf("%s: static %d (any=%v), recorded union %d, ratio %.2f, analysis %v", c.bin, st,
+			r.Arches["x86_64"].Any, len(union), float64(st)/float64(len(union)), took)
+	}
+}
+
+// TestCacheTiming logs cold and warm analysis times of python3 and checks the warm result.
+func TestCacheTiming(t *testing.T) {
+	bin := "/usr/bin/python3"
+	if _, err := os.Stat(bin); err != nil {
+		t.Skip("no python3")
+	}
+	cache := t.TempDir()
+	t0 := time.Now()
+	cold, err := Analyze(bin, Options{CacheDir: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t1 := time.Now()
+	warm, err := Analyze(bin, Options{CacheDir: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t2 := time.Now()
+	for _, o := range warm.Objects {
+		if !o.Cached {
+			t.Errorf("%s not cached", o.Path)
+		}
+	}
+	if a, b := strings.Join(cold.Names("x86_64"), " "), strings.Join(warm.Names("x86_64"), " "); a != b {
+		t.Errorf("warm result differs:\n%s\n%s", a, b)
+	}
+	t.Logf("python3: cold %v, warm %v", t1.Sub(t0), t2.Sub(t1))
+	libc := "/lib/x86_64-linux-gnu/libc.so.6"
+	t3 := time.Now()
+	if _, err := Analyze(libc, Options{CacheDir: t.TempDir()}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("libc.so.6 alone (as a shared library, cold): %v", time.Since(t3))
+}

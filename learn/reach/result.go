@@ -1,0 +1,86 @@
+// Package reach computes, without running anything, which Linux system calls an x86_64 (or
+// i386) ELF program or shared library can make, per ABI (x86_64, x86 for int 0x80 and 32-bit
+// programs, x32 for syscall numbers with bit 0x40000000), with the provenance of each call
+// (which function of which object holds the system call instruction, and where its number
+// comes from) and what could not be resolved.
+//
+// The analysis is sound first: a call it cannot rule out is reported. When the number at a
+// system call instruction cannot be determined, the ABI is reported as unbounded (Calls.Any)
+// and the site is listed in Result.Unresolved. The assumptions it makes (closed world for
+// dlopen, how indirect jumps are bounded, ...) are listed in Result.Assumptions.
+//
+// How it works: every object (the program, its DT_NEEDED closure resolved like ld.so, and
+// the interpreter) is decoded with golang.org/x/arch/x86/x86asm, split into functions by
+// symbols, .eh_frame FDEs and Go's pc-line table. A call graph links direct calls and jumps,
+// PLT and GOT slots to the first object that exports the symbol, and indirect calls to every
+// address-taken function (relocation targets, lea/immediate code addresses in reached code,
+// code pointers in fixed-address data). The number at each system call instruction is traced
+// backwards through registers and stack slots; a number that is an incoming argument (glibc's
+// syscall(), Go's syscall.Syscall6, any wrapper) is traced at every reached call site,
+// across objects and recursively. Per-object results are cached by content hash.
+package reach
+
+// Options tunes an analysis.
+type Options struct {
+	// Root is the file-system root under which libraries are looked up ("" or "/": the host's).
+	Root string
+	// CacheDir holds per-object analyses keyed by the sha256 of the object ("" = no cache).
+	CacheDir string
+}
+
+// Object is one ELF object the analysis read.
+type Object struct {
+	Path string
+	// Kind is "static", "dynamic" (the program), "shared" (a library), "interp" (the
+	// dynamic loader), with "go" added for Go programs ("static go").
+	Kind string
+	// How tells how the object was found ("program", "DT_NEEDED libc.so.6 via ld.so.cache", ...).
+	How string
+	// Functions and Reached count its functions and those the program can reach.
+	Functions, Reached int
+	// Cached tells whether its per-object analysis came from the cache.
+	Cached bool
+}
+
+// Provenance tells how one system call is reached.
+type Provenance struct {
+	// Object and Function hold the system call instruction (Function is "sub_ADDR" without a
+	// symbol); Addr is its address in Object.
+	Object, Function string
+	Addr             uint64
+	// Via tells where the number comes from: "direct" (a constant next to the instruction),
+	// "wrapper: number from FUNC in OBJECT" (traced through a function's argument), or
+	// "rule: ..." for calls added by a documented rule rather than found in code.
+	Via string
+}
+
+// Calls is the set of system calls of one ABI.
+type Calls struct {
+	// Any is true when some reachable site's number is unknown: every call is possible.
+	Any bool
+	// Nrs maps a call number (without the x32 bit) to a few ways it is reached.
+	Nrs map[int][]Provenance
+}
+
+// Site is a reachable system call instruction whose number could not be determined.
+type Site struct {
+	Arch             string
+	Object, Function string
+	Addr             uint64
+	Reasons          []string
+}
+
+// Result is the outcome of an analysis.
+type Result struct {
+	Path        string
+	Objects     []Object
+	Arches      map[string]*Calls // "x86_64", "x86", "x32"
+	Unresolved  []Site
+	Assumptions []string
+}
+
+// Names returns the sorted names (or numbers, for calls without a name) of an ABI's calls.
+func (r *Result) Names(archName string) []string { return r.names(archName) }
+
+// maxProvenance bounds the provenance kept per call.
+const maxProvenance = 4

@@ -1,0 +1,515 @@
+package reach
+
+import (
+	"debug/elf"
+	"sort"
+
+	"golang.org/x/arch/x86/x86asm"
+)
+
+// summaryVersion changes whenever objSummary or its computation changes (it keys the cache).
+const summaryVersion = 3
+
+// Kinds of system call instruction.
+const (
+	kindSyscall  = "syscall"      // syscall (0f 05)
+	kindInt80    = "int 0x80"     // int 0x80 (cd 80)
+	kindSysenter = "sysenter"     // sysenter (0f 34)
+	kindVsyscall = "call gs:0x10" // i386 glibc's call through the vDSO's __kernel_vsyscall
+)
+
+// callSite is a direct call or jump leaving a function (or a call to a place inside it).
+type callSite struct {
+	At   uint64
+	To   uint64 // local target, when Imp == ""
+	Imp  string // symbol the loader binds (PLT or GOT), resolved across objects
+	Jump bool   // a jump (tail call, fall-through into the next function), not a call
+}
+
+// siteSum is one system call instruction and what its number can be.
+type siteSum struct {
+	At   uint64
+	Kind string
+	V    traced
+}
+
+// funcSum is what one function does, as far as reachability and numbers are concerned.
+type funcSum struct {
+	Start, End uint64
+	Name       string
+	Calls      []callSite
+	Taken      []uint64 // code addresses this function computes (lea, immediates, GOT loads)
+	ImpTaken   []string // imported symbols whose address this function loads from the GOT
+	Indirect   bool     // makes an indirect call or jump
+	NoRet      []uint64 // calls to functions that never return: nothing falls through them
+	Sites      []siteSum
+}
+
+// objSummary is the per-object analysis: independent of the other objects, so cacheable by the
+// object's content hash.
+type objSummary struct {
+	Version        int
+	Mode           int
+	Type           string // "exec" (fixed address) or "dyn"
+	Go             bool
+	Blob           bool // no symbols, FDEs nor Go table: each executable section is one function
+	Entry          uint64
+	Needed         []string
+	Rpath, Runpath []string
+	Soname, Interp string
+	Funcs          []funcSum
+	Exports        map[string][]uint64
+	Imports        []string
+	Roots          []uint64 // DT_INIT, DT_FINI, IRELATIVE resolvers
+	Taken          []uint64 // code addresses stored in data (relocations, or a scan of fixed-address data)
+	ImpTaken       []string // imported symbols whose address is stored in data
+	Ext            []uint64 // addresses inside functions entered from elsewhere
+	Insts          int
+}
+
+// funcAt returns the index of the function holding addr, or -1.
+func (s *objSummary) funcAt(addr uint64) int {
+	i := sort.Search(len(s.Funcs), func(i int) bool { return s.Funcs[i].Start > addr }) - 1
+	if i < 0 || addr >= s.Funcs[i].End {
+		return -1
+	}
+	return i
+}
+
+// gotBase is the address i386 PIC code keeps in %ebx (.got.plt, else .got).
+func (o *elfObject) gotBase() uint64 {
+	for _, n := range []string{".got.plt", ".got"} {
+		if s := o.f.Section(n); s != nil {
+			return s.Addr
+		}
+	}
+	return 0
+}
+
+// memTarget computes the address a memory operand refers to when it is rip-relative, absolute,
+// or (i386) relative to the GOT in %ebx.
+func (o *elfObject) memTarget(in *inst, m x86asm.Mem) (uint64, bool) {
+	if m.Index != 0 || m.Segment != 0 {
+		return 0, false
+	}
+	switch m.Base {
+	case x86asm.RIP:
+		return in.next() + uint64(m.Disp), true
+	case 0:
+		if o.mode == 32 || o.f.Type == elf.ET_EXEC {
+			return uint64(m.Disp) & (1<<uint(o.mode) - 1), true
+		}
+	case x86asm.EBX:
+		if o.mode == 32 {
+			return (o.gotBase() + uint64(m.Disp)) & 0xffffffff, true
+		}
+	}
+	return 0, false
+}
+
+// pltTarget decodes the PLT stub at addr and returns the slot it jumps through.
+func (o *elfObject) pltTarget(addr uint64) (gotSlot, bool) {
+	s := o.execSection(addr)
+	if s == nil {
+		return gotSlot{}, false
+	}
+	code := s.data[addr-s.addr:]
+	for k := 0; k < 3 && len(code) > 0; k++ {
+		x, err := x86asm.Decode(code, o.mode)
+		if err != nil {
+			return gotSlot{}, false
+		}
+		in := inst{addr: addr, x: x}
+		if x.Op == x86asm.JMP {
+			if m, ok := x.Args[0].(x86asm.Mem); ok {
+				if t, ok := o.memTarget(&in, m); ok {
+					sl, ok := o.slots[t]
+					return sl, ok
+				}
+			}
+			return gotSlot{}, false
+		}
+		addr += uint64(x.Len)
+		code = code[x.Len:]
+	}
+	return gotSlot{}, false
+}
+
+// summarize analyses one object on its own.
+func summarize(o *elfObject) *objSummary {
+	sum := &objSummary{Version: summaryVersion, Mode: o.mode, Type: "dyn", Go: o.isGo, Entry: o.f.Entry}
+	if o.f.Type == elf.ET_EXEC {
+		sum.Type = "exec"
+	}
+	taken, resolvers, impTaken := o.relocs()
+	di := o.dynamic()
+	sum.Needed, sum.Rpath, sum.Runpath, sum.Soname, sum.Interp = di.needed, di.rpath, di.runpath, di.soname, di.interp
+	sum.Roots = append(append(sum.Roots, di.initFini...), resolvers...)
+	sum.ImpTaken = impTaken
+	extra := append([]uint64{o.f.Entry}, sum.Roots...)
+	for _, t := range taken {
+		if o.execSection(t) != nil {
+			extra = append(extra, t)
+		}
+	}
+	o.functionStarts(extra)
+	sum.Blob = o.blob
+	if o.f.Type == elf.ET_EXEC {
+		taken = append(taken, o.dataPointers()...)
+	}
+	for _, t := range taken {
+		if o.execSection(t) != nil {
+			sum.Taken = append(sum.Taken, t)
+		}
+	}
+	sum.Exports = o.exports()
+	if syms, err := o.f.DynamicSymbols(); err == nil {
+		for _, s := range syms {
+			if s.Section == elf.SHN_UNDEF && s.Name != "" {
+				sum.Imports = append(sum.Imports, s.Name)
+			}
+		}
+	}
+	startSet := make(map[uint64]bool, len(o.starts))
+	for _, a := range o.starts {
+		startSet[a] = true
+	}
+	sum.Funcs = make([]funcSum, len(o.starts))
+	withSites := map[int][]inst{}
+	flows := make([][]flowInst, len(o.starts))
+	fallAddrs := make([][]uint64, len(o.starts))
+	for i, start := range o.starts {
+		end := o.funcEnd(i)
+		fs := &sum.Funcs[i]
+		fs.Start, fs.End, fs.Name = start, end, o.names[start]
+		insts := decodeRange(o.funcBytes(i), start, o.mode)
+		sum.Insts += len(insts)
+		hasSite := false
+		for k := range insts {
+			in := &insts[k]
+			if o.scanInst(fs, in, start, end, startSet) {
+				hasSite = true
+			}
+		}
+		flows[i] = o.flowOf(insts, fs, start, end, startSet)
+		fallAddrs[i] = make([]uint64, len(insts))
+		for k := range insts {
+			fallAddrs[i][k] = insts[k].addr
+		}
+		if hasSite {
+			withSites[i] = insts
+		}
+	}
+	// Calls that never return: to a local function from whose entry no way out (ret, jump out,
+	// indirect jump, falling off its end) is reachable when calls that never return do not fall
+	// through (a greatest fixpoint), or to a well-known C library function that never returns.
+	mayReturn := make([]bool, len(flows))
+	for changed := true; changed; {
+		changed = false
+		for i := range flows {
+			if !mayReturn[i] && exitReachable(flows[i], mayReturn) {
+				mayReturn[i], changed = true, true
+			}
+		}
+	}
+	for i := range sum.Funcs {
+		fs := &sum.Funcs[i]
+		for _, c := range fs.Calls {
+			if c.Jump {
+				continue
+			}
+			if c.Imp != "" && noReturnNames[c.Imp] {
+				fs.NoRet = append(fs.NoRet, c.At)
+			} else if c.Imp == "" {
+				if j := sum.funcAt(c.To); j >= 0 && sum.Funcs[j].Start == c.To && !mayReturn[j] {
+					fs.NoRet = append(fs.NoRet, c.At)
+				}
+			}
+		}
+	}
+	// External entries: addresses inside functions reached from other functions or taken.
+	ext := map[uint64]bool{}
+	mark := func(a uint64) {
+		if !startSet[a] && o.execSection(a) != nil {
+			ext[a] = true
+		}
+	}
+	for i := range sum.Funcs {
+		for _, c := range sum.Funcs[i].Calls {
+			if c.Imp == "" && c.To != 0 {
+				mark(c.To)
+			}
+		}
+		for _, t := range sum.Funcs[i].Taken {
+			mark(t)
+		}
+	}
+	for _, t := range sum.Taken {
+		mark(t)
+	}
+	for a := range ext {
+		sum.Ext = append(sum.Ext, a)
+	}
+	// Falling off the end into the next function, when reachable from the entry, an entry from
+	// elsewhere, or anywhere in a function with indirect jumps.
+	for i := range sum.Funcs {
+		fs := &sum.Funcs[i]
+		fl := flows[i]
+		n := len(fl)
+		sec := o.execSection(fs.Start)
+		if n == 0 || fs.End >= sec.addr+uint64(len(sec.data)) {
+			continue
+		}
+		var seeds []int32
+		if fs.Indirect {
+			for k := range fl {
+				seeds = append(seeds, int32(k))
+			}
+		} else {
+			seeds = append(seeds, 0)
+			for k, a := range fallAddrs[i] {
+				if ext[a] {
+					seeds = append(seeds, int32(k))
+				}
+			}
+		}
+		if fallsOffEnd(fl, mayReturn, seeds) {
+			fs.Calls = append(fs.Calls, callSite{At: fallAddrs[i][n-1], To: fs.End, Jump: true})
+		}
+	}
+	sort.Slice(sum.Ext, func(i, j int) bool { return sum.Ext[i] < sum.Ext[j] })
+	for i, insts := range withSites {
+		fs := &sum.Funcs[i]
+		fc := newFnCode(insts, fs.Start, fs.End, o.mode, extIn(sum.Ext, fs.Start, fs.End), o.isGo, fs.NoRet)
+		for k := range fs.Sites {
+			st := &fs.Sites[k]
+			st.V = fc.trace(fc.idx[st.At], loc{reg: famAX})
+			if o.blob && len(st.V.Params) > 0 {
+				st.V.Params = nil
+				st.V.Unknown = append(st.V.Unknown, "number passed in, but the object has no function boundaries")
+			}
+		}
+	}
+	return sum
+}
+
+// flowInst is the control flow of one instruction, compactly, for the no-return analysis.
+type flowInst struct {
+	fall bool  // control may continue to the next instruction
+	br   int32 // index of a branch target in the function, or -1
+	exit bool  // leaves the function (ret, tail jump, indirect jump, falling off the end)
+	call int32 // local function called (index), -2 a call that never returns, -1 none
+}
+
+// flowOf reduces a function's instructions to their control flow.
+func (o *elfObject) flowOf(insts []inst, fs *funcSum, start, end uint64, starts map[uint64]bool) []flowInst {
+	idx := make(map[uint64]int32, len(insts))
+	for k := range insts {
+		idx[insts[k].addr] = int32(k)
+	}
+	imp := map[uint64]string{}
+	for _, c := range fs.Calls {
+		if c.Imp != "" {
+			imp[c.At] = c.Imp
+		}
+	}
+	out := make([]flowInst, len(insts))
+	for k := range insts {
+		in := &insts[k]
+		op := in.x.Op
+		f := flowInst{fall: !isUncond(op), br: -1, call: -1}
+		switch {
+		case op == x86asm.RET || op == x86asm.LRET || op == x86asm.IRET || op == x86asm.IRETD || op == x86asm.IRETQ || op == x86asm.SYSRET:
+			f.exit = true
+		case isBranch(op):
+			if t, ok := relTarget(in); ok {
+				if j, ok := idx[t]; ok {
+					f.br = j
+				} else {
+					f.exit = true
+				}
+			} else {
+				f.exit = true
+			}
+		case op == x86asm.CALL:
+			if n, ok := imp[in.addr]; ok {
+				if noReturnNames[n] {
+					f.call = -2
+				}
+			} else if t, ok := relTarget(in); ok && starts[t] && !(t >= start && t < end) {
+				f.call = int32(sort.Search(len(o.starts), func(i int) bool { return o.starts[i] >= t }))
+			}
+		case op == x86asm.JMP || op == x86asm.LJMP:
+			f.exit = true
+		}
+		out[k] = f
+	}
+	return out
+}
+
+// exitReachable tells whether a way out of the function is reachable from its entry.
+func exitReachable(fl []flowInst, mayReturn []bool) bool {
+	if len(fl) == 0 {
+		return true
+	}
+	seen := make([]bool, len(fl))
+	work := []int32{0}
+	seen[0] = true
+	for len(work) > 0 {
+		k := work[len(work)-1]
+		work = work[:len(work)-1]
+		f := fl[k]
+		if f.exit {
+			return true
+		}
+		next := func(j int32) {
+			if j >= 0 && int(j) < len(fl) && !seen[j] {
+				seen[j] = true
+				work = append(work, j)
+			}
+		}
+		if f.fall && f.call != -2 && (f.call < 0 || mayReturn[f.call]) {
+			if int(k)+1 == len(fl) {
+				return true // falls off the end into the next function
+			}
+			next(k + 1)
+		}
+		next(f.br)
+	}
+	return false
+}
+
+// fallsOffEnd tells whether control can run past the last instruction from one of the seeds.
+func fallsOffEnd(fl []flowInst, mayReturn []bool, seeds []int32) bool {
+	seen := make([]bool, len(fl))
+	work := append([]int32(nil), seeds...)
+	for _, k := range seeds {
+		seen[k] = true
+	}
+	for len(work) > 0 {
+		k := work[len(work)-1]
+		work = work[:len(work)-1]
+		f := fl[k]
+		next := func(j int32) {
+			if j >= 0 && int(j) < len(fl) && !seen[j] {
+				seen[j] = true
+				work = append(work, j)
+			}
+		}
+		if f.fall && f.call != -2 && (f.call < 0 || mayReturn[f.call]) {
+			if int(k)+1 == len(fl) {
+				return true
+			}
+			next(k + 1)
+		}
+		next(f.br)
+	}
+	return false
+}
+
+// noReturnNames are imported functions that never return to their caller.
+var noReturnNames = map[string]bool{
+	"exit": true, "_exit": true, "_Exit": true, "abort": true, "__stack_chk_fail": true, "__assert_fail": true,
+	"__assert_perror_fail": true, "__fortify_fail": true, "__chk_fail": true, "err": true, "errx": true,
+	"verr": true, "verrx": true, "__libc_fatal": true, "pthread_exit": true, "longjmp": true, "siglongjmp": true,
+	"_longjmp": true, "__longjmp_chk": true, "_Unwind_Resume": true, "__cxa_throw": true, "__cxa_rethrow": true,
+	"__cxa_bad_cast": true, "__cxa_bad_typeid": true, "__cxa_throw_bad_array_new_length": true,
+}
+
+// extIn returns the external entries within [start, end).
+func extIn(ext []uint64, start, end uint64) map[uint64]bool {
+	i := sort.Search(len(ext), func(i int) bool { return ext[i] >= start })
+	m := map[uint64]bool{}
+	for ; i < len(ext) && ext[i] < end; i++ {
+		m[ext[i]] = true
+	}
+	return m
+}
+
+// scanInst records what one instruction contributes to its function's summary. It reports
+// whether the instruction is a system call.
+func (o *elfObject) scanInst(fs *funcSum, in *inst, start, end uint64, starts map[uint64]bool) bool {
+	x := &in.x
+	op := x.Op
+	inFunc := func(t uint64) bool { return t >= start && t < end }
+	viaSlot := func(sl gotSlot, jump bool) {
+		switch {
+		case sl.imp != "":
+			fs.Calls = append(fs.Calls, callSite{At: in.addr, Imp: sl.imp, Jump: jump})
+		case sl.indir:
+			fs.Indirect = true
+		default:
+			fs.Calls = append(fs.Calls, callSite{At: in.addr, To: sl.local, Jump: jump})
+		}
+	}
+	switch {
+	case op == x86asm.SYSCALL:
+		fs.Sites = append(fs.Sites, siteSum{At: in.addr, Kind: kindSyscall})
+		return true
+	case op == x86asm.SYSENTER:
+		fs.Sites = append(fs.Sites, siteSum{At: in.addr, Kind: kindSysenter})
+		return true
+	case op == x86asm.INT:
+		if imm, ok := x.Args[0].(x86asm.Imm); ok && imm == 0x80 {
+			fs.Sites = append(fs.Sites, siteSum{At: in.addr, Kind: kindInt80})
+			return true
+		}
+	case op == x86asm.CALL || isBranch(op):
+		if t, ok := relTarget(in); ok {
+			if op != x86asm.CALL && inFunc(t) {
+				return false
+			}
+			if o.isPLT(t) && !inFunc(t) {
+				if sl, ok := o.pltTarget(t); ok {
+					viaSlot(sl, op != x86asm.CALL)
+					return false
+				}
+			}
+			fs.Calls = append(fs.Calls, callSite{At: in.addr, To: t, Jump: op != x86asm.CALL})
+			return false
+		}
+		if m, ok := x.Args[0].(x86asm.Mem); ok {
+			if o.mode == 32 && m.Segment == x86asm.GS && m.Base == 0 && m.Index == 0 && m.Disp == 0x10 && op == x86asm.CALL {
+				fs.Sites = append(fs.Sites, siteSum{At: in.addr, Kind: kindVsyscall})
+				return true
+			}
+			if t, ok := o.memTarget(in, m); ok {
+				if sl, ok := o.slots[t]; ok {
+					viaSlot(sl, op != x86asm.CALL)
+					return false
+				}
+			}
+		}
+		fs.Indirect = true
+		return false
+	}
+	// Code addresses the instruction computes.
+	for k, a := range x.Args {
+		switch a := a.(type) {
+		case x86asm.Mem:
+			t, ok := o.memTarget(in, a)
+			if !ok {
+				continue
+			}
+			if op == x86asm.LEA && k == 1 {
+				if o.execSection(t) != nil {
+					fs.Taken = append(fs.Taken, t)
+				}
+				continue
+			}
+			if sl, ok := o.slots[t]; ok {
+				switch {
+				case sl.imp != "":
+					fs.ImpTaken = append(fs.ImpTaken, sl.imp)
+				case !sl.indir && o.execSection(sl.local) != nil:
+					fs.Taken = append(fs.Taken, sl.local)
+				}
+			}
+		case x86asm.Imm:
+			if (o.f.Type == elf.ET_EXEC || o.mode == 32) && starts[uint64(a)] {
+				fs.Taken = append(fs.Taken, uint64(a))
+			}
+		}
+	}
+	return false
+}
