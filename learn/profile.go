@@ -202,13 +202,7 @@ func Decode(r io.Reader) (*Profile, error) {
 	}
 	// One strict pass on the happy path; when it fails, a lenient look at the version gives the
 	// better error for a profile from a newer sctrace (whose new fields are "unknown" here).
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	p := &Profile{}
-	strictErr := dec.Decode(p)
-	if strictErr == nil {
-		strictErr = checkStrict(data, p)
-	}
+	p, strictErr := decodeProfile(string(data))
 	if strictErr != nil || p.Version < 1 || p.Version > Version {
 		var head struct {
 			Version *int `json:"version"`
@@ -222,7 +216,7 @@ func Decode(r io.Reader) (*Profile, error) {
 		if *head.Version < 1 || *head.Version > Version {
 			return nil, fmt.Errorf("%w %d (this sctrace reads 1 to %d; upgrade sctrace)", ErrVersion, *head.Version, Version)
 		}
-		return nil, fmt.Errorf("bad profile: %w", jsonError(data, strictErr))
+		return nil, fmt.Errorf("bad profile: %w", strictErr)
 	}
 	if p.Version < 2 {
 		for path, e := range p.Executables {
