@@ -7,10 +7,10 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/sctrace/sctrace/emit/audit"
 	"github.com/sctrace/sctrace/learn"
+	"github.com/sctrace/sctrace/learn/reach"
 	"github.com/sctrace/sctrace/tracer"
 )
 
@@ -44,8 +44,11 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 	format := fs.String("format", "table", "`FORMAT`: table, json or markdown")
 	sections := fs.String("section", "", "show only these sections, in full: a comma-separated `LIST` (see above), or all")
 	width := fs.Int("width", 0, "fit tables to `N` columns (default: the terminal's width, else $COLUMNS, else no limit)")
+	coverage := fs.Bool("coverage", false, "add the coverage section: the calls each executable can make (sctrace inspect) against those recorded")
+	cache := fs.String("cache", defaultReachCache(), "with --coverage: cache per-object analyses in `DIR`")
+	all := append(slices.Clone(audit.Sections), "coverage")
 	without := map[string]*bool{}
-	for _, name := range audit.Sections {
+	for _, name := range all {
 		without[name] = fs.Bool("no-"+name, false, "leave out the "+name+" section")
 	}
 	pos, err := parseInterspersed(fs, args)
@@ -55,37 +58,14 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 1 {
 		return usageErrorf("report: want exactly one PROFILE (usage: sctrace report [--format F] PROFILE)")
 	}
-	v := view{limit: 20, width: *width, hint: "sctrace report --section %s " + audit.ShellQuote(pos[0])}
-	if *sections != "" {
-		v.limit, v.sections = 0, map[string]bool{}
-		for _, name := range strings.Split(*sections, ",") {
-			name = strings.TrimSpace(name)
-			if name == "all" {
-				v.sections = nil
-				break
-			}
-			if !slices.Contains(audit.Sections, name) {
-				hint := ""
-				if m := closest(name, audit.Sections); m != "" {
-					hint = fmt.Sprintf("did you mean %s? ", m)
-				}
-				return usageErrorf("report: unknown section %q (%swant one of %s, or all)", name, hint, strings.Join(audit.Sections, ", "))
-			}
-			v.sections[name] = true
-		}
+	v, err := chooseSections("report", all, *sections, without)
+	if err != nil {
+		return err
 	}
-	for name, off := range without {
-		if !*off {
-			continue
-		}
-		if v.sections == nil {
-			v.sections = map[string]bool{}
-			for _, s := range audit.Sections {
-				v.sections[s] = true
-			}
-		}
-		delete(v.sections, name)
+	if v.sections["coverage"] {
+		*coverage = true
 	}
+	v.width, v.hint = *width, "sctrace report --section %s "+audit.ShellQuote(pos[0])
 	if v.width == 0 {
 		v.width = outputWidth(stdout)
 	}
@@ -94,6 +74,9 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	r := audit.BuildReport(p, dockerDefault())
+	if *coverage {
+		r.Coverage = coverageOf(p, reach.Options{CacheDir: *cache}, stderr)
+	}
 	switch *format {
 	case "json":
 		b, err := r.JSON()

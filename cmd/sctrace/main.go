@@ -59,6 +59,8 @@ Usage:
   sctrace diff [--format json] OLD NEW   calls, executables, programs, endpoints, files added
                                          and removed; exit 1 if NEW needs more
   sctrace merge -o OUT PROFILE...        the union of profiles
+  sctrace inspect [--format F] FILE...   what an ELF program can call, without running it:
+                                         per arch, where each call is reached from
   sctrace version                        print the version
   sctrace help                           show this help
 
@@ -123,6 +125,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return cmdDiff(rest, stdout, stderr)
 	case "merge":
 		return cmdMerge(rest, stdout, stderr)
+	case "inspect":
+		return cmdInspect(rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "sctrace %s\n", version)
 		return nil
@@ -130,7 +134,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	if m := closest(cmd, []string{"record", "run", "emit", "report", "diff", "merge", "version", "help"}); m != "" {
+	if m := closest(cmd, []string{"record", "run", "emit", "report", "diff", "merge", "inspect", "version", "help"}); m != "" {
 		return usageErrorf("unknown command %q: did you mean %q? (run 'sctrace help')", cmd, m)
 	}
 	return usageErrorf("unknown command %q (run 'sctrace help')", cmd)

@@ -5,6 +5,19 @@ import "strings"
 // Groups, in the order reports show them.
 var Groups = []string{"files", "network", "processes", "memory", "ipc", "time", "signals", "privileged", "other"}
 
+// GroupOf classifies a call by what it does (one of Groups).
+func GroupOf(name string) string { return groupOf(name) }
+
+// GroupIndex is the position of a group in Groups (the order reports show them in).
+func GroupIndex(group string) int {
+	for i, g := range Groups {
+		if g == group {
+			return i
+		}
+	}
+	return len(Groups)
+}
+
 // groupOf classifies a call by what it does. Names are matched exactly first, then by prefix.
 func groupOf(name string) string {
 	if g, ok := groupExact[name]; ok {

@@ -22,6 +22,68 @@ type Report struct {
 	Programs    []learn.Program   `json:"programs"`
 	Endpoints   []learn.Endpoint  `json:"endpoints"`
 	Dropped     *learn.Dropped    `json:"dropped,omitempty"`
+	// Coverage compares each executable's recorded calls with those it can make (filled by the
+	// command line with sctrace inspect's analysis, on request).
+	Coverage []CoverageRow `json:"coverage,omitempty"`
+}
+
+// CoverageRow is one executable's coverage in one arch.
+type CoverageRow struct {
+	Executable string `json:"executable"`
+	Arch       string `json:"arch"`
+	// Possible and Seen count the calls it can make and those recorded; Unbounded: the analysis
+	// could not bound them (Possible counts those it found).
+	Possible  int  `json:"possible"`
+	Seen      int  `json:"seen"`
+	Unbounded bool `json:"unbounded,omitempty"`
+	// UnseenRisky are possible calls with a risk flag that the recordings never saw;
+	// UnseenByGroup counts the other possible but unseen calls per group.
+	UnseenRisky   []string       `json:"unseen_risky,omitempty"`
+	UnseenByGroup map[string]int `json:"unseen_by_group,omitempty"`
+	// Missed are recorded calls the analysis did not find: it was wrong about them.
+	Missed []string `json:"missed,omitempty"`
+	// Error says why the executable could not be analysed.
+	Error string `json:"error,omitempty"`
+}
+
+// NewCoverageRow compares the recorded calls of an executable in an arch with those it can make.
+func NewCoverageRow(exe, archName string, possible, seen []string, unbounded bool) CoverageRow {
+	row := CoverageRow{Executable: exe, Arch: archName, Possible: len(possible), Seen: len(seen), Unbounded: unbounded}
+	can := map[string]bool{}
+	for _, n := range possible {
+		can[n] = true
+	}
+	did := map[string]bool{}
+	for _, n := range seen {
+		did[n] = true
+		if !can[n] && !unbounded {
+			row.Missed = append(row.Missed, n)
+		}
+	}
+	for _, n := range possible {
+		if did[n] {
+			continue
+		}
+		if _, risky := Risks[n]; risky {
+			row.UnseenRisky = append(row.UnseenRisky, n)
+			continue
+		}
+		if row.UnseenByGroup == nil {
+			row.UnseenByGroup = map[string]int{}
+		}
+		row.UnseenByGroup[groupOf(n)]++
+	}
+	sort.Strings(row.Missed)
+	sort.Strings(row.UnseenRisky)
+	return row
+}
+
+// Percent is the share of the possible calls the recordings saw.
+func (c CoverageRow) Percent() float64 {
+	if c.Possible == 0 {
+		return 0
+	}
+	return 100 * float64(c.Seen-len(c.Missed)) / float64(c.Possible)
 }
 
 // SyscallRow is one call of one arch.
@@ -278,7 +340,50 @@ func (r *Report) Tables() []Table {
 		eps.Note = fmt.Sprintf("and %d more, over the cap of %d", r.Dropped.Endpoints, learn.MaxEndpoints)
 	}
 	ts = append(ts, eps)
+	if r.Coverage != nil {
+		ts = append(ts, r.coverageTable())
+	}
 	return ts
+}
+
+// coverageTable lays out Coverage.
+func (r *Report) coverageTable() Table {
+	t := Table{Section: "coverage", Title: "Coverage: recorded calls against those each executable can make (sctrace inspect)",
+		Header: []string{"executable", "arch", "possible", "seen", "coverage", "possible but never seen"}, Shrink: 0, Wrap: 5}
+	missed := 0
+	for _, c := range r.Coverage {
+		if c.Error != "" {
+			t.Rows = append(t.Rows, []string{c.Executable, c.Arch, "", "", "", "not analysed: " + c.Error})
+			continue
+		}
+		possible, pct := strconv.Itoa(c.Possible), fmt.Sprintf("%.0f%%", c.Percent())
+		if c.Unbounded {
+			possible, pct = "any", "unknown"
+		}
+		var unseen []string
+		if n := len(c.UnseenRisky); n > 0 {
+			names := strings.Join(c.UnseenRisky[:min(n, 4)], ", ")
+			if n > 4 {
+				names += fmt.Sprintf(" and %d more", n-4)
+			}
+			unseen = append(unseen, fmt.Sprintf("%d risky: %s", n, names))
+		}
+		for _, g := range Groups {
+			if n := c.UnseenByGroup[g]; n > 0 {
+				unseen = append(unseen, fmt.Sprintf("%d %s", n, g))
+			}
+		}
+		if len(c.Missed) > 0 {
+			missed += len(c.Missed)
+			unseen = append(unseen, "MISSED by the analysis: "+strings.Join(c.Missed, ", "))
+		}
+		t.Rows = append(t.Rows, []string{c.Executable, c.Arch, possible, strconv.Itoa(c.Seen), pct, strings.Join(unseen, "; ")})
+	}
+	t.Note = "possible: what the executable and its libraries can call (sctrace inspect); coverage: the share of those the recordings made. A risky call that is possible but never seen is one a profile built from these recordings denies, and one other inputs could still reach (--format json lists them all)."
+	if missed > 0 {
+		t.Note += fmt.Sprintf(" %d recorded calls were MISSED by the analysis: please report it.", missed)
+	}
+	return t
 }
 
 // summary is the report on one screen: what was recorded, how many calls in each arch, the flags
@@ -383,6 +488,30 @@ func (r *Report) summary() Table {
 	add("files", none(len(r.Files)+dropped(r.Dropped), files))
 	add("programs", none(len(r.Programs), plural(len(r.Programs), "executed", "executed")))
 	add("endpoints", none(len(r.Endpoints), plural(len(r.Endpoints), "address", "addresses")))
+	if r.Coverage != nil {
+		possible, seen, risky := 0, 0, 0
+		unbounded := false
+		for _, c := range r.Coverage {
+			if c.Error != "" {
+				continue
+			}
+			unbounded = unbounded || c.Unbounded
+			possible += c.Possible
+			seen += c.Seen - len(c.Missed)
+			risky += len(c.UnseenRisky)
+		}
+		line := fmt.Sprintf("%d of %d possible calls seen", seen, possible)
+		if possible > 0 {
+			line += fmt.Sprintf(" (%.0f%%)", 100*float64(seen)/float64(possible))
+		}
+		if risky > 0 {
+			line += fmt.Sprintf("; %d risky calls possible but never seen", risky)
+		}
+		if unbounded {
+			line += "; some executables are unbounded"
+		}
+		add("coverage", line)
+	}
 	return t
 }
 
