@@ -94,6 +94,16 @@ type Rule struct {
 	// clause a list of conditions that must all hold); other calls of this number get Else.
 	When [][]Cond
 	Else Action
+	// Actions, if not empty, gives each clause of When its own action in place of Action.
+	Actions []Action
+}
+
+// clauseAction is what a call matching clause i of r gets.
+func (r *Rule) clauseAction(i int) Action {
+	if len(r.Actions) == len(r.When) && i < len(r.Actions) {
+		return r.Actions[i]
+	}
+	return r.Action
 }
 
 // CmpOp is how a Cond compares an argument.
@@ -329,6 +339,9 @@ func (c *compiler) search(af *ArchFilter, bit uint32, fallback Action) error {
 }
 
 func checkConds(r *Rule) error {
+	if len(r.Actions) != 0 && len(r.Actions) != len(r.When) {
+		return fmt.Errorf("%d actions for %d condition clauses", len(r.Actions), len(r.When))
+	}
 	for _, clause := range r.When {
 		if len(clause) == 0 {
 			return errors.New("empty condition clause")
@@ -368,12 +381,12 @@ func (c *compiler) tree(a *arch.Arch, ivs []interval) {
 // the accumulator, which holds an argument after the first load, is never compared as a syscall
 // number again (the mistake of DESIGN trap 18).
 func (c *compiler) conditional(a *arch.Arch, r *Rule) {
-	for _, clause := range r.When {
+	for i, clause := range r.When {
 		fail := c.newLabel()
 		for _, cd := range clause {
 			c.cond(a, cd, fail)
 		}
-		c.ret(r.Action)
+		c.ret(r.clauseAction(i))
 		c.bind(fail)
 	}
 	c.ret(r.Else)

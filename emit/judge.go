@@ -76,6 +76,13 @@ func Redirected(f *Filter, to Action) *Filter {
 		rules := make([]Rule, len(af.Rules))
 		for i, r := range af.Rules {
 			r.Action, r.Else = m(r.Action), m(r.Else)
+			if r.Actions != nil {
+				acts := make([]Action, len(r.Actions))
+				for j, a := range r.Actions {
+					acts[j] = m(a)
+				}
+				r.Actions = acts
+			}
 			rules[i] = r
 		}
 		af.Rules = rules

@@ -103,7 +103,7 @@ func FilterFor(p *learn.Profile, deny Action) (*Filter, error) {
 				continue
 			}
 			allowed[nr] = true
-			af.Rules = append(af.Rules, Rule{Nr: nr, Action: ActAllow})
+			af.Rules = append(af.Rules, ruleFor(nr, p.Arches[name].Syscalls[key].Args, deny))
 		}
 		for twin := range Fallbacks {
 			if nr, ok := a.SyscallNumber(twin); ok && !allowed[nr] {
@@ -129,6 +129,31 @@ func FilterFor(p *learn.Profile, deny Action) (*Filter, error) {
 	return f, nil
 }
 
+// ruleFor is the rule of a call a profile allows: unconditionally, or, with learned arguments,
+// for those argument values only (each combination a clause; every other call of the number
+// gets deny). The kernel reads each learned argument as a C int, or as a flag word whose bits of
+// interest are in the low half: the comparisons are of the low 32 bits (DESIGN trap 12).
+func ruleFor(nr int, args *learn.Args, deny Action) Rule {
+	if args == nil || args.Widened {
+		return Rule{Nr: nr, Action: ActAllow}
+	}
+	if len(args.Values) == 0 {
+		return Rule{Nr: nr, Action: deny}
+	}
+	r := Rule{Nr: nr, Action: ActAllow, Else: deny}
+	for _, v := range args.Values {
+		clause := make([]Cond, len(args.Index))
+		for i, idx := range args.Index {
+			clause[i] = Cond{Arg: idx, Op: OpEq, Value: v[i], Is32: true}
+			if args.Mask[i] != 0xffffffff {
+				clause[i].Op, clause[i].Mask = OpMaskedEq, args.Mask[i]
+			}
+		}
+		r.When = append(r.When, clause)
+	}
+	return r
+}
+
 // cloneUntraced is CLONE_UNTRACED (include/uapi/linux/sched.h), the same on every arch.
 const cloneUntraced = 0x00800000
 
@@ -146,6 +171,10 @@ func TraceUntracedClones(f *Filter, trace Action) {
 		clone3, hasClone3 := af.Arch.SyscallNumber("clone3")
 		for j := range af.Rules {
 			r := &af.Rules[j]
+			if hasClone && r.Nr == clone && r.Action == ActAllow && len(r.When) > 0 {
+				traceUntracedLearned(r, af.Arch.CloneFlagsArg, trace)
+				continue
+			}
 			if r.Action != ActAllow || len(r.When) > 0 {
 				continue
 			}
@@ -163,14 +192,51 @@ func TraceUntracedClones(f *Filter, trace Action) {
 	}
 }
 
+// traceUntracedLearned makes a clone rule with learned flags (whose mask has CLONE_UNTRACED)
+// trace every combination it allows with CLONE_UNTRACED set, as TraceUntracedClones does for an
+// unconditional clone: the learned ones, and each learned one without the flag with the flag
+// added (the tracer clears it, so the child is as the profile recorded). Nothing else widens.
+func traceUntracedLearned(r *Rule, flagsArg int, trace Action) {
+	untraced := func(clause []Cond) (int, bool) {
+		for i, cd := range clause {
+			if cd.Arg == flagsArg && cd.Op == OpMaskedEq && cd.Mask&cloneUntraced != 0 {
+				return i, cd.Value&cloneUntraced != 0
+			}
+		}
+		return -1, false
+	}
+	var when [][]Cond
+	var acts []Action
+	for _, clause := range r.When {
+		i, set := untraced(clause)
+		switch {
+		case i < 0: // not a learned clone clause: leave it
+			when, acts = append(when, clause), append(acts, ActAllow)
+		case set:
+			when, acts = append(when, clause), append(acts, trace)
+		default:
+			with := append([]Cond(nil), clause...)
+			with[i].Value |= cloneUntraced
+			when, acts = append(when, clause, with), append(acts, ActAllow, trace)
+		}
+	}
+	r.When, r.Actions = when, acts
+}
+
 // TraceCalls changes f so that the calls named, where f allows them unconditionally, stop in the
 // tracer (trace, an ActTrace verdict) instead: a refine run that records a footprint must see
 // every file opened and every address connected to, also through calls its base allows.
 func TraceCalls(f *Filter, names []string, trace Action) {
 	for _, n := range names {
 		eachRule(f, n, func(r *Rule) {
-			if plainAllow(r) {
+			// Learned arguments too: the calls the rule allows stop in the tracer instead.
+			if r.Action == ActAllow {
 				r.Action = trace
+			}
+			for i, a := range r.Actions {
+				if a == ActAllow {
+					r.Actions[i] = trace
+				}
 			}
 		})
 	}

@@ -554,7 +554,8 @@ var (
 	profileFields = []field{{"version", true}, {"arches", true}, {"executables", false},
 		{"recordings", false}, {"files", false}, {"programs", false}, {"endpoints", false}, {"dropped", false}}
 	syscallSetFields  = []field{{"syscalls", true}}
-	syscallStatFields = []field{{"count", true}}
+	syscallStatFields = []field{{"count", true}, {"args", false}}
+	argsFields        = []field{{"index", true}, {"mask", true}, {"values", true}, {"widened", false}}
 	executableFields  = []field{{"processes", true}, {"arches", true}, {"partial", false}}
 	recordingFields   = []field{{"command", true}, {"kernel", false}, {"machine", false}, {"exit_code", true},
 		{"running", false}, {"terminal", false}, {"processes", true}, {"hidden", false}, {"tree", false}}
@@ -608,11 +609,35 @@ func (d *decoder) syscallStat() (*SyscallStat, error) {
 	}
 	st := &d.stats[0]
 	d.stats = d.stats[1:]
-	err := d.fields(syscallStatFields, func(string) (err error) {
-		st.Count, err = d.uint64Value()
+	err := d.fields(syscallStatFields, func(name string) (err error) {
+		switch name {
+		case "count":
+			st.Count, err = d.uint64Value()
+		case "args":
+			st.Args, err = d.args()
+		}
 		return err
 	})
 	return st, err
+}
+
+// args reads the arguments a call was made with.
+func (d *decoder) args() (*Args, error) {
+	a := &Args{}
+	err := d.fields(argsFields, func(name string) (err error) {
+		switch name {
+		case "index":
+			a.Index, err = listOf(d, d.intValue)
+		case "mask":
+			a.Mask, err = listOf(d, d.uint64Value)
+		case "values":
+			a.Values, err = listOf(d, func() ([]uint64, error) { return listOf(d, d.uint64Value) })
+		case "widened":
+			a.Widened, err = d.boolValue()
+		}
+		return err
+	})
+	return a, err
 }
 
 // executable reads the footprint of a program.

@@ -277,7 +277,7 @@ func TestDecodeFields(t *testing.T) {
 	}{
 		{Profile{}, profileFields}, {SyscallSet{}, syscallSetFields}, {SyscallStat{}, syscallStatFields},
 		{Executable{}, executableFields}, {Recording{}, recordingFields}, {Program{}, programFields},
-		{Endpoint{}, endpointFields}, {Node{}, nodeFields}, {Dropped{}, droppedFields},
+		{Endpoint{}, endpointFields}, {Node{}, nodeFields}, {Dropped{}, droppedFields}, {Args{}, argsFields},
 	}
 	for _, tt := range tables {
 		typ := reflect.TypeOf(tt.v)

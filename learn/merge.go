@@ -110,7 +110,7 @@ func mergeSets(dst, src map[string]*SyscallSet) {
 	for a, set := range src {
 		d := setIn(dst, a)
 		for key, st := range set.Syscalls {
-			d.add(key, st.Count)
+			d.addStat(key, st)
 		}
 	}
 }

@@ -15,8 +15,9 @@ import (
 )
 
 // Version is the profile format this package writes. Decode reads it and every older one.
-// Version 2 adds executables.PATH.partial and recordings[].terminal.
-const Version = 2
+// Version 2 adds executables.PATH.partial and recordings[].terminal; version 3 the arguments
+// calls were made with (syscalls.NAME.args).
+const Version = 3
 
 // MaxProfileSize bounds what Decode accepts: a real profile is a few hundred kilobytes.
 const MaxProfileSize = 64 << 20
@@ -52,6 +53,9 @@ type SyscallSet struct {
 // SyscallStat is what is known of one call.
 type SyscallStat struct {
 	Count uint64 `json:"count"`
+	// Args are the argument values it was made with, for the calls whose arguments matter
+	// (argSpecs); nil: any.
+	Args *Args `json:"args,omitempty"`
 }
 
 // Executable is the footprint of one program.
@@ -98,6 +102,19 @@ func (s *SyscallSet) add(key string, n uint64) {
 		s.Syscalls[key] = st
 	}
 	st.Count += n
+}
+
+// addStat adds what src knows of call key: its count, and its arguments (the union with what
+// is there; any if either allows any).
+func (s *SyscallSet) addStat(key string, src *SyscallStat) {
+	st := s.Syscalls[key]
+	if st == nil {
+		st = &SyscallStat{Count: src.Count, Args: mergeArgs(src.Args, src.Args)}
+		s.Syscalls[key] = st
+		return
+	}
+	st.Count += src.Count
+	st.Args = mergeArgs(st.Args, src.Args)
 }
 
 func setIn(m map[string]*SyscallSet, archName string) *SyscallSet {
@@ -225,10 +242,36 @@ func Decode(r io.Reader) (*Profile, error) {
 			}
 		}
 	}
+	if p.Version < 3 && p.hasArgs() {
+		return nil, fmt.Errorf("bad profile: \"args\" is a version 3 field, the profile says version %d", p.Version)
+	}
 	if err := p.validate(); err != nil {
 		return nil, fmt.Errorf("bad profile: %w", err)
 	}
 	return p, nil
+}
+
+// hasArgs reports whether some call of p has learned arguments.
+func (p *Profile) hasArgs() bool {
+	sets := []map[string]*SyscallSet{p.Arches}
+	for _, e := range p.Executables {
+		if e != nil {
+			sets = append(sets, e.Arches)
+		}
+	}
+	for _, m := range sets {
+		for _, set := range m {
+			if set == nil {
+				continue
+			}
+			for _, st := range set.Syscalls {
+				if st != nil && st.Args != nil {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 func (p *Profile) validate() error {
@@ -277,6 +320,11 @@ func validateSets(where string, sets map[string]*SyscallSet) error {
 		for key, st := range set.Syscalls {
 			if st == nil {
 				return fmt.Errorf("%s: %s: %s is null", where, name, key)
+			}
+			if st.Args != nil {
+				if err := st.Args.validate(); err != nil {
+					return fmt.Errorf("%s: %s: %s: %w", where, name, key, err)
+				}
 			}
 			if a == nil {
 				// No table: only canonical decimal numbers are valid keys, every one checked.

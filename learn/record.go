@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/sctrace/sctrace/arch"
 )
 
 // Recorder folds what the tracer sees into a Profile. Its methods are called on the tracer's
@@ -19,6 +21,10 @@ type Recorder struct {
 	unpriv map[string]bool // set-ID programs that ran without their privileges
 	// NoFootprint keeps only calls and the process tree: no files, programs or endpoints.
 	NoFootprint bool
+	// NoArgs keeps no argument values: every call is allowed with any arguments.
+	NoArgs bool
+	// specs caches which calls have their arguments learned (nil: none).
+	specs map[callKey]*argSpec
 }
 
 type callKey struct {
@@ -35,18 +41,19 @@ type exeState struct {
 	path      string
 	processes int
 	counts    map[callKey]uint64
+	args      map[callKey]*argSet
 }
 
 // NewRecorder returns an empty recorder.
 func NewRecorder() *Recorder {
 	return &Recorder{procs: map[int]*procState{}, exes: map[string]*exeState{}, fp: newFootprint(),
-		watch: map[callKey]watchKind{}}
+		watch: map[callKey]watchKind{}, specs: map[callKey]*argSpec{}}
 }
 
 func (r *Recorder) exe(path string) *exeState {
 	e := r.exes[path]
 	if e == nil {
-		e = &exeState{path: path, counts: map[callKey]uint64{}}
+		e = &exeState{path: path, counts: map[callKey]uint64{}, args: map[callKey]*argSet{}}
 		r.exes[path] = e
 	}
 	return e
@@ -115,6 +122,10 @@ func (r *Recorder) Exec(pid int, path string, argv []string) {
 			e.counts[k] += n
 		}
 		clear(p.exe.counts)
+		for k, set := range p.exe.args {
+			e.argsOf(k, &set.spec).merge(set)
+		}
+		clear(p.exe.args)
 	}
 	p.exe = e
 }
@@ -150,13 +161,48 @@ func (r *Recorder) Call(pid int, audit uint32, nr int, args *[6]uint64) {
 	if w != watchNone {
 		r.hidden |= w.hides(args)
 	}
+	r.callArgs(r.procs[pid].exe, k, args)
+}
+
+// callArgs notes the arguments of a call made by a process running e, if they are learned.
+func (r *Recorder) callArgs(e *exeState, k callKey, args *[6]uint64) {
+	if r.NoArgs || args == nil {
+		return
+	}
+	spec, ok := r.specs[k]
+	if !ok {
+		if a, n := arch.Classify(k.audit, k.nr); a != nil {
+			if name, named := a.SyscallName(n); named {
+				if s, learned := specFor(a, name); learned {
+					spec = &s
+				}
+			}
+		}
+		r.specs[k] = spec
+	}
+	if spec != nil {
+		e.argsOf(k, spec).add(args)
+	}
+}
+
+// argsOf returns the argument set of a call of e.
+func (e *exeState) argsOf(k callKey, spec *argSpec) *argSet {
+	s := e.args[k]
+	if s == nil {
+		s = newArgSet(*spec)
+		e.args[k] = s
+	}
+	return s
 }
 
 // SyscallIn counts one call made by a process running path, when the process itself is not
 // known to the recorder yet (a supervisor answers calls as they come, before the tracer has
 // reported the process's creation).
-func (r *Recorder) SyscallIn(path string, audit uint32, nr int) {
-	r.exe(validUTF8(path)).counts[callKey{audit, nr}]++
+func (r *Recorder) SyscallIn(path string, audit uint32, nr int, args *[6]uint64) {
+	e := r.exe(validUTF8(path))
+	k := callKey{audit, nr}
+	e.counts[k]++
+	r.callArgs(e, k, args)
 }
 
 // Exit records the end of a process.
@@ -191,8 +237,12 @@ func (r *Recorder) Profile(rec Recording) *Profile {
 		x := &Executable{Processes: e.processes, Arches: map[string]*SyscallSet{}}
 		for k, n := range e.counts {
 			archName, key := ArchName(k.audit, k.nr)
-			setIn(x.Arches, archName).add(key, n)
-			setIn(p.Arches, archName).add(key, n)
+			st := &SyscallStat{Count: n}
+			if set := e.args[k]; set != nil {
+				st.Args = set.args()
+			}
+			setIn(x.Arches, archName).addStat(key, st)
+			setIn(p.Arches, archName).addStat(key, st)
 		}
 		p.Executables[name] = x
 	}

@@ -357,6 +357,20 @@ func Call(a *arch.Arch, nr int, args [6]uint64, mem []byte, memArg int) string {
 	return name + "(" + strings.Join(parts, ", ") + ")"
 }
 
+// Arg renders one argument of a call of a as Call would (a pointer or path as its address:
+// there is no memory to read), or "" when the call is not one this package decodes.
+func Arg(a *arch.Arch, nr, index int, v uint64) string {
+	name, known := a.SyscallName(nr)
+	if !known || index < 0 || index > 5 {
+		return ""
+	}
+	sig, ok := sigs[name]
+	if !ok || index >= len(sig) {
+		return ""
+	}
+	return arg(a, sig[index], v, nil, false)
+}
+
 func hexArgs(args []uint64) string {
 	parts := make([]string, len(args))
 	for i, v := range args {

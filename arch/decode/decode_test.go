@@ -102,3 +102,23 @@ func TestMoreKinds(t *testing.T) {
 		}
 	}
 }
+
+func TestArg(t *testing.T) {
+	a, _ := arch.ByName("x86_64")
+	socket, _ := a.SyscallNumber("socket")
+	ioctl, _ := a.SyscallNumber("ioctl")
+	clone, _ := a.SyscallNumber("clone")
+	read, _ := a.SyscallNumber("read")
+	for _, c := range []struct {
+		nr, index int
+		v         uint64
+		want      string
+	}{
+		{socket, 0, 10, "AF_INET6"}, {socket, 1, 1, "SOCK_STREAM"}, {ioctl, 1, 0x5412, "TIOCSTI"},
+		{clone, 0, 0x10000000, "CLONE_NEWUSER"}, {read, 6, 0, ""}, {999999, 0, 0, ""},
+	} {
+		if got := Arg(a, c.nr, c.index, c.v); got != c.want {
+			t.Errorf("Arg(%d, %d, %#x) = %q, want %q", c.nr, c.index, c.v, got, c.want)
+		}
+	}
+}

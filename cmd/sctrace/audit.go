@@ -187,6 +187,9 @@ func printDiff(w io.Writer, d *audit.Difference) {
 			fmt.Fprintf(w, "- %s %s\n", x.what, s)
 		}
 	}
+	for _, wd := range d.Widened {
+		fmt.Fprintf(w, "+ %s  (wider arguments)\n", wd)
+	}
 	for _, p := range d.NowPartial {
 		fmt.Fprintf(w, "! %s: its calls are now partial\n", p)
 	}

@@ -95,10 +95,10 @@ func TestMergeCLI(t *testing.T) {
 		t.Errorf("merged: %v %+v", err, p)
 	}
 	future := filepath.Join(dir, "future.json")
-	os.WriteFile(future, []byte(`{"version": 3, "arches": {}}`), 0o644)
+	os.WriteFile(future, []byte(`{"version": 4, "arches": {}}`), 0o644)
 	os.Remove(out)
 	code, _, stderr := sctrace(t, "merge", "-o", out, a, future)
-	if code != 2 || !strings.Contains(stderr, "unsupported profile version 3") || strings.Count(stderr, "\n") != 1 {
+	if code != 2 || !strings.Contains(stderr, "unsupported profile version 4") || strings.Count(stderr, "\n") != 1 {
 		t.Errorf("merge with a newer profile: exit %d %q", code, stderr)
 	}
 	if _, err := os.Stat(out); err == nil {

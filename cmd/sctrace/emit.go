@@ -41,6 +41,8 @@ func cmdEmit(args []string, stdout, stderr io.Writer) error {
 	name := fs.String("name", "", "resource name (k8s)")
 	out := fs.String("o", "-", "write to `FILE` (- for stdout)")
 	quiet := fs.Bool("q", false, "do not list additions and omissions on stderr")
+	noArgs := fs.Bool("no-args", false, "call names only: leave out the learned argument conditions")
+	anyArgs := fs.String("any-args", "", "allow these calls (a comma-separated `LIST`) with any arguments")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -59,6 +61,9 @@ func cmdEmit(args []string, stdout, stderr io.Writer) error {
 		if p, err = learn.ForExecutable(p, *exe); err != nil {
 			return &statusError{code: 2, err: err}
 		}
+	}
+	if err := dropArgs(p, *noArgs, *anyArgs); err != nil {
+		return err
 	}
 	if *format == "bpf" && *out == "-" && tracer.IsTerminal(stdout) {
 		return usageErrorf("emit: the bpf format is binary: write it with -o FILE or redirect it, not to a terminal")

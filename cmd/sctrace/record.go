@@ -142,6 +142,7 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 	quiet := fs.Bool("q", false, "print no summary")
 	basePath := fs.String("base", "", "refine `PROFILE`: trace only the calls it lacks, write it plus what was new")
 	noFootprint := fs.Bool("syscalls-only", false, "record calls and the process tree only: no files, programs or endpoints")
+	noArgs := fs.Bool("no-args", false, "learn call names only, not the arguments that decide what some calls can do (socket families, clone namespaces, ioctl requests, ...)")
 	runs := fs.Int("runs", 1, "record `N` runs of COMMAND into one profile, saying what each added (timing-dependent calls show up over runs)")
 	attachPid := fs.Int("p", 0, "attach to the running process `PID` (pure ptrace, slower); Ctrl-C detaches and writes the profile")
 	redact := fs.Bool("redact", false, redactHelp)
@@ -153,7 +154,7 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 		if len(argv) > 0 || *basePath != "" || *runs != 1 {
 			return usageErrorf("record: -p takes no command, no --base and no --runs")
 		}
-		return recordAttached(*attachPid, *out, *quiet, *noFootprint, *redact, stdout, stderr)
+		return recordAttached(*attachPid, *out, *quiet, keep{!*noFootprint, !*noArgs}, *redact, stdout, stderr)
 	}
 	if len(argv) == 0 {
 		return usageErrorf("record: no command given (usage: sctrace record [-o FILE] -- COMMAND [ARG...])")
@@ -192,7 +193,7 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 	var ref *refiner
 	stableSince := 0
 	for i := 1; i <= *runs; i++ {
-		q, r, st, n, err := recordOnce(argv, base, filter, *noFootprint, dest == "-")
+		q, r, st, n, err := recordOnce(argv, base, filter, keep{!*noFootprint, !*noArgs}, dest == "-")
 		if err != nil {
 			return err
 		}
@@ -286,9 +287,13 @@ func refineFilter(base *learn.Profile, noFootprint bool) ([]bpf.RawInstruction, 
 // recordOnce records one run of argv, refining base (with filter, its refine filter) if it is
 // not nil: the profile of what the run did (executables the refine could not see whole marked
 // partial), the refiner, the status and the number of processes.
-func recordOnce(argv []string, base *learn.Profile, filter []bpf.RawInstruction, noFootprint, profileToStdout bool) (*learn.Profile, *refiner, tracer.Status, int, error) {
+// keep says what a recording keeps beside the calls.
+type keep struct{ footprint, args bool }
+
+func recordOnce(argv []string, base *learn.Profile, filter []bpf.RawInstruction, k keep, profileToStdout bool) (*learn.Profile, *refiner, tracer.Status, int, error) {
+	noFootprint := !k.footprint
 	rec := learn.NewRecorder()
-	rec.NoFootprint = noFootprint
+	rec.NoFootprint, rec.NoArgs = noFootprint, !k.args
 	opt := tracer.Options{Filter: filter, ForwardSignals: true, OnEvent: recordEvent(rec), TraceData: tracer.OwnTraceData}
 	if profileToStdout {
 		opt.Stdout = os.Stderr // stdout carries the profile: the workload's output must not mix into it
@@ -322,7 +327,8 @@ func recordOnce(argv []string, base *learn.Profile, filter []bpf.RawInstruction,
 }
 
 // recordAttached is record -p: trace a running process until Ctrl-C (or its end).
-func recordAttached(pid int, out string, quiet, noFootprint, redact bool, stdout, stderr io.Writer) error {
+func recordAttached(pid int, out string, quiet bool, k keep, redact bool, stdout, stderr io.Writer) error {
+	noFootprint := !k.footprint
 	tgid, err := tracer.ProcessOf(pid)
 	if err != nil {
 		return &statusError{code: 2, err: fmt.Errorf("attach to %d: no such process", pid)}
@@ -341,7 +347,7 @@ func recordAttached(pid int, out string, quiet, noFootprint, redact bool, stdout
 		return err
 	}
 	rec := learn.NewRecorder()
-	rec.NoFootprint = noFootprint
+	rec.NoFootprint, rec.NoArgs = noFootprint, !k.args
 	opt := tracer.Options{OnEvent: recordEvent(rec)}
 	if !noFootprint {
 		opt.Peek = peek

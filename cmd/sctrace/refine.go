@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/sctrace/sctrace/emit/audit"
 	"github.com/sctrace/sctrace/learn"
 	"github.com/sctrace/sctrace/tracer"
 )
@@ -111,6 +112,11 @@ func newCalls(before, after *learn.Profile) []string {
 			if old == nil || old.Syscalls[key] == nil {
 				out = append(out, archName+" "+key)
 			}
+		}
+	}
+	for _, w := range audit.Diff(before, after).Widened {
+		if w.Executable == "" {
+			out = append(out, w.String())
 		}
 	}
 	sort.Strings(out)

@@ -53,6 +53,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("o", "", "write the profile with the calls it lacked added to `FILE` (- for stdout); a call a process makes after one of its calls failed is not added")
 	quiet := fs.Bool("q", false, "do not list the calls added to the profile")
 	redact := fs.Bool("redact", false, "with -o: "+redactHelp)
+	noArgs := fs.Bool("no-args", false, "enforce call names only: allow every call the profile has with any arguments")
+	anyArgs := fs.String("any-args", "", "allow these calls (a comma-separated `LIST`) with any arguments")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -89,6 +91,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 	// Only the calls matter for the filter: copy them (Complete adds to the copy).
 	enforced := learn.Merge(&learn.Profile{Version: learn.Version, Arches: base.Arches})
+	if err := dropArgs(enforced, *noArgs, *anyArgs); err != nil {
+		return err
+	}
 	added := learn.Complete(enforced)
 	f, err := filterFor(enforced, deny)
 	if err != nil {
@@ -170,7 +175,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		l.note(e, v, exe)
 		if *out != "" && (mode == "report" || !after) {
 			recMu.Lock()
-			rec.SyscallIn(exe, e.Audit, e.Nr)
+			rec.SyscallIn(exe, e.Audit, e.Nr, &e.Args)
 			recMu.Unlock()
 		}
 		if errno, ok := v.IsErrno(); ok {
@@ -284,6 +289,25 @@ func decodePeek(e *tracer.Event) (uint64, int, bool) {
 func allowsExecve(p *learn.Profile) bool {
 	set := p.Arches[hostArch().Name]
 	return set != nil && set.Syscalls["execve"] != nil
+}
+
+// dropArgs applies --no-args and --any-args to a profile about to be enforced or emitted.
+func dropArgs(p *learn.Profile, none bool, calls string) error {
+	if none {
+		p.DropArgs()
+		return nil
+	}
+	if calls == "" {
+		return nil
+	}
+	names := strings.Split(calls, ",")
+	for i := range names {
+		names[i] = strings.TrimSpace(names[i])
+	}
+	if missing := p.DropArgs(names...); len(missing) > 0 {
+		return usageErrorf("--any-args: the profile has no learned arguments for %s", strings.Join(missing, ", "))
+	}
+	return nil
 }
 
 // standardInput is the command's standard input (run's stdin): the profile "-" is read from it.

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/sctrace/sctrace/learn"
 )
@@ -36,6 +37,28 @@ type Difference struct {
 	Files       Delta `json:"files"`
 	// NowPartial lists executables whose calls NEW marks partial and OLD did not.
 	NowPartial []string `json:"now_partial,omitempty"`
+	// Widened lists the calls both have that NEW allows with arguments OLD does not.
+	Widened []Widening `json:"widened,omitempty"`
+}
+
+// Widening is a call NEW allows with more argument values than OLD.
+type Widening struct {
+	Arch       string `json:"arch"`
+	Syscall    string `json:"syscall"`
+	Executable string `json:"executable,omitempty"`
+	// Values are the new combinations, decoded ("AF_INET6, SOCK_STREAM, 0"), or "any".
+	Values []string `json:"values"`
+}
+
+func (w Widening) String() string {
+	s := w.Arch + " " + w.Syscall + "(" + strings.Join(w.Values, ") "+w.Syscall+"(") + ")"
+	if len(w.Values) == 1 && w.Values[0] == "any" {
+		s = w.Arch + " " + w.Syscall + " with any arguments"
+	}
+	if w.Executable != "" {
+		s += " (" + w.Executable + ")"
+	}
+	return s
 }
 
 // Delta is what one list gained and lost.
@@ -53,6 +76,11 @@ func (d *Difference) NeedsMore() bool {
 			return true
 		}
 	}
+	for _, w := range d.Widened {
+		if w.Executable == "" {
+			return true
+		}
+	}
 	return len(d.Executables.Added) > 0 || len(d.Programs.Added) > 0 || len(d.Endpoints.Added) > 0
 }
 
@@ -63,7 +91,7 @@ func (d *Difference) Empty() bool {
 			return false
 		}
 	}
-	return len(d.Added) == 0 && len(d.Removed) == 0 && len(d.NowPartial) == 0
+	return len(d.Added) == 0 && len(d.Removed) == 0 && len(d.NowPartial) == 0 && len(d.Widened) == 0
 }
 
 // delta compares two sets of names.
@@ -121,6 +149,11 @@ func Diff(old, cur *learn.Profile) *Difference {
 			for _, k := range keysOf(ns) {
 				if os == nil || os.Syscalls[k] == nil {
 					d.Added = append(d.Added, Change{Arch: a, Syscall: k, Executable: exe, Risk: Risks[k]})
+					continue
+				}
+				if learn.Wider(os.Syscalls[k].Args, ns.Syscalls[k].Args) != nil {
+					d.Widened = append(d.Widened, Widening{Arch: a, Syscall: k, Executable: exe,
+						Values: newValues(a, k, os.Syscalls[k].Args, ns.Syscalls[k].Args)})
 				}
 			}
 			for _, k := range keysOf(os) {
@@ -154,6 +187,20 @@ func Diff(old, cur *learn.Profile) *Difference {
 		d.Removed = []Change{}
 	}
 	return d
+}
+
+// newValues are the combinations cur allows a call and old does not, decoded.
+func newValues(archName, call string, old, cur *learn.Args) []string {
+	if cur == nil || cur.Widened || !slices.Equal(old.Index, cur.Index) || !slices.Equal(old.Mask, cur.Mask) {
+		return []string{"any"}
+	}
+	var out []string
+	for _, v := range cur.Values {
+		if !slices.ContainsFunc(old.Values, func(w []uint64) bool { return slices.Equal(v, w) }) {
+			out = append(out, DescribeValues(archName, call, cur.Index, v))
+		}
+	}
+	return out
 }
 
 func unionKeys(a, b map[string]*learn.SyscallSet) []string {

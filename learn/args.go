@@ -1,0 +1,295 @@
+package learn
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/sctrace/sctrace/arch"
+)
+
+// Args are the argument values a call was made with, for the calls whose arguments decide what
+// they can do (argSpecs): the arguments Index names, each masked with its Mask, and every
+// combination seen, sorted. A call without Args may be made with any arguments (what version 2
+// profiles, and calls sctrace does not learn the arguments of, mean).
+type Args struct {
+	Index  []int      `json:"index"`
+	Mask   []uint64   `json:"mask"`
+	Values [][]uint64 `json:"values"`
+	// Widened: more than MaxArgValues combinations were seen, so the call is allowed with any
+	// arguments; Values is then empty.
+	Widened bool `json:"widened,omitempty"`
+}
+
+// MaxArgValues caps the combinations kept per call: past it, the call is Widened.
+const MaxArgValues = 64
+
+// maxArgs is the most arguments a spec names.
+const maxArgs = 3
+
+// argSpec names the arguments of a call sctrace learns: their positions and masks, and why they
+// matter. Every one is a C int (or unsigned int) in the kernel, or a flag word whose bits of
+// interest are in the low 32: enforcement compares the low 32 bits, as the kernel reads them.
+type argSpec struct {
+	index []int
+	mask  []uint64
+	why   string
+}
+
+const whole = 0xffffffff
+
+// Clone flags that create namespaces, and CLONE_UNTRACED (include/uapi/linux/sched.h).
+const (
+	cloneNamespaces = 0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000 | 0x20000000 | 0x40000000
+	cloneUntraced   = 0x00800000
+	protWrite       = 0x2
+	protExec        = 0x4
+)
+
+// argSpecs are the calls whose arguments sctrace learns, by name. The arguments are at the same
+// positions on every arch but where specFor says otherwise. i386's socketcall and ipc pass
+// their arguments in memory, and clone3 its flags: a filter cannot read them, so they are
+// allowed or not as a whole.
+var argSpecs = map[string]argSpec{
+	"socket":     {[]int{0, 1, 2}, []uint64{whole, 0xf, whole}, "the address family (AF_PACKET and AF_NETLINK reach far into the kernel), the socket type without SOCK_NONBLOCK and SOCK_CLOEXEC, the protocol"},
+	"socketpair": {[]int{0, 1, 2}, []uint64{whole, 0xf, whole}, "the same as socket"},
+	"ioctl":      {[]int{1}, []uint64{whole}, "the request: TIOCSTI types into a terminal, others reach drivers"},
+	"clone":      {[]int{0}, []uint64{cloneNamespaces | cloneUntraced}, "the namespace flags (a new user namespace widens the kernel attack surface) and CLONE_UNTRACED"},
+	"unshare":    {[]int{0}, []uint64{whole}, "the namespaces it creates"},
+	"setns":      {[]int{1}, []uint64{whole}, "the namespace type it joins"},
+	"prctl":      {[]int{0}, []uint64{whole}, "the operation: some change privileges or the process's identity"},
+	"mmap":       {[]int{2}, []uint64{protWrite | protExec}, "executable, and writable-and-executable (W^X) memory"},
+	"mmap2":      {[]int{2}, []uint64{protWrite | protExec}, "executable, and writable-and-executable (W^X) memory"},
+	"mprotect":   {[]int{2}, []uint64{protWrite | protExec}, "making memory executable, or writable and executable (W^X)"},
+	"pkey_mprotect": {[]int{2}, []uint64{protWrite | protExec},
+		"making memory executable, or writable and executable (W^X)"},
+	"personality": {[]int{0}, []uint64{whole}, "the persona: READ_IMPLIES_EXEC and ADDR_NO_RANDOMIZE weaken the process"},
+	"fcntl":       {[]int{1}, []uint64{whole}, "the command"},
+	"fcntl64":     {[]int{1}, []uint64{whole}, "the command"},
+	"setsockopt":  {[]int{1, 2}, []uint64{whole, whole}, "the option level and name"},
+	"getsockopt":  {[]int{1, 2}, []uint64{whole, whole}, "the option level and name"},
+}
+
+// specFor returns the argument spec of a call of an arch, if sctrace learns its arguments.
+func specFor(a *arch.Arch, name string) (argSpec, bool) {
+	s, ok := argSpecs[name]
+	if !ok {
+		return argSpec{}, false
+	}
+	if name == "clone" && a.CloneFlagsArg != 0 {
+		s.index = []int{a.CloneFlagsArg}
+	}
+	return s, true
+}
+
+// ArgReason says why the arguments of a call are learned ("" if they are not).
+func ArgReason(name string) string { return argSpecs[name].why }
+
+// LearnsArgs reports whether sctrace learns the arguments of a call of an arch.
+func LearnsArgs(a *arch.Arch, name string) bool {
+	_, ok := specFor(a, name)
+	return ok
+}
+
+// argTuple is one combination of masked argument values.
+type argTuple [maxArgs]uint64
+
+// argSet collects the combinations a call was made with.
+type argSet struct {
+	spec    argSpec
+	seen    map[argTuple]struct{}
+	widened bool
+}
+
+func newArgSet(s argSpec) *argSet { return &argSet{spec: s, seen: map[argTuple]struct{}{}} }
+
+// add notes the arguments of one call.
+func (s *argSet) add(args *[6]uint64) {
+	if s.widened {
+		return
+	}
+	var t argTuple
+	for i, idx := range s.spec.index {
+		t[i] = args[idx] & s.spec.mask[i]
+	}
+	if _, ok := s.seen[t]; ok {
+		return
+	}
+	if len(s.seen) >= MaxArgValues {
+		s.widened, s.seen = true, nil
+		return
+	}
+	s.seen[t] = struct{}{}
+}
+
+// merge adds what another set of the same call saw.
+func (s *argSet) merge(o *argSet) {
+	if o.widened {
+		s.widened, s.seen = true, nil
+		return
+	}
+	var args [6]uint64
+	for t := range o.seen {
+		for i, idx := range o.spec.index {
+			args[idx] = t[i]
+		}
+		s.add(&args)
+	}
+}
+
+// args returns what the set saw.
+func (s *argSet) args() *Args {
+	a := &Args{Index: slices.Clone(s.spec.index), Mask: slices.Clone(s.spec.mask), Widened: s.widened}
+	if s.widened {
+		return a
+	}
+	a.Values = make([][]uint64, 0, len(s.seen))
+	for t := range s.seen {
+		a.Values = append(a.Values, slices.Clone(t[:len(s.spec.index)]))
+	}
+	sortValues(a.Values)
+	return a
+}
+
+// sortValues sorts combinations, lexicographically.
+func sortValues(vs [][]uint64) {
+	slices.SortFunc(vs, func(a, b []uint64) int { return slices.Compare(a, b) })
+}
+
+// mergeArgs is the union of what two profiles allow a call: nil (any) if either allows any, or
+// they learned different arguments; Widened past MaxArgValues.
+func mergeArgs(a, b *Args) *Args {
+	if a == nil || b == nil || !slices.Equal(a.Index, b.Index) || !slices.Equal(a.Mask, b.Mask) {
+		return nil
+	}
+	out := &Args{Index: slices.Clone(a.Index), Mask: slices.Clone(a.Mask)}
+	if a.Widened || b.Widened {
+		out.Widened = true
+		return out
+	}
+	vs := append(slices.Clone(a.Values), b.Values...)
+	sortValues(vs)
+	vs = slices.CompactFunc(vs, func(x, y []uint64) bool { return slices.Equal(x, y) })
+	if len(vs) > MaxArgValues {
+		out.Widened = true
+		return out
+	}
+	out.Values = make([][]uint64, len(vs))
+	for i, v := range vs {
+		out.Values[i] = slices.Clone(v)
+	}
+	return out
+}
+
+// Allows reports whether the arguments args of a call are among those a allows (nil allows any).
+func (a *Args) Allows(args [6]uint64) bool {
+	if a == nil || a.Widened {
+		return true
+	}
+	for _, v := range a.Values {
+		ok := true
+		for i, idx := range a.Index {
+			if args[idx]&a.Mask[i]&whole != v[i] {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// Wider returns the combinations b allows that a does not ("any" when b allows any argument and
+// a does not): what makes b's call more permissive than a's.
+func Wider(a, b *Args) []string {
+	if a == nil || a.Widened {
+		return nil
+	}
+	if b == nil || b.Widened || !slices.Equal(a.Index, b.Index) || !slices.Equal(a.Mask, b.Mask) {
+		return []string{"any"}
+	}
+	var out []string
+	for _, v := range b.Values {
+		if !slices.ContainsFunc(a.Values, func(w []uint64) bool { return slices.Equal(v, w) }) {
+			out = append(out, FormatValues(b.Index, v))
+		}
+	}
+	return out
+}
+
+// FormatValues writes one combination as "arg0=0x1, arg1=0x2".
+func FormatValues(index []int, v []uint64) string {
+	s := ""
+	for i, idx := range index {
+		if i > 0 {
+			s += ", "
+		}
+		s += fmt.Sprintf("arg%d=%#x", idx, v[i])
+	}
+	return s
+}
+
+// validate checks a call's Args.
+func (a *Args) validate() error {
+	n := len(a.Index)
+	if n == 0 || n > maxArgs || len(a.Mask) != n {
+		return fmt.Errorf("args: want 1 to %d arguments, each with a mask", maxArgs)
+	}
+	for i, idx := range a.Index {
+		if idx < 0 || idx > 5 || (i > 0 && idx <= a.Index[i-1]) {
+			return fmt.Errorf("args: argument indexes must be 0 to 5, increasing")
+		}
+		if a.Mask[i] == 0 || a.Mask[i] > whole {
+			return fmt.Errorf("args: mask %#x of argument %d is not a non-zero 32-bit mask", a.Mask[i], idx)
+		}
+	}
+	if a.Widened && len(a.Values) > 0 {
+		return fmt.Errorf("args: widened, yet values are listed")
+	}
+	if len(a.Values) > MaxArgValues {
+		return fmt.Errorf("args: more than %d combinations (past that, a call is widened)", MaxArgValues)
+	}
+	for i, v := range a.Values {
+		if len(v) != n {
+			return fmt.Errorf("args: combination %d has %d values for %d arguments", i, len(v), n)
+		}
+		for j, x := range v {
+			if x&^a.Mask[j] != 0 {
+				return fmt.Errorf("args: value %#x of argument %d is outside its mask %#x", x, a.Index[j], a.Mask[j])
+			}
+		}
+		if i > 0 && slices.Compare(a.Values[i-1], v) >= 0 {
+			return fmt.Errorf("args: combinations must be sorted, without repeats")
+		}
+	}
+	return nil
+}
+
+// DropArgs forgets the learned arguments of the calls named (of every call when none are
+// named), in place: they are then allowed with any arguments. It returns the names it did not
+// find among p's calls with learned arguments.
+func (p *Profile) DropArgs(names ...string) []string {
+	found := map[string]bool{}
+	drop := func(sets map[string]*SyscallSet) {
+		for _, set := range sets {
+			for key, st := range set.Syscalls {
+				if st.Args != nil && (len(names) == 0 || slices.Contains(names, key)) {
+					st.Args = nil
+					found[key] = true
+				}
+			}
+		}
+	}
+	drop(p.Arches)
+	for _, e := range p.Executables {
+		drop(e.Arches)
+	}
+	var missing []string
+	for _, n := range names {
+		if !found[n] {
+			missing = append(missing, n)
+		}
+	}
+	return missing
+}
