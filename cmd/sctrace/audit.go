@@ -74,6 +74,11 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	r := audit.BuildReport(p, dockerDefault())
+	if cmp := dockerArgs(); cmp != nil {
+		for i, row := range r.Arguments {
+			r.Arguments[i].Docker = cmp(row.Arch, row.Syscall, p.Arches[row.Arch].Syscalls[row.Syscall].Args)
+		}
+	}
 	if *coverage {
 		r.Coverage = coverageOf(p, reach.Options{CacheDir: *cache}, stderr)
 	}

@@ -278,3 +278,41 @@ func TestFlagsAfterFiles(t *testing.T) {
 		t.Errorf("report -- --format: exit %d %q", code, stderr)
 	}
 }
+
+// TestReportArguments: learned arguments are decoded, the ones that matter flagged, and each
+// compared with Docker's default profile; a call whose arguments sctrace learns allowed with any
+// is flagged too.
+func TestReportArguments(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "args.json")
+	os.WriteFile(p, []byte(`{"version": 3, "arches": {"x86_64": {"syscalls": {
+		"clone": {"count": 2, "args": {"index": [0], "mask": [2122448896], "values": [[0], [268435456]]}},
+		"socket": {"count": 2, "args": {"index": [0, 1, 2], "mask": [4294967295, 15, 4294967295], "values": [[1, 1, 0], [17, 3, 0], [40, 1, 0]]}},
+		"personality": {"count": 1, "args": {"index": [0], "mask": [4294967295], "values": [[4194304]]}},
+		"mprotect": {"count": 1, "args": {"index": [2], "mask": [6], "values": [[6]]}},
+		"ioctl": {"count": 1}}}}}`), 0o644)
+	code, stdout, stderr := sctrace(t, "report", "--section", "arguments", "--format", "json", p)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var r struct{ Arguments []struct{ Syscall, Docker string; Allowed, Flags []string } }
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, a := range r.Arguments {
+		got[a.Syscall] = strings.Join(a.Allowed, "; ") + " | " + strings.Join(a.Flags, "; ") + " | " + a.Docker
+	}
+	for call, want := range map[string][]string{
+		"clone":       {"arg0=0; arg0=CLONE_NEWUSER", "user namespace", "looser: Docker refuses arg0=CLONE_NEWUSER"},
+		"socket":      {"arg0=AF_UNIX, arg1=SOCK_STREAM, arg2=0", "AF_PACKET", "raw sockets", "looser: Docker refuses arg0=AF_VSOCK, arg1=SOCK_STREAM, arg2=0"},
+		"personality": {"READ_IMPLIES_EXEC", "looser"},
+		"mprotect":    {"W^X"},
+		"ioctl":       {"any", "any arguments: the request"},
+	} {
+		for _, w := range want {
+			if !strings.Contains(got[call], w) {
+				t.Errorf("%s: %q lacks %q", call, got[call], w)
+			}
+		}
+	}
+}

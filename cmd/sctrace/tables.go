@@ -169,8 +169,23 @@ func fit(t audit.Table, width int) [][]string {
 		if room >= widths[col] {
 			return rows
 		}
-		edit(col, room, cut)
+		if col == t.Shrink || !prose(rows, col) {
+			edit(col, room, cut)
+		} else {
+			edit(col, room, func(s string, n int) string { return wrap(s, n, "") })
+		}
 	}
+}
+
+// prose reports whether column col holds text (words with punctuation) rather than names: it
+// is broken into lines, not cut, when a table must be narrower.
+func prose(rows [][]string, col int) bool {
+	for _, r := range rows {
+		if strings.ContainsAny(r[col], ",;:") && strings.Contains(r[col], " ") {
+			return true
+		}
+	}
+	return false
 }
 
 // cut shortens s to n columns. A list of words keeps the words that fit and says how many it

@@ -45,3 +45,103 @@ func DescribeArgs(archName, call string, a *learn.Args) []string {
 	}
 	return out
 }
+
+// ArgRow is a call with learned arguments: what it is allowed with, and what of that matters.
+type ArgRow struct {
+	Arch    string   `json:"arch"`
+	Syscall string   `json:"syscall"`
+	Allowed []string `json:"allowed"`
+	// Flags say which allowed values matter, and why.
+	Flags []string `json:"flags,omitempty"`
+	// Docker says how the learned arguments compare with Docker's default profile for the calls
+	// it restricts by argument: "stricter or equal", "looser: ...", or "" when it does not.
+	Docker string `json:"docker,omitempty"`
+}
+
+// argRows lists the calls of p with learned arguments, and the calls whose arguments sctrace
+// learns that p allows with any (a version 2 profile, --no-args).
+func argRows(p *learn.Profile) []ArgRow {
+	var rows []ArgRow
+	for _, archName := range p.ArchNames() {
+		a, ok := arch.ByName(archName)
+		if !ok {
+			continue
+		}
+		for _, k := range p.Syscalls(archName) {
+			st := p.Arches[archName].Syscalls[k]
+			if st.Args == nil && !learn.LearnsArgs(a, k) {
+				continue
+			}
+			row := ArgRow{Arch: archName, Syscall: k, Allowed: DescribeArgs(archName, k, st.Args)}
+			row.Flags = argFlags(k, st.Args)
+			rows = append(rows, row)
+		}
+	}
+	return rows
+}
+
+// argFlags says which allowed values of a call matter, and why; for a call sctrace learns the
+// arguments of, allowing any is one.
+func argFlags(call string, a *learn.Args) []string {
+	if a == nil || a.Widened {
+		if why := learn.ArgReason(call); why != "" {
+			return []string{"any arguments: " + why}
+		}
+		return nil
+	}
+	var out []string
+	seen := map[string]bool{}
+	note := func(s string) {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	for _, v := range a.Values {
+		val := func(arg int) (uint64, bool) {
+			for i, idx := range a.Index {
+				if idx == arg {
+					return v[i], true
+				}
+			}
+			return 0, false
+		}
+		switch call {
+		case "clone", "unshare":
+			for _, idx := range a.Index {
+				x, _ := val(idx)
+				if x&0x10000000 != 0 {
+					note("creates a user namespace (CLONE_NEWUSER): the kernel's attack surface widens")
+				} else if x&0x7e020000 != 0 {
+					note("creates namespaces")
+				}
+			}
+		case "socket", "socketpair":
+			if d, _ := val(0); d == 16 || d == 17 {
+				note("AF_NETLINK or AF_PACKET sockets reach far into the kernel")
+			}
+			if t, _ := val(1); t == 3 {
+				note("raw sockets (SOCK_RAW)")
+			}
+		case "mmap", "mmap2", "mprotect", "pkey_mprotect":
+			if x, _ := val(2); x&6 == 6 {
+				note("memory both writable and executable (W^X violated)")
+			}
+		case "ioctl":
+			if x, _ := val(1); x == 0x5412 {
+				note("TIOCSTI types into the terminal")
+			}
+		case "personality":
+			if x, _ := val(0); x != 0xffffffff && x&0x0400000 != 0 {
+				note("READ_IMPLIES_EXEC makes readable memory executable")
+			} else if x != 0xffffffff && x&0x0040000 != 0 {
+				note("ADDR_NO_RANDOMIZE turns off address space randomization")
+			}
+		case "prctl":
+			if x, _ := val(0); x == 0x59616d61 {
+				note("PR_SET_PTRACER lets another process trace this one")
+			}
+		}
+	}
+	return out
+}

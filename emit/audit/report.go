@@ -14,6 +14,7 @@ import (
 type Report struct {
 	Recordings  []learn.Recording `json:"recordings"`
 	Syscalls    []SyscallRow      `json:"syscalls"`
+	Arguments   []ArgRow          `json:"arguments"`
 	Risks       []RiskRow         `json:"risks"`
 	Docker      []DockerRow       `json:"docker_default_blocks"`
 	Executables []ExecutableRow   `json:"executables"`
@@ -142,7 +143,7 @@ type DockerVerdict func(arch, name string) string
 
 // BuildReport gathers a report. docker may be nil.
 func BuildReport(p *learn.Profile, docker DockerVerdict) *Report {
-	r := &Report{Recordings: p.Recordings, Programs: p.Programs, Endpoints: p.Endpoints, Dropped: p.Dropped}
+	r := &Report{Recordings: p.Recordings, Programs: p.Programs, Endpoints: p.Endpoints, Dropped: p.Dropped, Arguments: argRows(p)}
 	exesOf := map[string]map[string][]string{} // arch -> call -> executables
 	for _, path := range p.ExecutableNames() {
 		e := p.Executables[path]
@@ -245,7 +246,7 @@ func (r *Report) JSON() ([]byte, error) {
 
 // Sections are the parts of a report, in the order it shows them; "summary" comes first and
 // fits on one screen.
-var Sections = []string{"summary", "recordings", "calls", "risks", "docker", "executables", "tree", "files", "programs", "endpoints"}
+var Sections = []string{"summary", "recordings", "calls", "arguments", "risks", "docker", "executables", "tree", "files", "programs", "endpoints"}
 
 // Tables returns the report as tables, each marked with its section.
 func (r *Report) Tables() []Table {
@@ -274,6 +275,14 @@ func (r *Report) Tables() []Table {
 		sys.Rows = append(sys.Rows, []string{s.Arch, s.Group, s.Name, strconv.FormatUint(s.Count, 10), strings.Join(s.Executables, " ")})
 	}
 	ts = append(ts, sys)
+	args := Table{Section: "arguments", Title: "Arguments the calls are allowed with", Header: []string{"arch", "syscall", "allowed", "what matters", "docker default"}, Shrink: -1, Wrap: 2}
+	for _, x := range r.Arguments {
+		args.Rows = append(args.Rows, []string{x.Arch, x.Syscall, strings.Join(x.Allowed, "; "), strings.Join(x.Flags, "; "), x.Docker})
+	}
+	if len(args.Rows) == 0 {
+		args.Note = "No call whose arguments sctrace learns was recorded."
+	}
+	ts = append(ts, args)
 	risk := Table{Section: "risks", Title: "Risk flags", Header: []string{"arch", "syscall", "why it matters", "executables"}, Shrink: 3, Wrap: 2}
 	for _, x := range r.Risks {
 		risk.Rows = append(risk.Rows, []string{x.Arch, x.Name, x.Reason, strings.Join(x.Executables, " ")})
