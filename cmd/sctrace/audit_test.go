@@ -294,7 +294,12 @@ func TestReportArguments(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	var r struct{ Arguments []struct{ Syscall, Docker string; Allowed, Flags []string } }
+	var r struct {
+		Arguments []struct {
+			Syscall, Docker string
+			Allowed, Flags  []string
+		}
+	}
 	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
 		t.Fatal(err)
 	}
