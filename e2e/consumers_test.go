@@ -72,6 +72,13 @@ func emitTo(t *testing.T, args ...string) []byte {
 // script; seccomp (if not nil) goes into linux.seccomp.
 func makeBundle(t *testing.T, seccomp json.RawMessage, forCrun, nnp bool) string {
 	t.Helper()
+	return makeBundleWith(t, seccomp, forCrun, nnp, "", []string{"/bin/busybox", "sh", "-c", busyboxScript})
+}
+
+// makeBundleWith is makeBundle with the program at path (a static one) copied in as /bin/prog
+// too, and args as the process.
+func makeBundleWith(t *testing.T, seccomp json.RawMessage, forCrun, nnp bool, path string, args []string) string {
+	t.Helper()
 	dir := t.TempDir()
 	rootfs := filepath.Join(dir, "rootfs")
 	for _, d := range []string{"bin", "proc", "dev", "sys", "tmp"} {
@@ -90,6 +97,15 @@ func makeBundle(t *testing.T, seccomp json.RawMessage, forCrun, nnp bool) string
 	for _, c := range []string{"sh", "ls", "wc", "echo"} {
 		os.Symlink("busybox", filepath.Join(rootfs, "bin", c))
 	}
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(rootfs, "bin", "prog"), data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 	spec := exec.Command("runc", "spec")
 	spec.Dir = dir
 	if b, err := spec.CombinedOutput(); err != nil {
@@ -102,7 +118,7 @@ func makeBundle(t *testing.T, seccomp json.RawMessage, forCrun, nnp bool) string
 	}
 	process := config["process"].(map[string]any)
 	process["terminal"] = false
-	process["args"] = []string{"/bin/busybox", "sh", "-c", busyboxScript}
+	process["args"] = args
 	process["env"] = containerEnv
 	process["noNewPrivileges"] = nnp
 	config["root"].(map[string]any)["readonly"] = true
@@ -305,5 +321,41 @@ func TestCrunBPFAnnotation(t *testing.T) {
 	got, stderr, _ = runContainer(t, "crun", withFilter(emitTo(t, "--format", "bpf", "--runtime", "crun", "--nnp", "true", withoutCall(t, profile, "clone"))))
 	if got == want || !strings.Contains(stderr+got, "Operation not permitted") {
 		t.Errorf("without clone: output %q, stderr %q; want EPERM", got, stderr)
+	}
+}
+
+// TestContainerArgs: argument conditions in the OCI output, applied by runc and crun: a program
+// recorded making AF_UNIX and AF_INET sockets runs in the container; the same program making an
+// AF_INET6 socket, or creating a user namespace, is denied with EPERM.
+func TestContainerArgs(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("running containers needs root")
+	}
+	need(t, "runc", "busybox")
+	bin := prog(t, "argcalls")
+	learned := []string{"socket", "1", "1", "0", "then", "socket", "2", "1", "0", "then", "clone", "0"}
+	profile := filepath.Join(t.TempDir(), "p.json")
+	if out, err := exec.Command(sctraceBin, append([]string{"record", "-q", "-o", profile, "--", bin}, learned...)...).CombinedOutput(); err != nil {
+		t.Fatalf("record: %v\n%s", err, out)
+	}
+	for _, runtime := range []string{"runc", "crun"} {
+		t.Run(runtime, func(t *testing.T) {
+			need(t, runtime, "unshare")
+			crun := runtime == "crun"
+			oci := emitTo(t, "--format", "oci", "--runtime", runtime, profile)
+			run := func(args ...string) string {
+				out, stderr, _ := runContainer(t, runtime, makeBundleWith(t, oci, crun, true, bin, append([]string{"/bin/prog"}, args...)))
+				return out + stderr
+			}
+			if got := run(learned...); got != "socket: ok\nsocket: ok\nclone: ok\n" {
+				t.Errorf("the recorded calls: %q", got)
+			}
+			if got := run("socket", "10", "1", "0"); got != "socket: errno 1\n" {
+				t.Errorf("AF_INET6: %q, want EPERM", got)
+			}
+			if got := run("clone", "0x10000000"); got != "clone: errno 1\n" {
+				t.Errorf("clone(CLONE_NEWUSER): %q, want EPERM", got)
+			}
+		})
 	}
 }

@@ -102,7 +102,12 @@ func completeForFormats(p *learn.Profile, opt Options) (*learn.Profile, []Note, 
 			if c.nnp != "" && opt.NoNewPrivs != "" && c.nnp != opt.NoNewPrivs {
 				continue
 			}
-			if _, ok := native.Syscalls[c.name]; ok {
+			if st, ok := native.Syscalls[c.name]; ok {
+				if st.Args != nil {
+					// The runtime makes the call too, with arguments of its own.
+					st.Args = nil
+					notes = append(notes, Note{Arch: host.Name, Syscall: c.name, Text: "allowed with any arguments: " + opt.Runtime + " makes it too: " + c.why})
+				}
 				continue
 			}
 			if _, ok := host.SyscallNumber(c.name); !ok {

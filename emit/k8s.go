@@ -44,6 +44,12 @@ func k8sYAML(p *learn.Profile, name string, added []Note) ([]byte, []Note, error
 		for _, n := range sc.Names {
 			fmt.Fprintf(&b, "    - %s\n", n)
 		}
+		if len(sc.Args) > 0 {
+			b.WriteString("    args:\n")
+			for _, a := range sc.Args {
+				fmt.Fprintf(&b, "    - index: %d\n      value: %d\n      valueTwo: %d\n      op: %s\n", a.Index, a.Value, a.ValueTwo, a.Op)
+			}
+		}
 	}
 	return b.Bytes(), notes, nil
 }

@@ -29,9 +29,30 @@ func OCI(p *learn.Profile) (*specs.LinuxSeccomp, []Note, error) {
 		return nil, nil, fmt.Errorf("the profile records no arch the OCI format can name")
 	}
 	sort.Slice(s.Architectures, func(i, j int) bool { return s.Architectures[i] < s.Architectures[j] })
-	if len(allowed) > 0 {
-		s.Syscalls = append(s.Syscalls, specs.LinuxSyscall{Names: allowed, Action: specs.ActAllow})
+	// Calls with learned arguments get one rule per combination (libseccomp ANDs the
+	// comparisons of a rule and ORs the rules of a call), masked equality on the low 32 bits
+	// the kernel reads; the others are allowed with one rule by name.
+	byName := p.ArgsByName()
+	var plain []string
+	var withArgs []specs.LinuxSyscall
+	for _, name := range allowed {
+		a := byName[name]
+		if a == nil {
+			plain = append(plain, name)
+			continue
+		}
+		for _, v := range a.Values {
+			rule := specs.LinuxSyscall{Names: []string{name}, Action: specs.ActAllow}
+			for i, idx := range a.Index {
+				rule.Args = append(rule.Args, specs.LinuxSeccompArg{Index: uint(idx), Value: a.Mask[i], ValueTwo: v[i], Op: specs.OpMaskedEqual})
+			}
+			withArgs = append(withArgs, rule)
+		}
 	}
+	if len(plain) > 0 {
+		s.Syscalls = append(s.Syscalls, specs.LinuxSyscall{Names: plain, Action: specs.ActAllow})
+	}
+	s.Syscalls = append(s.Syscalls, withArgs...)
 	if len(enosys) > 0 {
 		s.Syscalls = append(s.Syscalls, specs.LinuxSyscall{Names: enosys, Action: specs.ActErrno, ErrnoRet: &enosysRet})
 	}

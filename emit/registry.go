@@ -3,6 +3,8 @@ package emit
 import (
 	"bytes"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/sctrace/sctrace/learn"
@@ -25,16 +27,19 @@ type formatInput struct {
 var registry = []struct {
 	name  string
 	write format
+	// args: the format carries learned argument conditions; for the others, the calls that
+	// have them are allowed with any arguments, and a note says so.
+	args bool
 }{
-	{"oci", func(in formatInput) ([]byte, []Note, error) { return ociJSON(in.q) }},
-	{"k8s", func(in formatInput) ([]byte, []Note, error) { return k8sYAML(in.q, in.opt.Name, in.added) }},
-	{"systemd", func(in formatInput) ([]byte, []Note, error) { return systemdDropIn(in.q, in.added) }},
-	{"minijail", func(in formatInput) ([]byte, []Note, error) { return minijailPolicy(in.q, in.added) }},
-	{"go-seccomp-bpf", func(in formatInput) ([]byte, []Note, error) { return goSeccompBPF(in.q, in.p, in.opt, in.added) }},
+	{"oci", func(in formatInput) ([]byte, []Note, error) { return ociJSON(in.q) }, true},
+	{"k8s", func(in formatInput) ([]byte, []Note, error) { return k8sYAML(in.q, in.opt.Name, in.added) }, true},
+	{"systemd", func(in formatInput) ([]byte, []Note, error) { return systemdDropIn(in.q, in.added) }, false},
+	{"minijail", func(in formatInput) ([]byte, []Note, error) { return minijailPolicy(in.q, in.added) }, false},
+	{"go-seccomp-bpf", func(in formatInput) ([]byte, []Note, error) { return goSeccompBPF(in.q, in.p, in.opt, in.added) }, false},
 	{"bpf", func(in formatInput) ([]byte, []Note, error) {
 		b, err := rawBPF(in.q, in.opt)
 		return b, nil, err
-	}},
+	}, true},
 }
 
 // Formats lists the names Emit takes.
@@ -56,6 +61,12 @@ func Emit(name string, p *learn.Profile, opt Options) ([]byte, []Note, error) {
 		q, notes, err := completeForFormats(p, opt)
 		if err != nil {
 			return nil, nil, err
+		}
+		if !f.args {
+			for _, name := range slices.Sorted(maps.Keys(q.ArgsByName())) {
+				notes = append(notes, Note{Syscall: name, Text: "allowed with any arguments: this format cannot carry the learned argument values (oci, k8s and bpf can)"})
+			}
+			q.DropArgs()
 		}
 		out, more, err := f.write(formatInput{q: q, p: p, opt: opt, added: notes})
 		if err != nil {

@@ -293,3 +293,32 @@ func (p *Profile) DropArgs(names ...string) []string {
 	}
 	return missing
 }
+
+// ArgsByName is, for each call name of p with learned arguments in every arch that has the
+// call, the union of them: what formats that apply one list of names to every arch can say.
+func (p *Profile) ArgsByName() map[string]*Args {
+	out := map[string]*Args{}
+	anyArgs := map[string]bool{}
+	for _, set := range p.Arches {
+		for key, st := range set.Syscalls {
+			switch {
+			case anyArgs[key]:
+			case st.Args == nil:
+				anyArgs[key] = true
+				delete(out, key)
+			case out[key] == nil:
+				out[key] = mergeArgs(st.Args, st.Args)
+			default:
+				if out[key] = mergeArgs(out[key], st.Args); out[key] == nil {
+					anyArgs[key] = true
+				}
+			}
+		}
+	}
+	for k, a := range out {
+		if a.Widened {
+			delete(out, k)
+		}
+	}
+	return out
+}

@@ -30,6 +30,7 @@ var flags = map[string][]string{
 	"threaddeny":   {"-pthread"},
 	"stealer":      {"-pthread"},
 	"odstack":      {"-nostdlib", "-static"},
+	"argcalls":     {"-static"},
 	"cpstorm":      {"-pthread"},
 	"forkexec":     {"-pthread"},
 	"clone3race":   {"-pthread"},
