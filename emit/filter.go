@@ -334,7 +334,24 @@ func (c *compiler) search(af *ArchFilter, bit uint32, fallback Action) error {
 	if !wrapped {
 		fill(next, 0xffffffff)
 	}
-	c.tree(af.Arch, ivs)
+	// The calls with argument conditions are the only allowed ones the kernel cannot cache, so
+	// the filter runs for every one of them: test their numbers first, before the search (the
+	// calls the kernel caches never run the filter, so this costs them nothing).
+	blocks := map[*Rule]label{}
+	for _, iv := range ivs {
+		if iv.rule != nil {
+			l := c.newLabel()
+			blocks[iv.rule] = l
+			c.jeq(iv.lo, l, c.next())
+		}
+	}
+	c.tree(af.Arch, ivs, blocks)
+	for _, iv := range ivs {
+		if iv.rule != nil {
+			c.bind(blocks[iv.rule])
+			c.conditional(af.Arch, iv.rule)
+		}
+	}
 	return nil
 }
 
@@ -358,23 +375,24 @@ func checkConds(r *Rule) error {
 	return nil
 }
 
-// tree emits the search over ivs. The accumulator holds the number on entry.
-func (c *compiler) tree(a *arch.Arch, ivs []interval) {
+// tree emits the search over ivs; a number with a conditional rule jumps to its block (blocks).
+// The accumulator holds the number on entry.
+func (c *compiler) tree(a *arch.Arch, ivs []interval, blocks map[*Rule]label) {
 	if len(ivs) == 1 {
 		iv := ivs[0]
 		if iv.rule == nil {
 			c.ret(iv.act)
 		} else {
-			c.conditional(a, iv.rule)
+			c.jeq(iv.lo, blocks[iv.rule], blocks[iv.rule]) // always: to the rule's block
 		}
 		return
 	}
 	mid := len(ivs) / 2
 	right := c.newLabel()
 	c.jge(ivs[mid].lo, right, c.next())
-	c.tree(a, ivs[:mid])
+	c.tree(a, ivs[:mid], blocks)
 	c.bind(right)
-	c.tree(a, ivs[mid:])
+	c.tree(a, ivs[mid:], blocks)
 }
 
 // conditional emits a rule with argument conditions. Every path through it ends in a return, so

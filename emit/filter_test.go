@@ -359,6 +359,44 @@ func worstPath(prog []bpf.Instruction, a *arch.Arch) int {
 	return worst
 }
 
+// TestInstructionCountsArgs prints the worst-case path with learned arguments: a call with
+// conditions is tested before the search (the filter runs for every one of them), every other
+// number pays one comparison per such call at most.
+func TestInstructionCountsArgs(t *testing.T) {
+	p := learn.NewProfile()
+	set := &learn.SyscallSet{Syscalls: map[string]*learn.SyscallStat{}}
+	p.Arches["x86_64"] = set
+	for _, sc := range arch.X86_64.Syscalls()[:300] {
+		set.Syscalls[sc.Name] = &learn.SyscallStat{Count: 1}
+	}
+	combos := map[string]int{"socket": 8, "fcntl": 6, "ioctl": 10, "mmap": 3, "mprotect": 2, "clone": 1, "prctl": 5}
+	for name, n := range combos {
+		a := &learn.Args{Index: []int{1}, Mask: []uint64{0xffffffff}}
+		for v := 0; v < n; v++ {
+			a.Values = append(a.Values, []uint64{uint64(v)})
+		}
+		set.Syscalls[name] = &learn.SyscallStat{Count: 1, Args: a}
+	}
+	prog := compileProfile(t, p, Errno(EPERM))
+	plain, cond := 0, 0
+	for _, sc := range arch.X86_64.Syscalls() {
+		n := pathLen(prog, seccompData(arch.X86_64, arch.X86_64.Audit, uint32(sc.Nr), [6]uint64{0xffffffff, 0xffffffff}))
+		if _, ok := combos[sc.Name]; ok {
+			cond = max(cond, n)
+		} else {
+			plain = max(plain, n)
+		}
+	}
+	t.Logf("300 syscalls, %d with argument conditions: worst path %d instructions for a call with conditions (no combination matching), %d for the others (program %d)",
+		len(combos), cond, plain, len(prog))
+	if limit := 8 + bits.Len(uint(600+len(Fallbacks))) + len(combos); plain > limit {
+		t.Errorf("worst path of calls without conditions %d > %d", plain, limit)
+	}
+	if limit := 6 + len(combos) + 2*10 + 1; cond > limit {
+		t.Errorf("worst path of calls with conditions %d > %d", cond, limit)
+	}
+}
+
 // TestInstructionCounts prints the worst-case path length (instructions run for one call) of our
 // program and of go-seccomp-bpf's linear chain for the same profiles, and checks that ours grows
 // with log n.

@@ -322,6 +322,8 @@ func FuzzDecodeProfile(f *testing.F) {
 		`{"version": 1, "arches": {"x86": {"syscalls": {"read": {"count": 3}}}}, "executables": {"/bin/x": {"processes": 1, "arches": {}}}}`,
 		`{"version": 2, "arches": {}, "files": {"/a\u0062": ["open", "create"], "/c\"d": ["exec"], "/e": []}}`,
 		"{\"version\":1,\"arches\":{}}\x00",
+		`{"version": 3, "arches": {"x86_64": {"syscalls": {"socket": {"count": 2, "args": {"index": [0, 1, 2], "mask": [4294967295, 15, 4294967295], "values": [[1, 1, 0], [2, 2, 17]]}}, "clone": {"count": 1, "args": {"index": [0], "mask": [2122448896], "values": [], "widened": true}}}}}}`,
+		`{"version": 3, "arches": {"x86_64": {"syscalls": {"mmap": {"count": 1, "args": {"index": [2], "mask": [6], "values": null}}}}}, "executables": {"/x": {"processes": 1, "arches": {"x86_64": {"syscalls": {"mmap": {"count": 1, "args": {"index": [2], "mask": [6], "values": [[4]]}}}}}}}}`,
 	}, fullProfiles...) {
 		f.Add([]byte(seed))
 	}
