@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -101,8 +102,8 @@ func prog(t *testing.T, name string) string {
 	}
 	var p string
 	var err error
-	if name == "goprog" {
-		p, err = testprogs.BuildGo(progDir)
+	if slices.Contains(testprogs.GoPrograms, name) {
+		p, err = testprogs.BuildGoProgram(progDir, name)
 	} else {
 		p, err = testprogs.Build(progDir, name)
 	}

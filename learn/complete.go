@@ -45,3 +45,63 @@ func Complete(p *Profile) []Completion {
 	}
 	return added
 }
+
+// Timing lists the calls whose occurrence depends on timing or load rather than on the
+// program's input: a recording sees them on one run and not the next, so an enforced profile
+// without them kills on the same input (node's sched_yield, the Go runtime's preemption). They
+// are added where the executable can make them (sctrace inspect's analysis), never otherwise.
+var Timing = []struct{ Name, Reason string }{
+	{"sched_yield", "spin-wait back-off: only when another thread holds what this one waits for"},
+	{"futex", "a contended lock or condition sleeps and wakes with it; an uncontended one never calls it"},
+	{"futex_waitv", "a contended wait on several futexes"},
+	{"futex_wait", "a contended lock (the futex2 calls)"},
+	{"futex_wake", "a contended lock (the futex2 calls)"},
+	{"futex_requeue", "a contended condition variable (the futex2 calls)"},
+	{"nanosleep", "a retry or back-off sleep, taken under load"},
+	{"clock_nanosleep", "a retry or back-off sleep, taken under load"},
+	{"clock_nanosleep_time64", "a retry or back-off sleep on 32-bit ABIs"},
+	{"madvise", "allocators and garbage collectors return memory when it crosses a threshold, which depends on timing"},
+	{"membarrier", "JIT compilers and garbage collectors synchronise threads with it when they run"},
+	{"getpid", "the Go runtime's preemption signals its own threads (getpid, then tgkill)"},
+	{"gettid", "the Go runtime's preemption and profiling name their own thread"},
+	{"tgkill", "the Go runtime preempts a running goroutine by signalling its own thread (SIGURG)"},
+	{"tkill", "signals the calling process's own threads (preemption, abort paths)"},
+}
+
+// CompleteFrom adds to p, in each arch, the calls of the list that can (every executable of the
+// arch, together) be made according to possible (arch name -> call names), and are not in p yet.
+// reason gives the reason of a call added.
+func CompleteFrom(p *Profile, possible map[string]map[string]bool, list []string, reason func(string) string) []Completion {
+	var added []Completion
+	for _, archName := range p.ArchNames() {
+		a, ok := arch.ByName(archName)
+		if !ok {
+			continue
+		}
+		set := p.Arches[archName]
+		for _, name := range list {
+			if !possible[archName][name] {
+				continue
+			}
+			if _, ok := a.SyscallNumber(name); !ok {
+				continue
+			}
+			if _, ok := set.Syscalls[name]; ok {
+				continue
+			}
+			set.Syscalls[name] = &SyscallStat{}
+			added = append(added, Completion{Arch: archName, Syscall: name, Reason: reason(name)})
+		}
+	}
+	return added
+}
+
+// TimingReason is the reason a timing-class call is added ("" if it is not one).
+func TimingReason(name string) string {
+	for _, t := range Timing {
+		if t.Name == name {
+			return t.Reason
+		}
+	}
+	return ""
+}

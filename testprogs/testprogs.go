@@ -73,11 +73,17 @@ func Build(dir, name string) (string, error) {
 }
 
 // BuildGo builds the Go test program (./goprog) into dir and returns its path.
-func BuildGo(dir string) (string, error) {
-	out := filepath.Join(dir, "goprog")
-	b, err := exec.Command("go", "build", "-o", out, "github.com/sctrace/sctrace/testprogs/goprog").CombinedOutput()
+func BuildGo(dir string) (string, error) { return BuildGoProgram(dir, "goprog") }
+
+// GoPrograms are the Go test programs, each a directory of this package.
+var GoPrograms = []string{"goprog", "gohttp"}
+
+// BuildGoProgram builds the Go test program name (./goprog, ./gohttp) into dir and returns its path.
+func BuildGoProgram(dir, name string) (string, error) {
+	out := filepath.Join(dir, name)
+	b, err := exec.Command("go", "build", "-o", out, "github.com/sctrace/sctrace/testprogs/"+name).CombinedOutput()
 	if err != nil {
-		return "", fmt.Errorf("go build goprog: %v\n%s", err, b)
+		return "", fmt.Errorf("go build %s: %v\n%s", name, err, b)
 	}
 	return out, nil
 }

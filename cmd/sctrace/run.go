@@ -55,6 +55,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	redact := fs.Bool("redact", false, "with -o: "+redactHelp)
 	noArgs := fs.Bool("no-args", false, "enforce call names only: allow every call the profile has with any arguments")
 	anyArgs := fs.String("any-args", "", "allow these calls (a comma-separated `LIST`) with any arguments")
+	noStatic := fs.Bool("no-static", false, "do not add the timing-dependent calls the executables can make (no analysis of them)")
+	widen := fs.String("widen", "", "also allow the calls of these groups (a comma-separated `LIST`: files, network, ...; risky calls only by name) that the executables can make")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -95,6 +97,14 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	added := learn.Complete(enforced)
+	var static []learn.Completion
+	if !*noStatic {
+		if static, err = completeStatic(enforced, base, *widen, stderr, *quiet); err != nil {
+			return err
+		}
+	} else if *widen != "" {
+		return usageErrorf("run: --widen needs the analysis that --no-static turns off")
+	}
 	f, err := filterFor(enforced, deny)
 	if err != nil {
 		return err
@@ -135,6 +145,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 	if len(added) > 0 && !*quiet {
 		fmt.Fprintf(stderr, "sctrace: also allowing what every program may need: %s\n", describeCompletions(added))
+	}
+	if len(static) > 0 && !*quiet {
+		fmt.Fprintf(stderr, "sctrace: also allowing what the executables can make and a recording may miss (timing-dependent calls%s): %s\n",
+			map[bool]string{true: ", and --widen " + *widen, false: ""}[*widen != ""], describeCompletions(static))
 	}
 	if !*quiet {
 		warnIncomplete(stderr, *profilePath, base)

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+
+	"github.com/sctrace/sctrace/emit/audit"
+	"github.com/sctrace/sctrace/learn"
+	"github.com/sctrace/sctrace/learn/reach"
+)
+
+// possibleCalls is what a profile's executables can call, per arch, by sctrace inspect's
+// analysis (learn/reach): the union over its executables. An executable the analysis could not
+// bound can make any call of its arches (any). It is read from a cache keyed by each
+// executable's identity on disk (device, inode, size, modification time), so that only the
+// first run after an executable changes pays for the analysis.
+type possibleCalls struct {
+	calls    map[string]map[string]bool
+	any      map[string]bool
+	skipped  []string // executables not analysed (not on this machine, not ELF, ...)
+	analysed []string // executables analysed afresh (not from the cache)
+}
+
+// exeCalls is the cached analysis of one executable.
+type exeCalls struct {
+	Identity string              `json:"identity"`
+	Arches   map[string][]string `json:"arches"`
+	Any      []string            `json:"any,omitempty"`
+}
+
+// possibleOf analyses the executables of p (quietly when quiet; it says on stderr which it
+// analyses afresh, since a large one takes seconds).
+func possibleOf(p *learn.Profile, stderr io.Writer, quiet bool) *possibleCalls {
+	pc := &possibleCalls{calls: map[string]map[string]bool{}, any: map[string]bool{}}
+	cacheDir := defaultReachCache()
+	for _, exe := range p.ExecutableNames() {
+		if !filepath.IsAbs(exe) {
+			continue // "(no exec)" and the like
+		}
+		ec, fresh, err := exeCallsOf(exe, cacheDir, func() {
+			if !quiet {
+				fmt.Fprintf(stderr, "sctrace: analysing %s for the calls it can make (once: the result is cached)\n", exe)
+			}
+		})
+		if err != nil {
+			pc.skipped = append(pc.skipped, exe+": "+err.Error())
+			continue
+		}
+		if fresh {
+			pc.analysed = append(pc.analysed, exe)
+		}
+		for a, names := range ec.Arches {
+			if pc.calls[a] == nil {
+				pc.calls[a] = map[string]bool{}
+			}
+			for _, n := range names {
+				pc.calls[a][n] = true
+			}
+		}
+		for _, a := range ec.Any {
+			pc.any[a] = true
+		}
+	}
+	return pc
+}
+
+// can reports whether some executable can make call name in arch a.
+func (pc *possibleCalls) can(a, name string) bool { return pc.any[a] || pc.calls[a][name] }
+
+// asMap is the possible calls per arch, with every call of an unbounded arch.
+func (pc *possibleCalls) asMap(names []string) map[string]map[string]bool {
+	out := map[string]map[string]bool{}
+	for a := range pc.calls {
+		out[a] = map[string]bool{}
+	}
+	for a := range pc.any {
+		out[a] = map[string]bool{}
+	}
+	for a := range out {
+		for _, n := range names {
+			if pc.can(a, n) {
+				out[a][n] = true
+			}
+		}
+	}
+	return out
+}
+
+// exeCallsOf returns the analysis of one executable, from the cache when its identity matches;
+// before analysing afresh it calls before.
+func exeCallsOf(exe, cacheDir string, before func()) (*exeCalls, bool, error) {
+	var st syscall.Stat_t
+	if err := syscall.Stat(exe, &st); err != nil {
+		return nil, false, err
+	}
+	identity := fmt.Sprintf("%d:%d:%d:%d.%09d", st.Dev, st.Ino, st.Size, st.Mtim.Sec, st.Mtim.Nsec)
+	var file string
+	if cacheDir != "" {
+		sum := sha256.Sum256([]byte(exe))
+		file = filepath.Join(cacheDir, "exe", hex.EncodeToString(sum[:16])+".json")
+		if b, err := os.ReadFile(file); err == nil {
+			var ec exeCalls
+			if json.Unmarshal(b, &ec) == nil && ec.Identity == identity {
+				return &ec, false, nil
+			}
+		}
+	}
+	before()
+	r, err := reach.Analyze(exe, reach.Options{CacheDir: cacheDir})
+	if err != nil {
+		return nil, false, err
+	}
+	ec := &exeCalls{Identity: identity, Arches: map[string][]string{}}
+	for a, c := range r.Arches {
+		if c.Any {
+			ec.Any = append(ec.Any, a)
+		}
+		if names := r.Names(a); len(names) > 0 {
+			ec.Arches[a] = names
+		}
+	}
+	slices.Sort(ec.Any)
+	if file != "" {
+		if b, err := json.Marshal(ec); err == nil && os.MkdirAll(filepath.Dir(file), 0o755) == nil {
+			writeAtomic(file, func(w io.Writer) error { _, err := w.Write(b); return err })
+		}
+	}
+	return ec, true, nil
+}
+
+// timingNames are the names of learn.Timing.
+func timingNames() []string {
+	names := make([]string, len(learn.Timing))
+	for i, t := range learn.Timing {
+		names[i] = t.Name
+	}
+	return names
+}
+
+// completeStatic adds to p (a profile about to be enforced or emitted) the timing-class calls
+// its executables can make, and, with widen (a comma-separated list of call groups, and of
+// risky calls by name), the calls of those groups they can make. It returns the additions.
+func completeStatic(p, base *learn.Profile, widen string, stderr io.Writer, quiet bool) ([]learn.Completion, error) {
+	groups, named := map[string]bool{}, map[string]bool{}
+	if widen != "" {
+		for _, g := range strings.Split(widen, ",") {
+			g = strings.TrimSpace(g)
+			switch {
+			case slices.Contains(audit.Groups, g):
+				groups[g] = true
+			case audit.Risks[g] != "":
+				named[g] = true
+			default:
+				return nil, usageErrorf("--widen: %q is neither a call group (%s) nor a risky call", g, strings.Join(audit.Groups, ", "))
+			}
+		}
+	}
+	pc := possibleOf(base, stderr, quiet)
+	if !quiet {
+		for _, s := range pc.skipped {
+			fmt.Fprintf(stderr, "sctrace: not analysed, so no timing-dependent calls added for it: %s\n", s)
+		}
+	}
+	added := learn.CompleteFrom(p, pc.asMap(timingNames()), timingNames(), func(n string) string {
+		return "timing-dependent, and the executable can make it: " + learn.TimingReason(n)
+	})
+	if len(groups) == 0 && len(named) == 0 {
+		return added, nil
+	}
+	var wide []string
+	seen := map[string]bool{}
+	for _, calls := range pc.calls {
+		for n := range calls {
+			if seen[n] {
+				continue
+			}
+			_, risky := audit.Risks[n]
+			if named[n] || (groups[audit.GroupOf(n)] && !risky) {
+				seen[n] = true
+				wide = append(wide, n)
+			}
+		}
+	}
+	slices.Sort(wide)
+	added = append(added, learn.CompleteFrom(p, pc.asMap(wide), wide, func(n string) string {
+		return "--widen " + audit.GroupOf(n) + ": the executable can make it"
+	})...)
+	return added, nil
+}
