@@ -43,6 +43,8 @@ func cmdEmit(args []string, stdout, stderr io.Writer) error {
 	quiet := fs.Bool("q", false, "do not list additions and omissions on stderr")
 	noArgs := fs.Bool("no-args", false, "call names only: leave out the learned argument conditions")
 	anyArgs := fs.String("any-args", "", "allow these calls (a comma-separated `LIST`) with any arguments")
+	noStatic := fs.Bool("no-static", false, "do not add the timing-dependent calls the executables can make (no analysis of them)")
+	widen := fs.String("widen", "", "also allow the calls of these groups (a comma-separated `LIST`: files, network, ...; risky calls only by name) that the executables can make")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -64,6 +66,19 @@ func cmdEmit(args []string, stdout, stderr io.Writer) error {
 	}
 	if err := dropArgs(p, *noArgs, *anyArgs); err != nil {
 		return err
+	}
+	if *noStatic && *widen != "" {
+		return usageErrorf("emit: --widen needs the analysis that --no-static turns off")
+	}
+	if !*noStatic {
+		static, err := completeStatic(p, p, *widen, stderr, *quiet)
+		if err != nil {
+			return err
+		}
+		if len(static) > 0 && !*quiet {
+			fmt.Fprintf(stderr, "sctrace: also allowing what the executables can make and a recording may miss (timing-dependent calls%s): %s\n",
+				map[bool]string{true: ", and --widen " + *widen, false: ""}[*widen != ""], describeCompletions(static))
+		}
 	}
 	if *format == "bpf" && *out == "-" && tracer.IsTerminal(stdout) {
 		return usageErrorf("emit: the bpf format is binary: write it with -o FILE or redirect it, not to a terminal")
