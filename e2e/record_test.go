@@ -148,3 +148,36 @@ func TestRedact(t *testing.T) {
 		t.Errorf("--redact changed more than the command lines")
 	}
 }
+
+// TestFilesResolved: relative paths are recorded resolved against the working directory or the
+// openat directory descriptor they were relative to; a redirection to /dev/null is an open, not
+// a creation.
+func TestFilesResolved(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "in.txt"), []byte("x\n"), 0o644)
+	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
+	os.WriteFile(filepath.Join(dir, "sub", "deep.txt"), []byte("y\n"), 0o644)
+	prof := filepath.Join(t.TempDir(), "p.json")
+	script := `cd "$1" && cat in.txt >/dev/null && echo z > out.txt && python3 -c 'import os; d = os.open("sub", os.O_RDONLY); os.close(os.open("deep.txt", os.O_RDONLY, dir_fd=d))'`
+	cmd := exec.Command(sctraceBin, "record", "-q", "-o", prof, "--", "sh", "-c", script, "sh", dir)
+	cmd.Env = markedEnv()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("record: %v\n%s", err, out)
+	}
+	p := loadProfile(t, prof)
+	for path, want := range map[string]string{
+		filepath.Join(dir, "in.txt"):          "open",
+		filepath.Join(dir, "out.txt"):         "create",
+		filepath.Join(dir, "sub", "deep.txt"): "open",
+		"/dev/null":                           "open",
+	} {
+		if got := strings.Join(p.Files[path], ","); got != want {
+			t.Errorf("files[%q] = %q, want %q", path, got, want)
+		}
+	}
+	for path := range p.Files {
+		if path == "in.txt" || path == "deep.txt" || path == "out.txt" {
+			t.Errorf("a relative path was kept unresolved: %q", path)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/netip"
+	"path"
 	"sort"
 	"strings"
 
@@ -69,14 +70,15 @@ type peekSpec struct {
 	lenArg   int // sockaddr length, or -1
 	flagsArg int // open flags, or -1
 	create   bool
+	dirArg   int // a relative path's directory descriptor, or -1: the working directory
 }
 
 // peekCalls: the calls whose pointer arguments the footprint reads, by name.
 var peekCalls = map[string]peekSpec{
-	"open":    {kind: peekPath, arg: 0, lenArg: -1, flagsArg: 1},
-	"creat":   {kind: peekPath, arg: 0, lenArg: -1, flagsArg: -1, create: true},
-	"openat":  {kind: peekPath, arg: 1, lenArg: -1, flagsArg: 2},
-	"openat2": {kind: peekPath, arg: 1, lenArg: -1, flagsArg: -1},
+	"open":    {kind: peekPath, arg: 0, lenArg: -1, flagsArg: 1, dirArg: -1},
+	"creat":   {kind: peekPath, arg: 0, lenArg: -1, flagsArg: -1, create: true, dirArg: -1},
+	"openat":  {kind: peekPath, arg: 1, lenArg: -1, flagsArg: 2, dirArg: 0},
+	"openat2": {kind: peekPath, arg: 1, lenArg: -1, flagsArg: -1, dirArg: 0},
 	"connect": {kind: peekSockaddr, arg: 1, lenArg: 2, flagsArg: -1},
 	"bind":    {kind: peekSockaddr, arg: 1, lenArg: 2, flagsArg: -1},
 	"sendto":  {kind: peekSockaddr, arg: 4, lenArg: 5, flagsArg: -1},
@@ -122,6 +124,16 @@ func Peek(audit uint32, nr int, args [6]uint64) (addr uint64, max int, str bool)
 	return 0, 0, false
 }
 
+// PathDir says, for a call whose path Peek read, which argument holds the directory descriptor
+// a relative path is relative to: 0 to 5, -1 for the working directory, -2 for none.
+func PathDir(audit uint32, nr int) int {
+	_, _, spec := peekFor(audit, nr)
+	if spec.kind != peekPath {
+		return -2
+	}
+	return spec.dirArg
+}
+
 // footprint is what a Recorder keeps beyond calls.
 type footprint struct {
 	files     map[string]map[string]bool
@@ -155,18 +167,23 @@ func (f *footprint) file(path, use string) {
 }
 
 // Memory records what a peeked call revealed: mem is what Peek asked for.
-func (r *Recorder) Memory(pid int, audit uint32, nr int, args [6]uint64, mem []byte) {
+func (r *Recorder) Memory(pid int, audit uint32, nr int, args [6]uint64, mem []byte, dir string) {
 	a, call, spec := peekFor(audit, nr)
 	if a == nil || len(mem) == 0 {
 		return
 	}
 	switch spec.kind {
 	case peekPath:
+		file := string(mem)
+		if dir != "" && !strings.HasPrefix(file, "/") {
+			file = path.Join(dir, file)
+		}
 		use := UseOpen
-		if spec.create || (spec.flagsArg >= 0 && args[spec.flagsArg]&a.OCreat != 0) {
+		// O_CREAT on a device (a shell's > /dev/null) creates nothing.
+		if (spec.create || (spec.flagsArg >= 0 && args[spec.flagsArg]&a.OCreat != 0)) && !strings.HasPrefix(file, "/dev/") {
 			use = UseCreate
 		}
-		r.fp.file(string(mem), use)
+		r.fp.file(file, use)
 	case peekSockaddr:
 		ep, ok := decodeSockaddr(a, mem)
 		if !ok {

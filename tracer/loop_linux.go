@@ -30,6 +30,7 @@ type tracer struct {
 
 	deny       func(*Event) int
 	peek       func(*Event) (uint64, int, bool)
+	pathDir    func(*Event) int
 	mem        memReader
 	followOnly bool
 	traceData  uint16
@@ -97,10 +98,11 @@ type waitReport struct {
 	errno syscall.Errno
 	info  syscallInfo
 	mem   []byte
+	dir   string
 }
 
 func newTracer(opt Options) *tracer {
-	return &tracer{tab: tasks.New(procStatus), onEvent: opt.OnEvent, deny: opt.Deny, peek: opt.Peek,
+	return &tracer{tab: tasks.New(procStatus), onEvent: opt.OnEvent, deny: opt.Deny, peek: opt.Peek, pathDir: opt.PathDir,
 		followOnly: opt.FollowOnly, traceData: opt.TraceData, supervise: opt.Supervise, exitStops: opt.ExitStops,
 		fullTrace: opt.FullTrace}
 }
@@ -218,9 +220,8 @@ func (t *tracer) preRead(r *waitReport) {
 		return
 	}
 	e := Event{Audit: r.info.Arch, Nr: int(int32(uint32(r.info.Nr))), Args: r.info.Args}
-	if addr, max, str := t.peek(&e); addr != 0 && max > 0 {
-		r.mem = t.mem.read(r.tid, addr, max, str)
-	}
+	t.peekInto(r.tid, &e)
+	r.mem, r.dir = e.Mem, e.Dir
 }
 
 func (t *tracer) handle(r *waitReport) {
@@ -535,11 +536,9 @@ func (t *tracer) syscallStop(tid int, tk *tasks.Task, seccomp bool, r *waitRepor
 	t.ev = Event{Kind: EventSyscall, Pid: tk.Pid, Tid: tid, Audit: t.info.Arch,
 		Nr: int(int32(uint32(t.info.Nr))), Args: t.info.Args}
 	if r.read {
-		t.ev.Mem = r.mem
-	} else if t.peek != nil {
-		if addr, max, str := t.peek(&t.ev); addr != 0 && max > 0 {
-			t.ev.Mem = t.mem.read(tid, addr, max, str)
-		}
+		t.ev.Mem, t.ev.Dir = r.mem, r.dir
+	} else {
+		t.peekInto(tid, &t.ev)
 	}
 	t.emit(&t.ev)
 	if seccomp && !t.syscallMode {

@@ -2,6 +2,9 @@ package tracer
 
 import (
 	"encoding/binary"
+	"os"
+	"strconv"
+	"strings"
 	"syscall"
 	"unsafe"
 
@@ -53,12 +56,35 @@ func (t *tracer) sigsysStop(tid int, tk *tasks.Task) {
 }
 
 // peekFor reads the memory Options.Peek asks for of a call a stopped task made.
-func (t *tracer) peekFor(e *Event) {
+func (t *tracer) peekFor(e *Event) { t.peekInto(e.Tid, e) }
+
+// peekInto reads into e the memory Options.Peek asks for of a call thread tid (stopped) made,
+// and for a relative path the directory Options.PathDir says it is relative to.
+func (t *tracer) peekInto(tid int, e *Event) {
 	if t.peek == nil || e.Nr < 0 {
 		return
 	}
-	if addr, max, str := t.peek(e); addr != 0 && max > 0 {
-		e.Mem = t.mem.read(e.Tid, addr, max, str)
+	addr, max, str := t.peek(e)
+	if addr == 0 || max <= 0 {
+		return
+	}
+	e.Mem = t.mem.read(tid, addr, max, str)
+	if !str || t.pathDir == nil || len(e.Mem) == 0 || e.Mem[0] == '/' {
+		return
+	}
+	var link string
+	switch arg := t.pathDir(e); {
+	case arg == -1 || (arg >= 0 && arg < 6 && int32(e.Args[arg]) == unix.AT_FDCWD):
+		link = "/proc/" + strconv.Itoa(tid) + "/cwd"
+	case arg >= 0 && arg < 6:
+		link = "/proc/" + strconv.Itoa(tid) + "/fd/" + strconv.Itoa(int(int32(e.Args[arg])))
+	default:
+		return
+	}
+	// A descriptor that is not a directory in the file tree ("socket:[…]", "anon_inode:…")
+	// resolves nothing.
+	if dir, err := os.Readlink(link); err == nil && strings.HasPrefix(dir, "/") {
+		e.Dir = dir
 	}
 }
 

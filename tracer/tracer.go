@@ -66,7 +66,10 @@ type Event struct {
 	Args  [6]uint64
 	// Mem is the tracee memory that Options.Peek asked for (EventSyscall), read before the call
 	// ran; nil if none was asked for or it could not be read.
-	Mem  []byte
+	Mem []byte
+	// Dir is the directory a relative path in Mem is relative to, when Options.PathDir asked
+	// for it and /proc could tell ("" otherwise).
+	Dir  string
 	Path string   // EventExec: the new executable, from /proc/PID/exe
 	Argv []string // EventExec: the new command line, from /proc/PID/cmdline
 	// Unprivileged (EventExec): the executable is set-user-ID or set-group-ID, but runs without
@@ -118,6 +121,11 @@ type Options struct {
 	// reads nothing. The result arrives in Event.Mem. Pointer arguments are read once, here, and
 	// are only reported, never checked: they can change after the read.
 	Peek func(e *Event) (addr uint64, max int, str bool)
+	// PathDir, if set, is asked about a call whose Peek read a relative path (a string not
+	// starting with '/'): which argument holds the directory descriptor the path is relative to
+	// (0 to 5; AT_FDCWD there means the working directory), -1 for the working directory, -2 for
+	// none. The directory, read from /proc at the stop, arrives in Event.Dir.
+	PathDir func(e *Event) int
 	// FollowOnly stops reading system calls once the workload's first execve has succeeded: the
 	// filter must never return SECCOMP_RET_TRACE after that (pure enforcement), and the workload
 	// runs at native speed. The tracer still follows every process (fork, exec, exit: no

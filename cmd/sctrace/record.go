@@ -299,7 +299,7 @@ func recordOnce(argv []string, base *learn.Profile, filter []bpf.RawInstruction,
 		opt.Stdout = os.Stderr // stdout carries the profile: the workload's output must not mix into it
 	}
 	if !noFootprint {
-		opt.Peek = peek
+		opt.Peek, opt.PathDir = peek, pathDir
 	}
 	var ref *refiner
 	if base != nil {
@@ -350,7 +350,7 @@ func recordAttached(pid int, out string, quiet bool, k keep, redact bool, stdout
 	rec.NoFootprint, rec.NoArgs = noFootprint, !k.args
 	opt := tracer.Options{OnEvent: recordEvent(rec)}
 	if !noFootprint {
-		opt.Peek = peek
+		opt.Peek, opt.PathDir = peek, pathDir
 	}
 	command := procCmdline(pid)
 	rep, err := tracer.Attach(pid, opt, func() {
@@ -442,7 +442,7 @@ func recordEvent(rec *learn.Recorder) func(*tracer.Event) {
 		case tracer.EventSyscall:
 			rec.Call(e.Pid, e.Audit, e.Nr, &e.Args)
 			if e.Mem != nil {
-				rec.Memory(e.Pid, e.Audit, e.Nr, e.Args, e.Mem)
+				rec.Memory(e.Pid, e.Audit, e.Nr, e.Args, e.Mem, e.Dir)
 			}
 		case tracer.EventSpawn:
 			rec.Spawn(e.Pid, e.Parent)
@@ -459,6 +459,9 @@ func recordEvent(rec *learn.Recorder) func(*tracer.Event) {
 
 // peek asks learn which memory of a call the footprint needs.
 func peek(e *tracer.Event) (uint64, int, bool) { return learn.Peek(e.Audit, e.Nr, e.Args) }
+
+// pathDir asks learn which directory a relative path of a call is relative to.
+func pathDir(e *tracer.Event) int { return learn.PathDir(e.Audit, e.Nr) }
 
 // launchError gives a workload that could not start the status a shell would.
 func launchError(err error) error {
