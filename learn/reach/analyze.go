@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/sctrace/sctrace/arch"
+	"golang.org/x/arch/x86/x86asm"
 )
 
 // loaded is one object of the analysed process image.
@@ -18,6 +19,8 @@ type loaded struct {
 	how    string
 	cached bool
 	glibc  bool // this object is glibc's libc (or a static program with glibc's set*id code)
+	// exported holds the addresses of its exported functions (filled on first use).
+	exported map[uint64]bool
 }
 
 // fref names a function: object index and function index.
@@ -52,6 +55,26 @@ type analysis struct {
 	memo     map[pkey]resolved
 	assume   []string
 	unbound  map[string]bool
+	// pending and pendingTaken are imports no loaded object defines (yet): calls to them and
+	// taken addresses, bound again when modules are loaded.
+	pending      map[string][]callerRef
+	pendingTaken map[string]bool
+	modSets      map[string]bool // module sets loaded (see modules.go)
+	// dataReached holds the reached data chunks; dwork those whose pointers are not followed yet.
+	dataReached map[dref]bool
+	objReached  map[dref]bool // objects reached (by the chunk where they start)
+	dwork       []dref
+	takenNames  map[string]bool // imported symbols whose address is taken, bound
+	// indirectNoted tells whether the assumption of indirectCallers was noted.
+	indirectNoted bool
+	dlsymNames    map[string]bool // constant names looked up with dlsym
+	dlsymNoted    bool
+}
+
+// dref names a data chunk: object index and chunk index.
+type dref struct {
+	obj   int
+	chunk int32
 }
 
 // pkey is a parameter of an object, for memoising.
@@ -74,14 +97,21 @@ func Analyze(path string, opt Options) (*Result, error) {
 	if opt.Root == "" {
 		opt.Root = "/"
 	}
-	a := &analysis{opt: opt, res: newResolver(opt.Root), byPath: map[string]int{}, reached: map[fref]bool{},
-		taken: map[aref]bool{}, opaque: map[aref]bool{}, callers: map[aref][]callerRef{},
-		symCache: map[string][]aref{}, code: map[fref]*fnCode{}, memo: map[pkey]resolved{}, unbound: map[string]bool{}}
+	a := newAnalysis(opt)
 	if err := a.load(path); err != nil {
 		return nil, err
 	}
 	a.reach()
 	return a.result(path), nil
+}
+
+// newAnalysis returns the empty state of an analysis.
+func newAnalysis(opt Options) *analysis {
+	return &analysis{opt: opt, res: newResolver(opt.Root), byPath: map[string]int{}, reached: map[fref]bool{},
+		taken: map[aref]bool{}, opaque: map[aref]bool{}, callers: map[aref][]callerRef{},
+		symCache: map[string][]aref{}, code: map[fref]*fnCode{}, memo: map[pkey]resolved{}, unbound: map[string]bool{},
+		pending: map[string][]callerRef{}, pendingTaken: map[string]bool{}, modSets: map[string]bool{},
+		dataReached: map[dref]bool{}, objReached: map[dref]bool{}, takenNames: map[string]bool{}, dlsymNames: map[string]bool{}}
 }
 
 // load reads the program and its libraries in the loader's breadth-first order.
@@ -102,20 +132,7 @@ func (a *analysis) load(path string) error {
 	if ms.Go {
 		main.kind += " go"
 	}
-	for i := 0; i < len(a.objs); i++ {
-		l := a.objs[i]
-		origin := filepath.Dir(l.path)
-		for _, n := range l.sum.Needed {
-			p, how := a.res.find(n, origin, l.sum.Rpath, l.sum.Runpath, ms.Mode)
-			if p == "" {
-				a.assume = append(a.assume, fmt.Sprintf("%s: DT_NEEDED %s not found under %s: not analysed", l.path, n, a.opt.Root))
-				continue
-			}
-			if _, err := a.add(p, "shared", fmt.Sprintf("DT_NEEDED %s of %s via %s", n, filepath.Base(l.path), how)); err != nil {
-				a.assume = append(a.assume, fmt.Sprintf("%s: %v", p, err))
-			}
-		}
-	}
+	a.closeNeeded(0)
 	if ms.Interp != "" {
 		if j, err := a.add(ms.Interp, "interp", "PT_INTERP"); err == nil {
 			j.kind = "interp"
@@ -125,6 +142,26 @@ func (a *analysis) load(path string) error {
 	}
 	a.assume = append(a.assume, "LD_LIBRARY_PATH, LD_PRELOAD and /etc/ld.so.preload are ignored: libraries are found through DT_RPATH, DT_RUNPATH, ld.so.cache and the default directories")
 	return nil
+}
+
+// closeNeeded loads the DT_NEEDED closure of the objects from index from on, breadth first like
+// the loader (objects already loaded are not loaded again).
+func (a *analysis) closeNeeded(from int) {
+	mode := a.objs[0].sum.Mode
+	for i := from; i < len(a.objs); i++ {
+		l := a.objs[i]
+		origin := filepath.Dir(l.path)
+		for _, n := range l.sum.Needed {
+			p, how := a.res.find(n, origin, l.sum.Rpath, l.sum.Runpath, mode)
+			if p == "" {
+				a.assume = append(a.assume, fmt.Sprintf("%s: DT_NEEDED %s not found under %s: not analysed", l.path, n, a.opt.Root))
+				continue
+			}
+			if _, err := a.add(p, "shared", fmt.Sprintf("DT_NEEDED %s of %s via %s", n, filepath.Base(l.path), how)); err != nil {
+				a.assume = append(a.assume, fmt.Sprintf("%s: %v", p, err))
+			}
+		}
+	}
 }
 
 // add loads one object (once per resolved path).
@@ -200,91 +237,166 @@ func (a *analysis) enter(obj int, addr uint64, taken bool) {
 	}
 }
 
+// root makes an address an entry point: reached, and called from outside with unknown arguments.
+func (a *analysis) root(obj int, addr uint64) {
+	a.opaque[aref{obj, addr}] = true
+	a.enter(obj, addr, false)
+}
+
+// rootObject makes object i's own entry points roots: DT_INIT and DT_FINI, init and fini arrays,
+// IRELATIVE resolvers, the chunks always reached, the symbols it copies and, with exports, every
+// exported function and data object.
+func (a *analysis) rootObject(i int, exports bool) {
+	l := a.objs[i]
+	if l.kind == "interp" && l.sum.Entry != 0 {
+		a.root(i, l.sum.Entry)
+	}
+	for _, r := range l.sum.Roots {
+		a.root(i, r)
+	}
+	for _, t := range l.sum.Taken {
+		a.enter(i, t, true)
+	}
+	for _, n := range l.sum.ImpTaken {
+		a.takeImport(n)
+	}
+	for _, n := range l.sum.Copies {
+		a.takeImport(n)
+	}
+	for _, c := range l.sum.RootChunks {
+		a.reachChunk(i, c)
+	}
+	if exports {
+		for _, addrs := range l.sum.Exports {
+			for _, ad := range addrs {
+				a.root(i, ad)
+			}
+		}
+		for _, cs := range l.sum.DataExports {
+			for _, c := range cs {
+				a.reachData(i, c)
+			}
+		}
+	}
+}
+
+// dlsym roots the functions a reached dlsym call can return: every exported definition of a
+// constant name. Names computed at run time are assumed to be the entry points of the modules
+// analysed (PyInit_*, _nss_*, ...).
+func (a *analysis) dlsym(name string) {
+	if name == "" {
+		if !a.dlsymNoted {
+			a.dlsymNoted = true
+			a.assume = append(a.assume, "dlsym with a name computed at run time is assumed to look up the entry points of the modules analysed (PyInit_*, _nss_*, gconv): "+
+				"other functions a program finds that way (ctypes, plugin hosts) are not covered")
+		}
+		return
+	}
+	if a.dlsymNames[name] {
+		return
+	}
+	a.dlsymNames[name] = true
+	for i, l := range a.objs {
+		for _, ad := range l.sum.Exports[name] {
+			a.root(i, ad)
+		}
+	}
+}
+
+// reachChunk marks a data chunk reached; propagate follows its pointers.
+func (a *analysis) reachChunk(obj int, c int32) {
+	d := dref{obj, c}
+	if !a.dataReached[d] {
+		a.dataReached[d] = true
+		a.dwork = append(a.dwork, d)
+	}
+}
+
+// reachData reaches the data object starting in chunk c: its chunks up to the next object.
+func (a *analysis) reachData(obj int, c int32) {
+	if a.objReached[dref{obj, c}] {
+		return
+	}
+	a.objReached[dref{obj, c}] = true
+	chs := a.objs[obj].sum.Chunks
+	for k := c; int(k) < len(chs); k++ {
+		if k > c && chs[k].Obj {
+			break
+		}
+		a.reachChunk(obj, k)
+	}
+}
+
+// takeImport makes the definition of an imported symbol whose address is taken reachable: the
+// function the loader binds, or the exported data objects of that name.
+func (a *analysis) takeImport(name string) {
+	if a.takenNames[name] {
+		return
+	}
+	a.takenNames[name] = true
+	rs := a.lookup(name)
+	for _, r := range rs {
+		a.enter(r.obj, r.addr, true)
+	}
+	found := len(rs) > 0
+	for i, l := range a.objs {
+		for _, c := range l.sum.DataExports[name] {
+			a.reachData(i, c)
+			found = true
+		}
+	}
+	if !found {
+		a.pendingTaken[name] = true
+	}
+}
+
 // reach computes the reached functions from the roots.
 func (a *analysis) reach() {
 	mainSum := a.objs[0].sum
 	isLib := strings.HasPrefix(a.objs[0].kind, "shared")
-	root := func(obj int, addr uint64) {
-		a.opaque[aref{obj, addr}] = true
-		a.enter(obj, addr, false)
-	}
 	if !isLib && mainSum.Entry != 0 {
-		root(0, mainSum.Entry)
+		a.root(0, mainSum.Entry)
 	}
-	for i, l := range a.objs {
-		if l.kind == "interp" && l.sum.Entry != 0 {
-			root(i, l.sum.Entry)
-		}
-		for _, r := range l.sum.Roots {
-			root(i, r)
-		}
-		for _, t := range l.sum.Taken {
-			a.enter(i, t, true)
-		}
-		for _, n := range l.sum.ImpTaken {
-			for _, r := range a.lookup(n) {
-				a.enter(r.obj, r.addr, true)
-			}
-		}
-		if i == 0 && isLib {
-			for _, addrs := range l.sum.Exports {
-				for _, ad := range addrs {
-					root(i, ad)
-				}
-			}
-		}
+	for i := range a.objs {
+		a.rootObject(i, i == 0 && isLib)
 	}
 	if isLib {
 		a.assume = append(a.assume, "shared library analysed on its own: every exported function is a root, called with unknown arguments")
 	}
-	dlopen := false
+	a.userModules()
 	for {
 		a.propagate()
-		if dlopen || !a.callsDlopen() {
+		if !a.loadModules() {
 			break
-		}
-		// Modules loaded at run time may call any exported function of the loaded libraries.
-		dlopen = true
-		a.assume = append(a.assume, "reached code calls dlopen: code loaded at run time is not analysed (closed world); "+
-			"every exported function of the loaded libraries counts as reachable, since loaded modules may call it, "+
-			"but numbers that such modules pass to wrappers like syscall() are not covered")
-		for i, l := range a.objs {
-			if i == 0 {
-				continue
-			}
-			for _, addrs := range l.sum.Exports {
-				for _, ad := range addrs {
-					a.enter(i, ad, false)
-				}
-			}
 		}
 	}
 	a.assume = append(a.assume,
-		"indirect calls and jumps may reach every address-taken function (relocation targets, code addresses computed by reached code, code pointers in fixed-address data)",
+		"indirect calls and jumps may reach every address-taken function: code addresses computed by reached code, and code pointers in reached data "+
+			"(data is cut into chunks at every address something refers to; a chunk is reached when reached code or a reached chunk refers into it, "+
+			"or its exported symbol's address is taken; code is assumed not to reach data below the addresses it refers to); init/fini arrays, "+
+			"DT_INIT/DT_FINI, IRELATIVE resolvers and personality routines are roots",
 		"an indirect jump inside a function is assumed to land on a branch target or after an unconditional jump (a jump-table case)",
-		"called functions preserve the System V callee-saved registers (Go code: none)",
-		"glibc's own run-time loading (NSS modules, gconv, libgcc_s) is not analysed")
+		"called functions preserve the System V callee-saved registers (Go code: none)")
 }
 
-// callsDlopen tells whether a reached function outside glibc and the loader calls dlopen.
-func (a *analysis) callsDlopen() bool {
-	for f := range a.reached {
-		l := a.objs[f.obj]
-		if l.glibc || l.kind == "interp" {
+// propagate reaches everything reachable from the work lists.
+func (a *analysis) propagate() {
+	for len(a.work) > 0 || len(a.dwork) > 0 {
+		if len(a.work) == 0 {
+			d := a.dwork[len(a.dwork)-1]
+			a.dwork = a.dwork[:len(a.dwork)-1]
+			ch := &a.objs[d.obj].sum.Chunks[d.chunk]
+			for _, t := range ch.Code {
+				a.enter(d.obj, t, true)
+			}
+			for _, n := range ch.Imp {
+				a.takeImport(n)
+			}
+			for _, c := range ch.Data {
+				a.reachData(d.obj, c)
+			}
 			continue
 		}
-		for _, c := range l.sum.Funcs[f.fn].Calls {
-			if c.Imp == "dlopen" || c.Imp == "dlmopen" {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// propagate reaches everything reachable from the work list.
-func (a *analysis) propagate() {
-	for len(a.work) > 0 {
 		f := a.work[len(a.work)-1]
 		a.work = a.work[:len(a.work)-1]
 		fs := &a.objs[f.obj].sum.Funcs[f.fn]
@@ -292,6 +404,9 @@ func (a *analysis) propagate() {
 			var targets []aref
 			if c.Imp != "" {
 				targets = a.lookup(c.Imp)
+				if len(targets) == 0 {
+					a.pending[c.Imp] = append(a.pending[c.Imp], callerRef{f.obj, f.fn, c.At, c.Jump})
+				}
 			} else {
 				targets = []aref{{f.obj, c.To}}
 			}
@@ -304,9 +419,16 @@ func (a *analysis) propagate() {
 			a.enter(f.obj, t, true)
 		}
 		for _, n := range fs.ImpTaken {
-			for _, r := range a.lookup(n) {
-				a.enter(r.obj, r.addr, true)
-			}
+			a.takeImport(n)
+		}
+		for _, c := range fs.Data {
+			a.reachData(f.obj, c)
+		}
+		for _, c := range fs.Access {
+			a.reachChunk(f.obj, c)
+		}
+		for _, n := range fs.Dlsym {
+			a.dlsym(n)
 		}
 	}
 }
@@ -323,7 +445,7 @@ func (a *analysis) fnCodeOf(f fref) *fnCode {
 	if s != nil && fs.End <= s.addr+uint64(len(s.data)) {
 		insts = decodeRange(s.data[fs.Start-s.addr:fs.End-s.addr], fs.Start, l.sum.Mode)
 	}
-	fc := newFnCode(insts, fs.Start, fs.End, l.sum.Mode, extIn(l.sum.Ext, fs.Start, fs.End), l.sum.Go, fs.NoRet)
+	fc := newFnCode(insts, fs.Start, fs.End, l.sum.Mode, extIn(l.sum.Ext, fs.Start, fs.End), l.sum.Go, fs.NoRet, l.sum.Thunks)
 	a.code[f] = fc
 	return fc
 }
@@ -376,43 +498,160 @@ func (a *analysis) resolveParam(obj int, p param, visited map[pkey]bool) resolve
 	r := resolved{consts: map[int64]origin{}}
 	ar := aref{obj, p.Entry}
 	entryName := a.funcName(fref{obj, a.objs[obj].sum.funcAt(p.Entry)})
-	if a.taken[ar] || a.opaque[ar] {
+	switch {
+	case a.opaque[ar] || a.sysinfoInt80(obj, p):
+	case a.taken[ar] && !a.exported(obj, p.Entry):
+		r.merge(a.indirectCallers(obj, p, visited))
+	}
+	if (a.taken[ar] && a.exported(obj, p.Entry) || a.opaque[ar]) && !a.sysinfoInt80(obj, p) {
 		r.unknown = append(r.unknown, fmt.Sprintf("number passed to %s (%s), which is called indirectly or from outside",
 			entryName, filepath.Base(a.objs[obj].path)))
 	}
-	ps := int64(a.objs[obj].sum.Mode / 8)
 	for _, c := range a.callers[ar] {
-		cf := fref{c.obj, c.fn}
-		fc := a.fnCodeOf(cf)
-		i, ok := fc.idx[c.at]
-		if !ok {
-			r.unknown = append(r.unknown, "call site not decoded")
-			continue
+		var sub resolved
+		if a.objs[c.obj].sum.Go && a.funcName(fref{c.obj, c.fn}) == goPerThread {
+			sub = a.perThreadSyscall(obj, p, visited)
+		} else {
+			sub = a.traceAt(c, p, visited)
 		}
-		l := loc{reg: p.Reg}
-		if p.Reg < 0 {
-			d := fc.delta[i]
-			if d <= deltaUnknown {
-				r.unknown = append(r.unknown, fmt.Sprintf("stack argument at an untracked call in %s", a.funcName(cf)))
-				continue
-			}
-			l.slot = d + p.Slot
-			if !c.jump {
-				l.slot -= ps
-			}
-		}
-		sub := a.resolveTraced(cf, fc.trace(i, l), visited)
-		for k, o := range sub.consts {
-			if _, ok := r.consts[k]; !ok {
-				r.consts[k] = o
-			}
-		}
-		r.unknown = append(r.unknown, sub.unknown...)
+		r.merge(sub)
 	}
 	if top {
 		a.memo[key] = r
 	}
 	return r
+}
+
+// merge adds the constants and unknown reasons of sub to r (keeping the first origin).
+func (r *resolved) merge(sub resolved) {
+	for k, o := range sub.consts {
+		if _, ok := r.consts[k]; !ok {
+			r.consts[k] = o
+		}
+	}
+	r.unknown = append(r.unknown, sub.unknown...)
+}
+
+// traceAt resolves the value location p (of the function entered at p.Entry) holds at the
+// reached call or jump c.
+func (a *analysis) traceAt(c callerRef, p param, visited map[pkey]bool) resolved {
+	cf := fref{c.obj, c.fn}
+	fc := a.fnCodeOf(cf)
+	i, ok := fc.idx[c.at]
+	if !ok {
+		return resolved{unknown: []string{"call site not decoded"}}
+	}
+	l := loc{reg: p.Reg}
+	if p.Reg < 0 {
+		d := fc.delta[i]
+		if d <= deltaUnknown {
+			return resolved{unknown: []string{fmt.Sprintf("stack argument at an untracked call in %s", a.funcName(cf))}}
+		}
+		l.slot = d + p.Slot
+		if !c.jump {
+			l.slot -= int64(a.objs[c.obj].sum.Mode / 8)
+		}
+	}
+	return a.resolveTraced(cf, fc.trace(i, l), visited)
+}
+
+// exported tells whether a function of an object is exported (other objects can take its address).
+func (a *analysis) exported(obj int, addr uint64) bool {
+	l := a.objs[obj]
+	if l.exported == nil {
+		l.exported = map[uint64]bool{}
+		for _, addrs := range l.sum.Exports {
+			for _, ad := range addrs {
+				l.exported[ad] = true
+			}
+		}
+	}
+	return l.exported[addr]
+}
+
+// indirectCallers resolves the value location p holds at entry of a function of object obj that
+// is not exported and whose address is taken: only code of obj can compute its address, so it is
+// traced at every reached indirect call and jump of obj (the pointer is assumed not to be handed
+// to another object that calls it with a number).
+func (a *analysis) indirectCallers(obj int, p param, visited map[pkey]bool) resolved {
+	r := resolved{consts: map[int64]origin{}}
+	l := a.objs[obj]
+	for fn := range l.sum.Funcs {
+		if !a.reached[fref{obj, fn}] {
+			continue
+		}
+		for _, c := range l.sum.Funcs[fn].IndCalls {
+			r.merge(a.traceAt(callerRef{obj, fn, c.At, c.Jump}, p, visited))
+		}
+	}
+	if !a.indirectNoted {
+		a.indirectNoted = true
+		a.assume = append(a.assume, "a number passed to a function of a library that is not exported and called indirectly is traced at the indirect calls of that library: "+
+			"its address is assumed not to be handed to other objects that call it with a number")
+	}
+	return r
+}
+
+// Go runtime functions of the AllThreadsSyscall machinery: doAllThreadsSyscall makes the call
+// on its own thread, stores its arguments in runtime.perThreadSyscall and signals every other
+// thread, whose handler makes the same call in runPerThreadSyscall.
+const (
+	goPerThread   = "runtime.runPerThreadSyscall"
+	goAllThreads  = "runtime.syscall_runtime_doAllThreadsSyscall"
+	goAllThreads2 = "syscall.runtime_doAllThreadsSyscall"
+)
+
+// perThreadSyscall resolves the value Go's runtime.runPerThreadSyscall passes in location p to
+// the function entered at p.Entry (the raw Syscall6). It loads it from runtime.perThreadSyscall,
+// which only doAllThreadsSyscall sets (needPerThreadSyscall is only set there), after making the
+// same call with the same arguments on its own thread: so the values are those
+// doAllThreadsSyscall passes to the same function, traced back to AllThreadsSyscall's callers.
+// Without a reached doAllThreadsSyscall the call is never made.
+func (a *analysis) perThreadSyscall(obj int, p param, visited map[pkey]bool) resolved {
+	r := resolved{consts: map[int64]origin{}}
+	reached, found := false, false
+	for f := range a.reached {
+		if f.obj == obj {
+			if n := a.funcName(f); n == goAllThreads || n == goAllThreads2 {
+				reached = true
+			}
+		}
+	}
+	if !reached {
+		return r
+	}
+	for _, c := range a.callers[aref{obj, p.Entry}] {
+		if n := a.funcName(fref{c.obj, c.fn}); c.obj == obj && (n == goAllThreads || n == goAllThreads2) {
+			found = true
+			r.merge(a.traceAt(c, p, visited))
+		}
+	}
+	if !found {
+		r.unknown = append(r.unknown, "runtime.runPerThreadSyscall: the call doAllThreadsSyscall makes was not found")
+	}
+	a.assume = append(a.assume, "Go's runtime.runPerThreadSyscall makes the calls doAllThreadsSyscall made (AllThreadsSyscall, Setuid & co.): its numbers are those traced at doAllThreadsSyscall")
+	return r
+}
+
+// sysinfoInt80 tells whether p is eax at the entry of i386 glibc's _dl_sysinfo_int80 (a function
+// that is exactly int $0x80; ret, in ld.so or glibc). Its address is the default of the thread's
+// sysinfo word (%gs:0x10) when there is no vDSO: it is only called by call *%gs:0x10, whose
+// sites are traced themselves.
+func (a *analysis) sysinfoInt80(obj int, p param) bool {
+	l := a.objs[obj]
+	if l.sum.Mode != 32 || p.Reg != famAX || !(l.glibc || l.kind == "interp") {
+		return false
+	}
+	fn := l.sum.funcAt(p.Entry)
+	if fn < 0 || l.sum.Funcs[fn].Start != p.Entry {
+		return false
+	}
+	fc := a.fnCodeOf(fref{obj, fn})
+	if len(fc.insts) < 2 || fc.insts[0].x.Op != x86asm.INT || fc.insts[0].x.Args[0] != x86asm.Imm(0x80) || fc.insts[1].x.Op != x86asm.RET {
+		return false
+	}
+	a.assume = append(a.assume, "i386: _dl_sysinfo_int80 (int $0x80; ret) is only called through %gs:0x10, whose call sites are traced")
+	return true
 }
 
 // setidCalls is the family glibc broadcasts to every thread through memory (nptl's setxid).

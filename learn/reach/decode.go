@@ -15,13 +15,19 @@ type inst struct {
 // next is the address after the instruction.
 func (in *inst) next() uint64 { return in.addr + uint64(in.x.Len) }
 
-// decodeRange decodes code (at address start) by a linear sweep. Bytes that do not decode are
-// skipped one at a time.
+// decodeRange decodes code (at address start) by a linear sweep. EVEX (AVX-512) instructions,
+// which the decoder does not know, are measured and kept as opaque instructions (Op 0: they may
+// write any register). Other bytes that do not decode are skipped one at a time.
 func decodeRange(code []byte, start uint64, mode int) []inst {
 	out := make([]inst, 0, len(code)/4)
 	for off := 0; off < len(code); {
 		x, err := x86asm.Decode(code[off:], mode)
 		if err != nil || x.Len == 0 {
+			if n := evexLen(code[off:], mode); n > 0 {
+				out = append(out, inst{addr: start + uint64(off), x: x86asm.Inst{Len: n, Mode: mode}})
+				off += n
+				continue
+			}
 			off++
 			continue
 		}
@@ -132,8 +138,47 @@ var implicitWrites = map[x86asm.Op][]int{
 	x86asm.OUTSB: {famSI, famCX}, x86asm.RDRAND: {}, x86asm.POPA: {0, 1, 2, 3, 5, 6, 7}, x86asm.POPAD: {0, 1, 2, 3, 5, 6, 7},
 }
 
+// evexLen returns the length of the EVEX-encoded instruction at b, or 0.
+func evexLen(b []byte, mode int) int {
+	if len(b) < 6 || b[0] != 0x62 || (mode == 32 && b[1]&0xc0 != 0xc0) {
+		return 0
+	}
+	mm := b[1] & 0x07
+	op, modrm := b[4], b[5]
+	n := 6
+	if mod, rm := modrm>>6, modrm&7; mod != 3 {
+		if rm == 4 {
+			if len(b) < 7 {
+				return 0
+			}
+			if mod == 0 && b[6]&7 == 5 {
+				n += 4
+			}
+			n++
+		} else if mod == 0 && rm == 5 {
+			n += 4
+		}
+		switch mod {
+		case 1:
+			n++
+		case 2:
+			n += 4
+		}
+	}
+	if mm == 3 || (mm == 1 && (op >= 0x70 && op <= 0x73 || op >= 0xc2 && op <= 0xc6)) {
+		n++
+	}
+	if n > len(b) {
+		return 0
+	}
+	return n
+}
+
 // writesFam tells whether the instruction may write register family f.
 func writesFam(x *x86asm.Inst, f int) bool {
+	if x.Op == 0 {
+		return true // an instruction the decoder does not know (EVEX)
+	}
 	if x.Op == x86asm.IMUL && x.Args[1] == nil && (f == famAX || f == famDX) {
 		return true
 	}
@@ -196,17 +241,20 @@ type fnCode struct {
 	preds      [][]int
 	delta      []int64 // rsp minus rsp at entry, before the instruction
 	rbp        []int64 // rbp minus rsp at entry, before the instruction
-	escape     bool    // the function computes a stack address (lea reg,[rsp+..], mov reg,rsp)
+	escAll     bool    // the function computes a stack address at an unknown offset
+	escaped    []int64 // the known offsets (from rsp at entry) of the stack addresses it computes
 	indirect   []bool  // instruction may be the target of an indirect jump in the function
 	ext        map[uint64]bool
-	goABI      bool  // Go's register ABI: calls clobber every register
-	deadAfter  []int // instructions following a call that never returns
+	goABI      bool        // Go's register ABI: calls clobber every register
+	deadAfter  []int       // instructions following a call that never returns
+	narrow     map[int]int // calls that write one register only (family): i386 pc thunks, call *%gs:0x10
 }
 
 // newFnCode builds the graph of a decoded function. ext lists addresses inside the function that
-// are entered from elsewhere (jumps from other functions, address-taken labels).
-func newFnCode(insts []inst, start, end uint64, mode int, ext map[uint64]bool, goABI bool, noRet []uint64) *fnCode {
-	fc := &fnCode{start: start, end: end, mode: mode, ext: ext, goABI: goABI, insts: insts}
+// are entered from elsewhere (jumps from other functions, address-taken labels); thunks maps the
+// i386 pc thunks (mov reg, [esp]; ret) to the register family they load.
+func newFnCode(insts []inst, start, end uint64, mode int, ext map[uint64]bool, goABI bool, noRet []uint64, thunks map[uint64]int) *fnCode {
+	fc := &fnCode{start: start, end: end, mode: mode, ext: ext, goABI: goABI, insts: insts, narrow: map[int]int{}}
 	nr := map[uint64]bool{}
 	for _, a := range noRet {
 		nr[a] = true
@@ -229,6 +277,15 @@ func newFnCode(insts []inst, start, end uint64, mode int, ext map[uint64]bool, g
 		if nr[in.addr] {
 			fc.deadAfter = append(fc.deadAfter, i+1)
 		}
+		if op == x86asm.CALL && mode == 32 {
+			if isVsyscall(&in.x) {
+				fc.narrow[i] = famAX
+			} else if t, ok := relTarget(in); ok {
+				if r, ok := thunks[t]; ok {
+					fc.narrow[i] = r
+				}
+			}
+		}
 		if isBranch(op) {
 			if t, ok := relTarget(in); ok {
 				if j, ok := fc.idx[t]; ok {
@@ -242,30 +299,6 @@ func newFnCode(insts []inst, start, end uint64, mode int, ext map[uint64]bool, g
 		if (isUncond(op) || nr[in.addr]) && i+1 < n {
 			leader[i+1] = true
 		}
-		if op == x86asm.LEA {
-			if m, ok := in.x.Args[1].(x86asm.Mem); ok {
-				if f, _ := regFam(m.Base); f == famSP {
-					fc.escape = true
-				}
-			}
-		}
-		if op == x86asm.MOV {
-			if r, ok := in.x.Args[1].(x86asm.Reg); ok {
-				if f, _ := regFam(r); f == famSP {
-					d, ok := in.x.Args[0].(x86asm.Reg)
-					if g, _ := regFam(d); !ok || g != famBP {
-						fc.escape = true
-					}
-				}
-			}
-		}
-		if op == x86asm.PUSH {
-			if r, ok := in.x.Args[0].(x86asm.Reg); ok {
-				if f, _ := regFam(r); f == famSP {
-					fc.escape = true
-				}
-			}
-		}
 	}
 	if hasIndJmp {
 		for i := range fc.insts {
@@ -274,25 +307,86 @@ func newFnCode(insts []inst, start, end uint64, mode int, ext map[uint64]bool, g
 			}
 		}
 	}
-	fc.trackStack(hasIndJmp, leader)
-	// A frame pointer makes rbp-relative slots addressable by lea too.
-	if !fc.escape {
-		for i := range fc.insts {
-			in := &fc.insts[i]
-			if in.x.Op == x86asm.LEA {
-				if m, ok := in.x.Args[1].(x86asm.Mem); ok {
-					if f, _ := regFam(m.Base); f == famBP && fc.rbp[i] > deltaUnknown {
-						fc.escape = true
-					}
+	fc.trackStack(hasIndJmp, leader, nr)
+	fc.findEscapes()
+	return fc
+}
+
+// findEscapes finds the stack addresses the function computes (lea reg, [rsp+..] or [rbp+..]
+// with a frame pointer, mov reg, rsp or rbp, push rsp): memory there may change at calls and
+// stores through pointers.
+func (fc *fnCode) findEscapes() {
+	add := func(base int64, disp int64) {
+		if base <= deltaUnknown {
+			fc.escAll = true
+			return
+		}
+		fc.escaped = append(fc.escaped, base+disp)
+	}
+	for i := range fc.insts {
+		x := &fc.insts[i].x
+		switch x.Op {
+		case x86asm.LEA:
+			m, ok := x.Args[1].(x86asm.Mem)
+			if !ok {
+				continue
+			}
+			if f, _ := regFam(m.Base); f == famSP {
+				if m.Index != 0 {
+					fc.escAll = true
+				} else {
+					add(fc.delta[i], m.Disp)
+				}
+			} else if f == famBP && fc.rbp[i] > deltaUnknown {
+				if m.Index != 0 {
+					fc.escAll = true
+				} else {
+					add(fc.rbp[i], m.Disp)
+				}
+			}
+		case x86asm.MOV:
+			r, ok := x.Args[1].(x86asm.Reg)
+			if !ok {
+				continue
+			}
+			f, _ := regFam(r)
+			d, _ := x.Args[0].(x86asm.Reg)
+			g, _ := regFam(d)
+			switch {
+			case f == famSP && g != famBP:
+				add(fc.delta[i], 0)
+			case f == famBP && g != famSP && fc.rbp[i] > deltaUnknown:
+				add(fc.rbp[i], 0)
+			}
+		case x86asm.PUSH:
+			if r, ok := x.Args[0].(x86asm.Reg); ok {
+				if f, _ := regFam(r); f == famSP {
+					fc.escAll = true
 				}
 			}
 		}
 	}
-	return fc
 }
 
-// trackStack computes rsp and rbp relative to rsp at entry before every instruction.
-func (fc *fnCode) trackStack(hasIndJmp bool, leader []bool) {
+// exposed tells whether the stack slot at s (from rsp at entry) may be written through a pointer
+// the function computed. An object whose address is taken extends upwards from it, and never
+// across the return address: locals (below it) and incoming arguments (above it, Go's spill
+// slots included) are apart.
+func (fc *fnCode) exposed(s int64) bool {
+	if fc.escAll {
+		return true
+	}
+	for _, e := range fc.escaped {
+		if e <= s && (e < 0) == (s < 0) {
+			return true
+		}
+	}
+	return false
+}
+
+// trackStack computes rsp and rbp relative to rsp at entry before every instruction. Nothing
+// falls through the calls that never return (noRet, by address).
+func (fc *fnCode) trackStack(hasIndJmp bool, leader []bool, noRet map[uint64]bool) {
 	n := len(fc.insts)
 	fc.delta = make([]int64, n)
 	fc.rbp = make([]int64, n)
@@ -419,7 +513,7 @@ func (fc *fnCode) trackStack(hasIndJmp bool, leader []bool) {
 				work = append(work, j)
 			}
 		}
-		if !isUncond(x.Op) && i+1 < n {
+		if !isUncond(x.Op) && !noRet[in.addr] && i+1 < n {
 			visit(i + 1)
 		}
 		if isBranch(x.Op) {
@@ -447,4 +541,19 @@ func (fc *fnCode) trackStack(hasIndJmp bool, leader []bool) {
 			fc.rbp[i] = deltaUnknown
 		}
 	}
+}
+
+// isInt3 tells whether the instruction is int3 (a breakpoint, or padding between functions).
+func isInt3(x *x86asm.Inst) bool {
+	return x.Op == x86asm.INT && x.Args[0] == x86asm.Imm(3)
+}
+
+// isVsyscall tells whether a 32-bit instruction is i386 glibc's call *%gs:0x10 (the vDSO's
+// __kernel_vsyscall, which makes the system call and preserves every register but eax).
+func isVsyscall(x *x86asm.Inst) bool {
+	if x.Op != x86asm.CALL || x.Mode != 32 {
+		return false
+	}
+	m, ok := x.Args[0].(x86asm.Mem)
+	return ok && m.Segment == x86asm.GS && m.Base == 0 && m.Index == 0 && m.Disp == 0x10
 }

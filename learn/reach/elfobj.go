@@ -19,6 +19,7 @@ var ErrUnsupported = errors.New("reach: unsupported object")
 // Relocation types the analysis interprets. x86_64 and i386 share the numbers of the first four.
 const (
 	relAbs      = 1 // R_X86_64_64, R_386_32
+	relCopy     = 5 // R_X86_64_COPY, R_386_COPY
 	relGlobDat  = 6 // R_X86_64_GLOB_DAT, R_386_GLOB_DAT
 	relJumpSlot = 7 // R_X86_64_JUMP_SLOT, R_386_JMP_SLOT
 	relRelative = 8 // R_X86_64_RELATIVE, R_386_RELATIVE
@@ -55,6 +56,17 @@ type elfObject struct {
 	starts []uint64 // function starts, sorted
 	names  map[uint64]string
 	blob   bool // no symbols nor FDEs: each executable section is one function
+	// textData holds the starts of data objects (STT_OBJECT symbols) in executable sections.
+	textData map[uint64]bool
+	// personality lists the personality routines .eh_frame names (the unwinder calls them).
+	personality []personality
+}
+
+// personality is a personality routine's address, or (indirect) the address of a data word
+// holding it.
+type personality struct {
+	addr     uint64
+	indirect bool
 }
 
 // openObject reads and checks an ELF file.
@@ -164,11 +176,25 @@ func (o *elfObject) word(addr uint64) (uint64, bool) {
 // ptrSize is the size of a pointer in bytes.
 func (o *elfObject) ptrSize() uint64 { return uint64(o.mode / 8) }
 
-// relocs reads the dynamic relocations (RELA, REL, RELR sections) and fills o.slots. It
-// returns the local addresses that relocated data points at (RELATIVE, IRELATIVE, absolute to a
-// local symbol), the IRELATIVE resolvers, and names of imported symbols whose address is stored
-// in data (absolute relocations).
-func (o *elfObject) relocs() (taken, resolvers []uint64, impTaken []string) {
+// dataPtr is a pointer the loader stores in the object: at where, the local address local
+// (when hasLocal) or the address of the symbol imp (when imp != "").
+type dataPtr struct {
+	where, local uint64
+	hasLocal     bool
+	imp          string
+}
+
+// relocInfo is what the dynamic relocations tell.
+type relocInfo struct {
+	ptrs      []dataPtr // RELATIVE, RELR and absolute relocations
+	resolvers []uint64  // IRELATIVE resolvers
+	impTaken  []string  // imported symbols whose address is taken regardless of reachability
+	copies    []string  // symbols copied into the object (COPY relocations)
+}
+
+// relocs reads the dynamic relocations (RELA, REL, RELR sections) and fills o.slots.
+func (o *elfObject) relocs() relocInfo {
+	var ri relocInfo
 	dynsyms, _ := o.f.DynamicSymbols()
 	symsOf := func(link uint32) []elf.Symbol {
 		if int(link) < len(o.f.Sections) && o.f.Sections[link].Type == elf.SHT_SYMTAB {
@@ -233,26 +259,32 @@ func (o *elfObject) relocs() (taken, resolvers []uint64, impTaken []string) {
 				switch {
 				case irel:
 					o.slots[off] = gotSlot{indir: true}
-					resolvers = append(resolvers, addend)
+					ri.resolvers = append(ri.resolvers, addend)
 				case typ == relRelative:
 					o.slots[off] = gotSlot{local: addend}
-					taken = append(taken, addend)
+					ri.ptrs = append(ri.ptrs, dataPtr{where: off, local: addend, hasLocal: true})
 				case typ == relGlobDat || typ == relJumpSlot:
 					if name != "" {
 						o.slots[off] = gotSlot{imp: name}
 						if o.mode == 32 && typ == relGlobDat {
-							impTaken = append(impTaken, name) // i386 reads GOT through %ebx: not traced
+							// i386 code may reach the GOT through any register: not always traced.
+							ri.impTaken = append(ri.impTaken, name)
 						}
+					}
+				case typ == relCopy:
+					if name != "" {
+						ri.copies = append(ri.copies, name)
 					}
 				case typ == relAbs:
 					if name != "" {
 						o.slots[off] = gotSlot{imp: name}
-						impTaken = append(impTaken, name)
+						p := dataPtr{where: off, imp: name}
 						if defined {
-							taken = append(taken, symVal+addend)
+							p.local, p.hasLocal = symVal+addend, true
 						}
+						ri.ptrs = append(ri.ptrs, p)
 					} else if sym == 0 {
-						taken = append(taken, addend)
+						ri.ptrs = append(ri.ptrs, dataPtr{where: off, local: addend, hasLocal: true})
 					}
 				}
 			}
@@ -274,7 +306,7 @@ func (o *elfObject) relocs() (taken, resolvers []uint64, impTaken []string) {
 					where = e
 					if v, ok := o.word(where); ok {
 						o.slots[where] = gotSlot{local: v}
-						taken = append(taken, v)
+						ri.ptrs = append(ri.ptrs, dataPtr{where: where, local: v, hasLocal: true})
 					}
 					where += ps
 					continue
@@ -284,7 +316,7 @@ func (o *elfObject) relocs() (taken, resolvers []uint64, impTaken []string) {
 						a := where + b*ps
 						if v, ok := o.word(a); ok {
 							o.slots[a] = gotSlot{local: v}
-							taken = append(taken, v)
+							ri.ptrs = append(ri.ptrs, dataPtr{where: a, local: v, hasLocal: true})
 						}
 					}
 				}
@@ -292,7 +324,7 @@ func (o *elfObject) relocs() (taken, resolvers []uint64, impTaken []string) {
 			}
 		}
 	}
-	return taken, resolvers, impTaken
+	return ri
 }
 
 // functionStarts collects function starts from .symtab, .dynsym, .eh_frame FDEs and the Go
@@ -321,6 +353,15 @@ func (o *elfObject) functionStarts(extra []uint64) {
 					add(s.Value, s.Name)
 					named++
 				}
+			}
+			if t == elf.STT_OBJECT && s.Size > 0 && s.Section != elf.SHN_UNDEF && o.execSection(s.Value) != nil {
+				// A table in code (assembly constants): not code, and it ends the function before it.
+				if o.textData == nil {
+					o.textData = map[uint64]bool{}
+				}
+				o.textData[s.Value] = true
+				add(s.Value, s.Name)
+				add(s.Value+s.Size, "")
 			}
 		}
 	}
@@ -396,7 +437,12 @@ func (o *elfObject) fdeStarts() []uint64 {
 		}
 		id := binary.LittleEndian.Uint32(d[start:])
 		if id == 0 {
-			cieEnc[off] = parseCIEEncoding(d[start+4 : end])
+			cieEnc[off] = parseCIEEncoding(d[start+4:end], o.mode, func(enc byte, at int) {
+				p := start + 4 + at
+				if v, ok := readEncoded(d, p, enc&0x7f, s.Addr+uint64(p), o.mode); ok {
+					o.personality = append(o.personality, personality{addr: v, indirect: enc&0x80 != 0})
+				}
+			})
 		} else {
 			cie := start - int(id)
 			enc, ok := cieEnc[cie]
@@ -413,8 +459,9 @@ func (o *elfObject) fdeStarts() []uint64 {
 	return out
 }
 
-// parseCIEEncoding returns the FDE pointer encoding of a CIE body (after the CIE id).
-func parseCIEEncoding(b []byte) byte {
+// parseCIEEncoding returns the FDE pointer encoding of a CIE body (after the CIE id). It calls
+// pers with the encoding and offset in b of the personality routine's pointer, if any.
+func parseCIEEncoding(b []byte, mode int, pers func(enc byte, at int)) byte {
 	if len(b) < 2 {
 		return 0
 	}
@@ -456,7 +503,8 @@ func parseCIEEncoding(b []byte) byte {
 		case 'P':
 			enc := b[i]
 			i++
-			i += encSize(enc, 8)
+			pers(enc, i)
+			i += encSize(enc, mode/8)
 		case 'S', 'B':
 		default:
 			return 0
@@ -542,8 +590,11 @@ func (o *elfObject) funcEnd(i int) uint64 {
 	return end
 }
 
-// funcBytes returns the code of function i.
+// funcBytes returns the code of function i (none for a table in code).
 func (o *elfObject) funcBytes(i int) []byte {
+	if o.textData[o.starts[i]] {
+		return nil
+	}
 	s := o.execSection(o.starts[i])
 	return s.data[o.starts[i]-s.addr : o.funcEnd(i)-s.addr]
 }
@@ -599,38 +650,6 @@ func (o *elfObject) exports() map[string][]uint64 {
 		}
 		if t == elf.STT_FUNC || t == elf.STT_GNU_IFUNC || (t == elf.STT_NOTYPE && o.execSection(s.Value) != nil) {
 			out[s.Name] = append(out[s.Name], s.Value)
-		}
-	}
-	return out
-}
-
-// dataPointers scans the allocated, non-executable sections of a fixed-address executable for
-// pointer-sized values equal to a function start (at 4-byte alignment): such programs store
-// code addresses in data without relocations.
-func (o *elfObject) dataPointers() []uint64 {
-	starts := map[uint64]bool{}
-	for _, a := range o.starts {
-		starts[a] = true
-	}
-	var out []uint64
-	for _, s := range o.f.Sections {
-		if s.Flags&elf.SHF_ALLOC == 0 || s.Flags&elf.SHF_EXECINSTR != 0 || s.Type == elf.SHT_NOBITS {
-			continue
-		}
-		d, err := s.Data()
-		if err != nil {
-			continue
-		}
-		for i := 0; i+int(o.ptrSize()) <= len(d); i += 4 {
-			var v uint64
-			if o.mode == 64 {
-				v = binary.LittleEndian.Uint64(d[i:])
-			} else {
-				v = uint64(binary.LittleEndian.Uint32(d[i:]))
-			}
-			if starts[v] {
-				out = append(out, v)
-			}
 		}
 	}
 	return out

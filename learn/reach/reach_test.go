@@ -12,6 +12,22 @@ import (
 	"time"
 )
 
+// testCache is a cache directory shared by the tests of one run (see TestMain).
+var testCache string
+
+// TestMain creates the shared cache directory: real programs and their libraries are summarised
+// once per run.
+func TestMain(m *testing.M) {
+	d, err := os.MkdirTemp("", "reach-test-cache-")
+	if err != nil {
+		panic(err)
+	}
+	testCache = d
+	code := m.Run()
+	os.RemoveAll(d)
+	os.Exit(code)
+}
+
 // straceLine matches a system call line of `strace -f -qq -o FILE` (pid, then the name).
 var straceLine = regexp.MustCompile(`^\d+\s+([a-z_][a-z0-9_]*)\(`)
 
@@ -182,7 +198,7 @@ int main(void) { return syscall(SYS_getppid) < 0; }
 	checkSound(t, r, "x86_64", straceRun(t, dir, bin))
 }
 
-// TestM32: a 32-bit program's calls are reported under x86.
+// TestM32: a 32-bit program's calls are reported under x86, bounded (pc thunks, call *%gs:0x10).
 func TestM32(t *testing.T) {
 	dir := t.TempDir()
 	bin := gcc(t, dir, "m32", cProg, "-m32")
@@ -198,21 +214,99 @@ func TestM32(t *testing.T) {
 		t.Errorf("x86_64 calls in a 32-bit program: %v", r.Names("x86_64"))
 	}
 	if c.Any {
-		t.Logf("x86 unbounded: %+v", r.Unresolved)
+		t.Errorf("x86 unbounded: %+v", r.Unresolved)
 	}
 	checkSound(t, r, "x86", straceRun(t, dir, bin))
 	t.Logf("x86 static set: %d calls, any=%v", len(c.Nrs), c.Any)
 }
 
-// TestGo: a Go program; its wrappers (syscall.Syscall6 & co.) are resolved at their callers.
-func TestGo(t *testing.T) {
+// goBuild builds a Go program (CGO_ENABLED=0) from one main.go into dir. With xsys, the module
+// requires golang.org/x/sys at the version this repository uses, taken from the module cache
+// (no network).
+func goBuild(t *testing.T, dir, src string, xsys bool) string {
+	t.Helper()
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("go not installed")
 	}
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mod := "module x\n\ngo 1.21\n"
+	env := append(os.Environ(), "CGO_ENABLED=0")
+	if xsys {
+		sum, err := os.ReadFile("../../go.sum")
+		if err != nil {
+			t.Skip("no go.sum to take golang.org/x/sys from")
+		}
+		var version string
+		var lines []string
+		for _, l := range strings.Split(string(sum), "\n") {
+			if f := strings.Fields(l); len(f) == 3 && f[0] == "golang.org/x/sys" {
+				lines = append(lines, l)
+				version = strings.TrimSuffix(f[1], "/go.mod")
+			}
+		}
+		if version == "" {
+			t.Skip("golang.org/x/sys not in go.sum")
+		}
+		mod += "\nrequire golang.org/x/sys " + version + "\n"
+		os.WriteFile(filepath.Join(dir, "go.sum"), []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+		env = append(env, "GOPROXY=off", "GOFLAGS=-mod=mod")
+	}
+	os.WriteFile(filepath.Join(dir, "go.mod"), []byte(mod), 0o644)
+	bin := filepath.Join(dir, "gop")
+	cmd := exec.Command(goBin, "build", "-o", bin, ".")
+	cmd.Dir = dir
+	cmd.Env = env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		if xsys {
+			t.Skipf("go build with golang.org/x/sys: %v\n%s", err, out)
+		}
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// checkGo analyses a Go program, requires a bounded x86_64 set and checks it against strace.
+func checkGo(t *testing.T, dir, bin string, must ...string) *Result {
+	t.Helper()
+	r, err := Analyze(bin, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(r.Objects[0].Kind, "go") {
+		t.Errorf("kind %q", r.Objects[0].Kind)
+	}
+	c := r.Arches["x86_64"]
+	if c.Any {
+		for _, u := range r.Unresolved {
+			t.Errorf("unresolved: %s %#x %v", u.Function, u.Addr, u.Reasons)
+		}
+	}
+	recorded := straceRun(t, dir, bin)
+	checkSound(t, r, "x86_64", recorded)
+	static := map[string]bool{}
+	for _, n := range r.Names("x86_64") {
+		static[n] = true
+	}
+	for _, n := range must {
+		if !static[n] {
+			t.Errorf("%s missing from the static set", n)
+		}
+		if !recorded[n] {
+			t.Logf("note: %s not recorded by strace", n)
+		}
+	}
+	t.Logf("go static set: %d calls, any=%v, recorded %d", len(c.Nrs), c.Any, len(recorded))
+	return r
+}
+
+// TestGo: a Go program; its wrappers (syscall.Syscall6 & co.) are resolved at their callers and
+// runtime.runPerThreadSyscall (numbers from memory) does not make the set unbounded.
+func TestGo(t *testing.T) {
 	dir := t.TempDir()
-	src := filepath.Join(dir, "main.go")
-	os.WriteFile(src, []byte(`package main
+	bin := goBuild(t, dir, `package main
 
 import (
 	"fmt"
@@ -223,28 +317,61 @@ func main() {
 	b, err := os.ReadFile("/etc/hostname")
 	fmt.Println(len(b), err)
 }
-`), 0o644)
-	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module x\n\ngo 1.21\n"), 0o644)
-	bin := filepath.Join(dir, "gop")
-	cmd := exec.Command(goBin, "build", "-o", bin, ".")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+`, false)
+	r := checkGo(t, dir, bin)
+	for _, n := range []string{"setuid", "setresuid", "setgroups"} {
+		for _, m := range r.Names("x86_64") {
+			if m == n {
+				t.Errorf("%s in the set of a program that does not call syscall.Setuid & co.", n)
+			}
+		}
 	}
-	r, err := Analyze(bin, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(r.Objects[0].Kind, "go") {
-		t.Errorf("kind %q", r.Objects[0].Kind)
-	}
-	c := r.Arches["x86_64"]
-	for _, u := range r.Unresolved {
-		t.Logf("unresolved: %s %#x %v", u.Function, u.Addr, u.Reasons)
-	}
-	checkSound(t, r, "x86_64", straceRun(t, dir, bin))
-	t.Logf("go static set: %d calls, any=%v", len(c.Nrs), c.Any)
+}
+
+// TestGoSetuid: syscall.Setuid and AllThreadsSyscall run the call on every thread, the other
+// threads from runtime.runPerThreadSyscall: the numbers are traced at doAllThreadsSyscall's callers.
+func TestGoSetuid(t *testing.T) {
+	dir := t.TempDir()
+	bin := goBuild(t, dir, `package main
+
+import (
+	"fmt"
+	"os"
+	"syscall"
+)
+
+func main() {
+	fmt.Println(syscall.Setuid(os.Getuid()))
+	// personality(0xffffffff) only queries; Go's runtime itself never calls it.
+	_, _, e := syscall.AllThreadsSyscall(syscall.SYS_PERSONALITY, 0xffffffff, 0, 0)
+	fmt.Println(e)
+}
+`, false)
+	checkGo(t, dir, bin, "setuid", "personality")
+}
+
+// TestGoXSys: a program using golang.org/x/sys/unix.
+func TestGoXSys(t *testing.T) {
+	dir := t.TempDir()
+	bin := goBuild(t, dir, `package main
+
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+func main() {
+	var u unix.Utsname
+	fmt.Println(unix.Uname(&u))
+	fmt.Println(unix.Prctl(unix.PR_SET_NAME, 0, 0, 0, 0) != nil)
+	r, _, _ := unix.Syscall(unix.SYS_GETPPID, 0, 0, 0)
+	fmt.Println(r > 0, unix.Setresuid(-1, unix.Geteuid(), -1))
+	var st unix.Statx_t
+	fmt.Println(unix.Statx(unix.AT_FDCWD, "/", 0, unix.STATX_ALL, &st))
+}
+`, true)
+	checkGo(t, dir, bin, "uname", "prctl", "getppid", "setresuid", "statx")
 }
 
 // TestUnsupported: a non-x86 ELF is rejected with ErrUnsupported.
@@ -276,14 +403,18 @@ func TestRealPrograms(t *testing.T) {
 	}{
 		{"/usr/bin/ls", [][]string{{"ls"}, {"ls", "-la", "/etc"}, {"ls", "-R", "--color=always", "/usr/share/doc/git"}, {"ls", "-lZ", "/nonexistent", "/tmp"}}},
 		{"/usr/bin/git", [][]string{{"git", "--version"}, {"git", "init", "-q", "repo"}, {"git", "-C", "repo", "status"}, {"git", "hash-object", "f.txt"}}},
-		{"/usr/bin/python3", [][]string{{"python3", "-c", "print(1)"}, {"python3", "-c", "import os,json; print(json.dumps(os.listdir('.')))"}, {"python3", "-S", "-c", "import time; time.sleep(0.01)"}}},
+		{"/usr/bin/python3", [][]string{{"python3", "-c", "print(1)"}, {"python3", "-c", "import os,json; print(json.dumps(os.listdir('.')))"},
+			{"python3", "-S", "-c", "import time; time.sleep(0.01)"},
+			// Extension modules of lib-dynload (dlopen): _json, _socket, _ssl, _hashlib, _sqlite3, _ctypes.
+			{"python3", "-c", "import json, socket, ssl, hashlib, sqlite3, ctypes; print(hashlib.sha256(b'x').hexdigest()[:8], sqlite3.connect(':memory:').execute('select 1').fetchone(), ssl.create_default_context().verify_mode, socket.gethostname() != '')"},
+			{"python3", "-c", "import pwd, grp, decimal, lzma, bz2, zlib; print(pwd.getpwuid(0).pw_name, decimal.Decimal(1)/3, len(lzma.compress(b'x')))"}}},
 	}
 	for _, c := range cases {
 		if _, err := os.Stat(c.bin); err != nil {
 			continue
 		}
 		start := time.Now()
-		r, err := Analyze(c.bin, Options{})
+		r, err := Analyze(c.bin, Options{CacheDir: testCache})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -296,17 +427,21 @@ func TestRealPrograms(t *testing.T) {
 			}
 		}
 		checkSound(t, r, "x86_64", union)
+		if r.Arches["x86_64"].Any {
+			t.Errorf("%s: unbounded: %+v", c.bin, r.Unresolved)
+		}
 		st := len(r.Arches["x86_64"].Nrs)
 		t.Logf("%s: static %d (any=%v), recorded union %d, ratio %.2f, analysis %v", c.bin, st,
 			r.Arches["x86_64"].Any, len(union), float64(st)/float64(len(union)), took)
 	}
 }
 
-// TestCacheTiming logs cold and warm analysis times of python3 and checks the warm result.
+// TestCacheTiming logs cold and warm analysis times of git and checks the warm result (python3
+// and node, with many more objects, are timed by TestRealPrograms and TestNode).
 func TestCacheTiming(t *testing.T) {
-	bin := "/usr/bin/python3"
+	bin := "/usr/bin/git"
 	if _, err := os.Stat(bin); err != nil {
-		t.Skip("no python3")
+		t.Skip("no git")
 	}
 	cache := t.TempDir()
 	t0 := time.Now()
@@ -328,11 +463,55 @@ func TestCacheTiming(t *testing.T) {
 	if a, b := strings.Join(cold.Names("x86_64"), " "), strings.Join(warm.Names("x86_64"), " "); a != b {
 		t.Errorf("warm result differs:\n%s\n%s", a, b)
 	}
-	t.Logf("python3: cold %v, warm %v", t1.Sub(t0), t2.Sub(t1))
+	t.Logf("git: cold %v, warm %v", t1.Sub(t0), t2.Sub(t1))
 	libc := "/lib/x86_64-linux-gnu/libc.so.6"
 	t3 := time.Now()
 	if _, err := Analyze(libc, Options{CacheDir: t.TempDir()}); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("libc.so.6 alone (as a shared library, cold): %v", time.Since(t3))
+}
+
+// TestNode analyses node (a 100 MB, mostly static program) and checks it against strace, logging
+// the cold and warm (cached) analysis times.
+func TestNode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	bin, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node not installed")
+	}
+	cache := t.TempDir()
+	t0 := time.Now()
+	r, err := Analyze(bin, Options{CacheDir: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t1 := time.Now()
+	warm, err := Analyze(bin, Options{CacheDir: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t2 := time.Now()
+	if a, b := strings.Join(r.Names("x86_64"), " "), strings.Join(warm.Names("x86_64"), " "); a != b {
+		t.Errorf("warm result differs")
+	}
+	c := r.Arches["x86_64"]
+	if c.Any {
+		t.Errorf("node unbounded: %+v", r.Unresolved)
+	}
+	dir := t.TempDir()
+	union := map[string]bool{}
+	for _, argv := range [][]string{
+		{bin, "-e", "console.log(1)"},
+		{bin, "-e", "require('fs').readdirSync('/usr'); require('http').createServer().listen(0, function(){ this.close() })"},
+	} {
+		for n := range straceRun(t, dir, argv...) {
+			union[n] = true
+		}
+	}
+	checkSound(t, r, "x86_64", union)
+	t.Logf("node: static %d (any=%v), recorded union %d, ratio %.2f; analysis cold %v, warm %v", len(c.Nrs), c.Any,
+		len(union), float64(len(c.Nrs))/float64(len(union)), t1.Sub(t0), t2.Sub(t1))
 }

@@ -10,14 +10,28 @@
 // dlopen, how indirect jumps are bounded, ...) are listed in Result.Assumptions.
 //
 // How it works: every object (the program, its DT_NEEDED closure resolved like ld.so, and
-// the interpreter) is decoded with golang.org/x/arch/x86/x86asm, split into functions by
-// symbols, .eh_frame FDEs and Go's pc-line table. A call graph links direct calls and jumps,
-// PLT and GOT slots to the first object that exports the symbol, and indirect calls to every
-// address-taken function (relocation targets, lea/immediate code addresses in reached code,
-// code pointers in fixed-address data). The number at each system call instruction is traced
-// backwards through registers and stack slots; a number that is an incoming argument (glibc's
-// syscall(), Go's syscall.Syscall6, any wrapper) is traced at every reached call site,
-// across objects and recursively. Per-object results are cached by content hash.
+// the interpreter) is decoded with golang.org/x/arch/x86/x86asm (EVEX instructions are measured
+// and kept opaque), split into functions by symbols, .eh_frame FDEs and Go's pc-line table
+// (tables in code, STT_OBJECT symbols, are not code). A call graph links direct calls and jumps,
+// PLT and GOT slots (also through a register loaded from a slot) to the first object that
+// exports the symbol, constant dlsym names to their definitions, and indirect calls to every
+// address-taken function. Roots are the entry points, DT_INIT/DT_FINI, init/fini arrays,
+// IRELATIVE resolvers and personality routines. An address is taken when reached code computes
+// it, or when reached data holds it: data is cut into chunks at every address something refers
+// to, and a chunk is reached from reached code, from reached chunks, or through its exported
+// symbol (see data.go).
+//
+// Code loaded at run time is a closed world (see modules.go): NSS modules of nsswitch.conf,
+// libgcc_s, gconv modules and Python's lib-dynload are added, when the code that loads them is
+// reached, as objects with their own entry points; Options.Modules adds others.
+//
+// The number at each system call instruction is traced backwards through registers and stack
+// slots (i386 pc thunks and call *%gs:0x10 change one register); a number that is an incoming
+// argument (glibc's syscall(), Go's syscall.Syscall6, any wrapper) is traced at every reached
+// call site, across objects and recursively; for a function that is only called indirectly and
+// not exported, at the indirect calls of its object. Go's runPerThreadSyscall takes the numbers
+// traced at doAllThreadsSyscall, glibc's set*id broadcast the set*id family. Per-object results
+// are cached by content hash.
 package reach
 
 // Options tunes an analysis.
@@ -26,13 +40,18 @@ type Options struct {
 	Root string
 	// CacheDir holds per-object analyses keyed by the sha256 of the object ("" = no cache).
 	CacheDir string
+	// Modules are files, or directories of *.so files, the program is known to load at run time
+	// (dlopen): they are analysed as loaded, with their dependencies (paths as the program sees
+	// them, under Root).
+	Modules []string
 }
 
 // Object is one ELF object the analysis read.
 type Object struct {
 	Path string
 	// Kind is "static", "dynamic" (the program), "shared" (a library), "interp" (the
-	// dynamic loader), with "go" added for Go programs ("static go").
+	// dynamic loader), "module" (loaded at run time by dlopen), with "go" added for Go
+	// programs ("static go").
 	Kind string
 	// How tells how the object was found ("program", "DT_NEEDED libc.so.6 via ld.so.cache", ...).
 	How string

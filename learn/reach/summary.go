@@ -2,13 +2,17 @@ package reach
 
 import (
 	"debug/elf"
+	"runtime"
 	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
 
 	"golang.org/x/arch/x86/x86asm"
 )
 
 // summaryVersion changes whenever objSummary or its computation changes (it keys the cache).
-const summaryVersion = 3
+const summaryVersion = 12
 
 // Kinds of system call instruction.
 const (
@@ -38,11 +42,24 @@ type funcSum struct {
 	Start, End uint64
 	Name       string
 	Calls      []callSite
-	Taken      []uint64 // code addresses this function computes (lea, immediates, GOT loads)
-	ImpTaken   []string // imported symbols whose address this function loads from the GOT
-	Indirect   bool     // makes an indirect call or jump
-	NoRet      []uint64 // calls to functions that never return: nothing falls through them
+	Taken      []uint64   // code addresses this function computes (lea, immediates, GOT loads)
+	ImpTaken   []string   // imported symbols whose address this function loads from the GOT
+	Indirect   bool       // makes an indirect jump (it may land anywhere in the function)
+	IndCalls   []callSite // indirect calls and jumps (At and Jump only)
+	Dlsym      []string   // names this function looks up with dlsym or dlvsym ("" when not a constant)
+	NoRet      []uint64   // calls to functions that never return: nothing falls through them
 	Sites      []siteSum
+	Data       []int32 // data objects the code takes the address of (chunk where each starts)
+	Access     []int32 // data chunks the code reads or writes directly
+
+	dataRefs []dataRef // data addresses the code refers to, while summarising
+}
+
+// dataRef is a data address code refers to: the address of an object (size 0: lea, immediate,
+// GOT slot), or a direct access of size bytes.
+type dataRef struct {
+	addr uint64
+	size int
 }
 
 // objSummary is the per-object analysis: independent of the other objects, so cacheable by the
@@ -60,10 +77,15 @@ type objSummary struct {
 	Funcs          []funcSum
 	Exports        map[string][]uint64
 	Imports        []string
-	Roots          []uint64 // DT_INIT, DT_FINI, IRELATIVE resolvers
-	Taken          []uint64 // code addresses stored in data (relocations, or a scan of fixed-address data)
-	ImpTaken       []string // imported symbols whose address is stored in data
-	Ext            []uint64 // addresses inside functions entered from elsewhere
+	Roots          []uint64 // DT_INIT, DT_FINI, init/fini arrays, IRELATIVE resolvers, personality routines
+	Taken          []uint64 // code addresses stored outside the data chunks (text relocations): always taken
+	ImpTaken       []string // imported symbols whose address is always taken (i386 GOT, text relocations)
+	Copies         []string // symbols copied into the object by COPY relocations
+	Chunks         []dataChunk
+	RootChunks     []int32            // chunks always reached (TLS images, personality pointers)
+	DataExports    map[string][]int32 // exported data symbols: their chunks
+	Ext            []uint64           // addresses inside functions entered from elsewhere
+	Thunks         map[uint64]int     // i386 pc thunks (mov reg, [esp]; ret) called: address to register family
 	Insts          int
 }
 
@@ -86,6 +108,35 @@ func (o *elfObject) gotBase() uint64 {
 	return 0
 }
 
+// thunkReg recognises an i386 pc thunk at addr (mov reg, [esp]; ret, like glibc's
+// __x86.get_pc_thunk.REG, by its code since libraries are stripped): it returns the register family
+// the thunk loads with its return address, or -1.
+func (o *elfObject) thunkReg(addr uint64) int {
+	s := o.execSection(addr)
+	if s == nil {
+		return -1
+	}
+	code := s.data[addr-s.addr:]
+	x, err := x86asm.Decode(code, 32)
+	if err != nil || x.Op != x86asm.MOV {
+		return -1
+	}
+	r, ok := x.Args[0].(x86asm.Reg)
+	m, ok2 := x.Args[1].(x86asm.Mem)
+	if !ok || !ok2 || m.Base != x86asm.ESP || m.Index != 0 || m.Disp != 0 || m.Segment != 0 {
+		return -1
+	}
+	f, w := regFam(r)
+	if w != 4 || f < 0 || f == famSP {
+		return -1
+	}
+	y, err := x86asm.Decode(code[x.Len:], 32)
+	if err != nil || y.Op != x86asm.RET || y.Args[0] != nil {
+		return -1
+	}
+	return f
+}
+
 // memTarget computes the address a memory operand refers to when it is rip-relative, absolute,
 // or (i386) relative to the GOT in %ebx.
 func (o *elfObject) memTarget(in *inst, m x86asm.Mem) (uint64, bool) {
@@ -105,6 +156,20 @@ func (o *elfObject) memTarget(in *inst, m x86asm.Mem) (uint64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// gotRelative computes, for i386 position-independent code, the address a memory operand refers
+// to when its base register holds the GOT address (pc thunk plus offset): any register can, so
+// every base register but esp is tried. This is only used to find code addresses the
+// instruction computes or loads (a wrong guess only adds one), never to bind calls.
+func (o *elfObject) gotRelative(m x86asm.Mem) (uint64, bool) {
+	if o.mode != 32 || o.f.Type == elf.ET_EXEC || m.Index != 0 || m.Segment != 0 || m.Base == 0 || m.Base == x86asm.ESP {
+		return 0, false
+	}
+	if f, w := regFam(m.Base); f < 0 || w != 4 {
+		return 0, false
+	}
+	return (o.gotBase() + uint64(m.Disp)) & 0xffffffff, true
 }
 
 // pltTarget decodes the PLT stub at addr and returns the slot it jumps through.
@@ -141,27 +206,26 @@ func summarize(o *elfObject) *objSummary {
 	if o.f.Type == elf.ET_EXEC {
 		sum.Type = "exec"
 	}
-	taken, resolvers, impTaken := o.relocs()
+	ri := o.relocs()
 	di := o.dynamic()
 	sum.Needed, sum.Rpath, sum.Runpath, sum.Soname, sum.Interp = di.needed, di.rpath, di.runpath, di.soname, di.interp
-	sum.Roots = append(append(sum.Roots, di.initFini...), resolvers...)
-	sum.ImpTaken = impTaken
+	sum.Roots = append(append(sum.Roots, di.initFini...), ri.resolvers...)
+	sum.ImpTaken = ri.impTaken
+	sum.Copies = ri.copies
 	extra := append([]uint64{o.f.Entry}, sum.Roots...)
-	for _, t := range taken {
-		if o.execSection(t) != nil {
-			extra = append(extra, t)
+	for _, p := range ri.ptrs {
+		if p.hasLocal && o.execSection(p.local) != nil {
+			extra = append(extra, p.local)
 		}
 	}
 	o.functionStarts(extra)
 	sum.Blob = o.blob
+	secs := o.dataSections()
+	ptrs := ri.ptrs
 	if o.f.Type == elf.ET_EXEC {
-		taken = append(taken, o.dataPointers()...)
+		ptrs = append(ptrs, o.scanPointers(secs)...)
 	}
-	for _, t := range taken {
-		if o.execSection(t) != nil {
-			sum.Taken = append(sum.Taken, t)
-		}
-	}
+	sum.Roots = append(sum.Roots, o.arrayRoots(secs, ptrs)...)
 	sum.Exports = o.exports()
 	if syms, err := o.f.DynamicSymbols(); err == nil {
 		for _, s := range syms {
@@ -175,39 +239,91 @@ func summarize(o *elfObject) *objSummary {
 		startSet[a] = true
 	}
 	sum.Funcs = make([]funcSum, len(o.starts))
-	withSites := map[int][]inst{}
+	withSites := make([][]inst, len(o.starts))
 	flows := make([][]flowInst, len(o.starts))
 	fallAddrs := make([][]uint64, len(o.starts))
-	for i, start := range o.starts {
-		end := o.funcEnd(i)
-		fs := &sum.Funcs[i]
-		fs.Start, fs.End, fs.Name = start, end, o.names[start]
-		insts := decodeRange(o.funcBytes(i), start, o.mode)
-		sum.Insts += len(insts)
-		hasSite := false
-		for k := range insts {
-			in := &insts[k]
-			if o.scanInst(fs, in, start, end, startSet) {
-				hasSite = true
+	ninsts := make([]int, len(o.starts))
+	// Functions are decoded and scanned in parallel: each writes only its own entries.
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(o.starts) {
+					return
+				}
+				o.scanFunc(sum, i, startSet, withSites, flows, fallAddrs, ninsts)
 			}
+		}()
+	}
+	wg.Wait()
+	for _, n := range ninsts {
+		sum.Insts += n
+	}
+	o.buildChunks(sum, secs, ptrs)
+	o.summarizeFlow(sum, withSites, flows, fallAddrs)
+	return sum
+}
+
+// scanFunc decodes and scans function i into sum.Funcs[i] and the per-function slices.
+func (o *elfObject) scanFunc(sum *objSummary, i int, startSet map[uint64]bool, withSites [][]inst, flows [][]flowInst, fallAddrs [][]uint64, ninsts []int) {
+	start := o.starts[i]
+	end := o.funcEnd(i)
+	fs := &sum.Funcs[i]
+	fs.Start, fs.End, fs.Name = start, end, o.names[start]
+	insts := decodeRange(o.funcBytes(i), start, o.mode)
+	ninsts[i] = len(insts)
+	hasSite := false
+	viaReg := o.slotRegCalls(insts, start, end)
+	for k := range insts {
+		in := &insts[k]
+		if sl, ok := viaReg[in.addr]; ok {
+			o.slotCall(fs, in, sl, in.x.Op != x86asm.CALL)
+			continue
 		}
-		flows[i] = o.flowOf(insts, fs, start, end, startSet)
-		fallAddrs[i] = make([]uint64, len(insts))
-		for k := range insts {
-			fallAddrs[i][k] = insts[k].addr
+		if o.scanInst(fs, in, start, end, startSet) {
+			hasSite = true
 		}
-		if hasSite {
-			withSites[i] = insts
+	}
+	for _, c := range fs.Calls {
+		if c.Imp == "dlsym" || c.Imp == "dlvsym" {
+			fs.Dlsym = append(fs.Dlsym, o.dlsymName(insts, c.At, start, end))
 		}
+	}
+	flows[i] = o.flowOf(insts, fs, start, end, startSet)
+	fallAddrs[i] = make([]uint64, len(insts))
+	for k := range insts {
+		fallAddrs[i][k] = insts[k].addr
+	}
+	if hasSite {
+		withSites[i] = insts
+	}
+}
+
+// summarizeFlow finishes a summary from the scanned functions: calls that never return, entries
+// from elsewhere, falling off a function's end, and the traces of the system call sites.
+func (o *elfObject) summarizeFlow(sum *objSummary, withSites [][]inst, flows [][]flowInst, fallAddrs [][]uint64) {
+	startSet := make(map[uint64]bool, len(o.starts))
+	for _, a := range o.starts {
+		startSet[a] = true
 	}
 	// Calls that never return: to a local function from whose entry no way out (ret, jump out,
 	// indirect jump, falling off its end) is reachable when calls that never return do not fall
 	// through (a greatest fixpoint), or to a well-known C library function that never returns.
 	mayReturn := make([]bool, len(flows))
+	never := make([]bool, len(flows))
+	if o.isGo {
+		for i := range sum.Funcs {
+			never[i] = goNoReturn(sum.Funcs[i].Name)
+		}
+	}
 	for changed := true; changed; {
 		changed = false
 		for i := range flows {
-			if !mayReturn[i] && exitReachable(flows[i], mayReturn) {
+			if !mayReturn[i] && !never[i] && exitReachable(flows[i], mayReturn) {
 				mayReturn[i], changed = true, true
 			}
 		}
@@ -247,6 +363,11 @@ func summarize(o *elfObject) *objSummary {
 	for _, t := range sum.Taken {
 		mark(t)
 	}
+	for i := range sum.Chunks {
+		for _, t := range sum.Chunks[i].Code {
+			mark(t)
+		}
+	}
 	for a := range ext {
 		sum.Ext = append(sum.Ext, a)
 	}
@@ -278,9 +399,27 @@ func summarize(o *elfObject) *objSummary {
 		}
 	}
 	sort.Slice(sum.Ext, func(i, j int) bool { return sum.Ext[i] < sum.Ext[j] })
+	if o.mode == 32 {
+		sum.Thunks = map[uint64]int{}
+		for i := range sum.Funcs {
+			for _, c := range sum.Funcs[i].Calls {
+				if c.Imp != "" || c.Jump {
+					continue
+				}
+				if _, ok := sum.Thunks[c.To]; !ok {
+					if r := o.thunkReg(c.To); r >= 0 {
+						sum.Thunks[c.To] = r
+					}
+				}
+			}
+		}
+	}
 	for i, insts := range withSites {
+		if insts == nil {
+			continue
+		}
 		fs := &sum.Funcs[i]
-		fc := newFnCode(insts, fs.Start, fs.End, o.mode, extIn(sum.Ext, fs.Start, fs.End), o.isGo, fs.NoRet)
+		fc := newFnCode(insts, fs.Start, fs.End, o.mode, extIn(sum.Ext, fs.Start, fs.End), o.isGo, fs.NoRet, sum.Thunks)
 		for k := range fs.Sites {
 			st := &fs.Sites[k]
 			st.V = fc.trace(fc.idx[st.At], loc{reg: famAX})
@@ -290,7 +429,6 @@ func summarize(o *elfObject) *objSummary {
 			}
 		}
 	}
-	return sum
 }
 
 // flowInst is the control flow of one instruction, compactly, for the no-return analysis.
@@ -317,7 +455,8 @@ func (o *elfObject) flowOf(insts []inst, fs *funcSum, start, end uint64, starts 
 	for k := range insts {
 		in := &insts[k]
 		op := in.x.Op
-		f := flowInst{fall: !isUncond(op), br: -1, call: -1}
+		// int3 traps: it is the padding Go (and some assemblers) put between functions.
+		f := flowInst{fall: !isUncond(op) && !isInt3(&in.x), br: -1, call: -1}
 		switch {
 		case op == x86asm.RET || op == x86asm.LRET || op == x86asm.IRET || op == x86asm.IRETD || op == x86asm.IRETQ || op == x86asm.SYSRET:
 			f.exit = true
@@ -416,6 +555,27 @@ var noReturnNames = map[string]bool{
 	"__cxa_bad_cast": true, "__cxa_bad_typeid": true, "__cxa_throw_bad_array_new_length": true,
 }
 
+// goNoReturnNames are Go runtime functions that never return to their caller: those the Go
+// compiler ends a block with (BlockExit) and the panics of its generated checks. A panic that is
+// recovered resumes in the deferring frame, not after the call.
+var goNoReturnNames = map[string]bool{
+	"runtime.throw": true, "runtime.throwinit": true, "runtime.fatal": true, "runtime.fatalthrow": true,
+	"runtime.fatalpanic": true, "runtime.gopanic": true, "runtime.panicwrap": true, "runtime.block": true,
+	"runtime.panicmakeslicelen": true, "runtime.panicmakeslicecap": true, "runtime.panicunsafeslicelen": true,
+	"runtime.panicunsafeslicenilptr": true, "runtime.panicunsafestringlen": true,
+	"runtime.panicunsafestringnilptr": true, "runtime.panicrangestate": true, "runtime.panicdivide": true,
+	"runtime.panicshift": true, "runtime.panicoverflow": true, "runtime.panicfloat": true, "runtime.panicmem": true,
+	"runtime.panicmemAddr": true, "runtime.panicnildottype": true, "runtime.panicdottypeE": true,
+	"runtime.panicdottypeI": true, "runtime.panicSimdImm": true, "runtime.Goexit": true, "runtime.goexit1": true,
+}
+
+// goNoReturn tells whether a Go function (by its name) never returns.
+func goNoReturn(name string) bool {
+	return goNoReturnNames[name] || strings.HasPrefix(name, "runtime.goPanic") ||
+		strings.HasPrefix(name, "runtime.panicBounds") || strings.HasPrefix(name, "runtime.panicExtend") ||
+		strings.HasPrefix(name, "runtime.panicIndex") || strings.HasPrefix(name, "runtime.panicSlice")
+}
+
 // extIn returns the external entries within [start, end).
 func extIn(ext []uint64, start, end uint64) map[uint64]bool {
 	i := sort.Search(len(ext), func(i int) bool { return ext[i] >= start })
@@ -426,22 +586,149 @@ func extIn(ext []uint64, start, end uint64) map[uint64]bool {
 	return m
 }
 
+// dlsymName finds the constant name passed to dlsym at the call at addr: the string a
+// rip-relative (or absolute) lea, or a mov of an immediate address, loads into the second
+// argument register in the straight-line
+// code before the call. It returns "" when the name is not such a constant.
+func (o *elfObject) dlsymName(insts []inst, at, start, end uint64) string {
+	if o.mode != 64 {
+		return ""
+	}
+	targets := map[uint64]bool{}
+	k := -1
+	for i := range insts {
+		if isBranch(insts[i].x.Op) {
+			if t, ok := relTarget(&insts[i]); ok && t >= start && t < end {
+				targets[t] = true
+			}
+		}
+		if insts[i].addr == at {
+			k = i
+		}
+	}
+	for i := k - 1; i >= 0 && i >= k-12; i-- {
+		in := &insts[i]
+		if in.x.Op == x86asm.CALL || isUncond(in.x.Op) || targets[insts[i+1].addr] {
+			return ""
+		}
+		if !writesFam(&in.x, famSI) {
+			continue
+		}
+		var t uint64
+		switch src := in.x.Args[1].(type) {
+		case x86asm.Mem:
+			if in.x.Op != x86asm.LEA {
+				return ""
+			}
+			var ok bool
+			if t, ok = o.memTarget(in, src); !ok {
+				return ""
+			}
+		case x86asm.Imm:
+			if in.x.Op != x86asm.MOV {
+				return ""
+			}
+			t = uint64(src)
+		default:
+			return ""
+		}
+		b := o.readAt(t, 1)
+		if b == nil {
+			return ""
+		}
+		for n := 1; n <= 256; n++ {
+			b = o.readAt(t, n)
+			if b == nil {
+				return ""
+			}
+			if b[n-1] == 0 {
+				return string(b[:n-1])
+			}
+		}
+		return ""
+	}
+	return ""
+}
+
+// slotCall records a call or jump through a GOT slot (or a register loaded from one).
+func (o *elfObject) slotCall(fs *funcSum, in *inst, sl gotSlot, jump bool) {
+	switch {
+	case sl.imp != "":
+		fs.Calls = append(fs.Calls, callSite{At: in.addr, Imp: sl.imp, Jump: jump})
+	case sl.indir:
+		fs.Indirect = fs.Indirect || jump
+		fs.IndCalls = append(fs.IndCalls, callSite{At: in.addr, Jump: jump})
+	default:
+		fs.Calls = append(fs.Calls, callSite{At: in.addr, To: sl.local, Jump: jump})
+	}
+}
+
+// slotRegCalls finds the indirect calls and jumps through a register that was loaded from a GOT
+// slot earlier in the same straight-line code (mov reg, [slot]; test; je; call *reg): they call
+// what the slot holds. The register must not be written in between, and no instruction from
+// the load to the call may be a branch target or follow a call.
+func (o *elfObject) slotRegCalls(insts []inst, start, end uint64) map[uint64]gotSlot {
+	var out map[uint64]gotSlot
+	targets := map[uint64]bool{}
+	for k := range insts {
+		if isBranch(insts[k].x.Op) {
+			if t, ok := relTarget(&insts[k]); ok && t >= start && t < end {
+				targets[t] = true
+			}
+		}
+	}
+	live := map[int]gotSlot{}
+	for k := range insts {
+		in := &insts[k]
+		x := &in.x
+		if targets[in.addr] {
+			clear(live)
+		}
+		if (x.Op == x86asm.CALL || x.Op == x86asm.JMP) && len(live) > 0 {
+			if r, ok := x.Args[0].(x86asm.Reg); ok {
+				if f, w := regFam(r); w == int(o.ptrSize()) {
+					if sl, ok := live[f]; ok {
+						if out == nil {
+							out = map[uint64]gotSlot{}
+						}
+						out[in.addr] = sl
+					}
+				}
+			}
+		}
+		if x.Op == x86asm.CALL || isUncond(x.Op) {
+			clear(live)
+			continue
+		}
+		for f := range live {
+			if writesFam(x, f) {
+				delete(live, f)
+			}
+		}
+		if x.Op == x86asm.MOV {
+			r, ok := x.Args[0].(x86asm.Reg)
+			m, ok2 := x.Args[1].(x86asm.Mem)
+			if ok && ok2 {
+				if f, w := regFam(r); w == int(o.ptrSize()) {
+					if t, ok := o.memTarget(in, m); ok {
+						if sl, ok := o.slots[t]; ok && !sl.indir {
+							live[f] = sl
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
 // scanInst records what one instruction contributes to its function's summary. It reports
 // whether the instruction is a system call.
 func (o *elfObject) scanInst(fs *funcSum, in *inst, start, end uint64, starts map[uint64]bool) bool {
 	x := &in.x
 	op := x.Op
 	inFunc := func(t uint64) bool { return t >= start && t < end }
-	viaSlot := func(sl gotSlot, jump bool) {
-		switch {
-		case sl.imp != "":
-			fs.Calls = append(fs.Calls, callSite{At: in.addr, Imp: sl.imp, Jump: jump})
-		case sl.indir:
-			fs.Indirect = true
-		default:
-			fs.Calls = append(fs.Calls, callSite{At: in.addr, To: sl.local, Jump: jump})
-		}
-	}
+	viaSlot := func(sl gotSlot, jump bool) { o.slotCall(fs, in, sl, jump) }
 	switch {
 	case op == x86asm.SYSCALL:
 		fs.Sites = append(fs.Sites, siteSum{At: in.addr, Kind: kindSyscall})
@@ -478,9 +765,11 @@ func (o *elfObject) scanInst(fs *funcSum, in *inst, start, end uint64, starts ma
 					viaSlot(sl, op != x86asm.CALL)
 					return false
 				}
+				fs.dataRefs = append(fs.dataRefs, dataRef{t, int(o.ptrSize())}) // a function pointer in data
 			}
 		}
-		fs.Indirect = true
+		fs.Indirect = fs.Indirect || op != x86asm.CALL
+		fs.IndCalls = append(fs.IndCalls, callSite{At: in.addr, Jump: op != x86asm.CALL})
 		return false
 	}
 	// Code addresses the instruction computes.
@@ -489,11 +778,16 @@ func (o *elfObject) scanInst(fs *funcSum, in *inst, start, end uint64, starts ma
 		case x86asm.Mem:
 			t, ok := o.memTarget(in, a)
 			if !ok {
+				t, ok = o.gotRelative(a)
+			}
+			if !ok {
 				continue
 			}
 			if op == x86asm.LEA && k == 1 {
 				if o.execSection(t) != nil {
 					fs.Taken = append(fs.Taken, t)
+				} else {
+					fs.dataRefs = append(fs.dataRefs, dataRef{t, 0})
 				}
 				continue
 			}
@@ -503,11 +797,22 @@ func (o *elfObject) scanInst(fs *funcSum, in *inst, start, end uint64, starts ma
 					fs.ImpTaken = append(fs.ImpTaken, sl.imp)
 				case !sl.indir && o.execSection(sl.local) != nil:
 					fs.Taken = append(fs.Taken, sl.local)
+				case !sl.indir:
+					fs.dataRefs = append(fs.dataRefs, dataRef{sl.local, 0})
 				}
 			}
+			size := x.MemBytes
+			if size <= 0 || size > 64 {
+				size = 64 // string, x87 and vector state operations: a bound
+			}
+			fs.dataRefs = append(fs.dataRefs, dataRef{t, size})
 		case x86asm.Imm:
-			if (o.f.Type == elf.ET_EXEC || o.mode == 32) && starts[uint64(a)] {
-				fs.Taken = append(fs.Taken, uint64(a))
+			if o.f.Type == elf.ET_EXEC || o.mode == 32 {
+				if starts[uint64(a)] {
+					fs.Taken = append(fs.Taken, uint64(a))
+				} else if o.execSection(uint64(a)) == nil {
+					fs.dataRefs = append(fs.dataRefs, dataRef{uint64(a) & (1<<uint(o.mode) - 1), 0})
+				}
 			}
 		}
 	}

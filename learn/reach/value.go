@@ -142,6 +142,16 @@ func (fc *fnCode) source(j int, a x86asm.Arg) stepResult {
 func (fc *fnCode) step(j int, l loc) stepResult {
 	x := &fc.insts[j].x
 	pass := stepResult{next: []loc{l}}
+	if x.Op == 0 {
+		return stepResult{unknown: unkOp} // EVEX: registers or memory may change
+	}
+	if w, ok := fc.narrow[j]; ok {
+		// A pc thunk or the vDSO's system call entry: one register changes, no memory.
+		if l.reg == w {
+			return stepResult{unknown: unkOp}
+		}
+		return pass
+	}
 	if l.reg >= 0 {
 		if x.Op == x86asm.CALL || x.Op == x86asm.LCALL {
 			if fc.clobbered(l.reg) {
@@ -183,7 +193,7 @@ func (fc *fnCode) step(j int, l loc) stepResult {
 	ps := int64(fc.mode / 8)
 	switch x.Op {
 	case x86asm.CALL, x86asm.LCALL:
-		if d <= deltaUnknown || s < d || fc.escape {
+		if d <= deltaUnknown || s < d || fc.exposed(s) {
 			return stepResult{unknown: unkEscape}
 		}
 		return pass
@@ -232,11 +242,11 @@ func (fc *fnCode) step(j int, l loc) stepResult {
 				}
 				return stepResult{unknown: unkStack}
 			}
-		case fc.escape:
+		case fc.exposed(s):
 			return stepResult{unknown: unkEscape}
 		}
 	}
-	if isStringStore(x.Op) && fc.escape {
+	if isStringStore(x.Op) && fc.exposed(s) {
 		return stepResult{unknown: unkEscape}
 	}
 	return pass
