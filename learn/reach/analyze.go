@@ -771,13 +771,16 @@ func (a *analysis) result(path string) *Result {
 	}
 	rule("the execve that starts the program (made by its parent)", "execve")
 	rule("the kernel restarts interrupted calls with restart_syscall", "restart_syscall")
+	// A signal handler returns through the restorer the kernel put on its stack (glibc's
+	// __restore_rt, or the vDSO's __kernel_sigreturn on i386), never called by the program.
+	rule("a signal handler returns through the kernel's sigreturn trampoline", "rt_sigreturn", "sigreturn")
 	if mainArch == "x86_64" {
 		rule("vDSO functions may fall back to the system call", "clock_gettime", "gettimeofday", "time", "getcpu")
 	} else {
 		rule("vDSO functions may fall back to the system call", "clock_gettime", "clock_gettime64", "gettimeofday", "time")
 	}
 	a.assume = append(a.assume,
-		"execve (the call that starts the program) and restart_syscall (made by the kernel's restart of interrupted calls) are always included",
+		"execve (the call that starts the program), restart_syscall (made by the kernel's restart of interrupted calls) and rt_sigreturn (a signal handler's return, through a trampoline the program never calls) are always included",
 		"the vDSO is not a file: clock_gettime, gettimeofday, time and getcpu (x86: clock_gettime64 too) are always included")
 	res.Assumptions = dedup(a.assume)
 	return res

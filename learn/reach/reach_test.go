@@ -163,7 +163,7 @@ void _start(void) {
 		t.Fatal(err)
 	}
 	got := strings.Join(r.Names("x86_64"), " ")
-	want := "clock_gettime execve exit_group getcpu gettimeofday restart_syscall time write"
+	want := "clock_gettime execve exit_group getcpu gettimeofday restart_syscall rt_sigreturn time write"
 	if got != want || r.Arches["x86_64"].Any {
 		t.Errorf("got %q (any %v), want %q", got, r.Arches["x86_64"].Any, want)
 	}
