@@ -34,6 +34,16 @@ func RedactArgs(argv []string) []string {
 	out := append([]string{argv[0]}, argv[1:]...)
 	for i := 1; i < len(out); i++ {
 		a := out[i]
+		if user, ok := shortUser(a); ok {
+			// curl's -uUSER:PASSWORD, and -su (combined short options) before a USER:PASSWORD.
+			if user != "" {
+				out[i] = a[:len(a)-len(user)] + redactUser(user)
+			} else if i+1 < len(out) {
+				out[i+1] = redactUser(out[i+1])
+				i++
+			}
+			continue
+		}
 		if name, value, ok := optionValue(a); ok {
 			switch {
 			case secretName(name):
@@ -58,8 +68,9 @@ func RedactArgs(argv []string) []string {
 		if strings.Contains(a, " ") {
 			// A script (sh -c '...'), a header: the same rules word by word, then the headers
 			// and token schemes, which span words.
+			a = redactSpans(a)
 			words := RedactArgs(append([]string{""}, strings.Split(a, " ")...))[1:]
-			out[i] = redactSpans(strings.Join(words, " "))
+			out[i] = strings.Join(words, " ")
 			continue
 		}
 		out[i] = redactValue(a)
@@ -74,7 +85,7 @@ var credentialHeaders = []string{"authorization:", "proxy-authorization:", "cook
 // scheme (Bearer, Basic, token), up to the end of the quoted part or of the text.
 func redactSpans(a string) string {
 	lower := strings.ToLower(a)
-	for _, marker := range append(credentialHeaders, "bearer ", "basic ", "token ") {
+	for _, marker := range append(credentialHeaders, "bearer ", "basic ") {
 		i := strings.Index(lower, marker)
 		if i < 0 || (marker[len(marker)-1] == ' ' && i > 0 && isWordByte(lower[i-1])) {
 			continue
@@ -121,26 +132,71 @@ func optionName(a string) (string, bool) {
 	return strings.TrimLeft(a, "-"), true
 }
 
-// secretWords are the parts of a name that say it holds a secret.
+// secretWords are words that, as the last part of a name or the whole of one, say it holds a
+// secret (API_KEY, --auth-token, PGPASSWORD, GITHUB_PAT).
 var secretWords = []string{"password", "passwd", "passphrase", "pass", "pwd", "token", "secret", "key",
-	"auth", "credential", "cookie", "session", "private", "signature"}
+	"auth", "credential", "credentials", "cookie", "session", "signature", "pat", "apikey", "sig"}
 
-// secretName reports whether an option, variable or header name says it holds a secret. "pass"
-// and "key" count as whole words only (--pass, API_KEY), not inside others (--bypass, --keyboard).
+// notSecretWords say a name holds something about a secret, not the secret: a file that holds
+// it, its length, the algorithm that hashes it (--password-file, PASSWORD_HASH_ALGO).
+var notSecretWords = map[string]bool{"file": true, "path": true, "dir": true, "hash": true, "algo": true,
+	"algorithm": true, "len": true, "length": true, "size": true, "max": true, "min": true, "count": true,
+	"type": true, "id": true, "name": true, "prompt": true, "stdin": true, "env": true, "cmd": true}
+
+// secretName reports whether an option, variable or header name says it holds a secret: one of
+// its words (split at -, _ and .) is, or ends with, a secret word (--api-key, MYAPIKEY,
+// --auth-token), and none says it holds something else (--password-file). A switch that turns
+// something off (--no-password) holds nothing; neither do words that merely contain a secret
+// word (--tokenizer, --bypass, --keyboard, --max-tokens).
 func secretName(name string) bool {
 	lower := strings.ToLower(name)
+	if strings.HasPrefix(lower, "no-") || strings.HasPrefix(lower, "no_") {
+		return false
+	}
 	words := strings.FieldsFunc(lower, func(r rune) bool { return r == '-' || r == '_' || r == '.' })
+	secret := false
 	for _, w := range words {
+		if notSecretWords[w] {
+			return false
+		}
 		for _, s := range secretWords {
-			if w == s || (len(s) > 4 && strings.Contains(w, s)) {
-				return true
+			if w == s || (len(s) >= 4 && strings.HasSuffix(w, s)) {
+				secret = true
 			}
 		}
-		if strings.HasSuffix(w, "key") || strings.HasSuffix(w, "token") || strings.HasPrefix(w, "pass") {
+	}
+	return secret
+}
+
+// secretValue reports whether a value looks like a credential by itself, whatever its name: a
+// GitHub, GitLab, Slack or AWS token (ghp_…, github_pat_…, glpat-…, xoxb-…, AKIA…).
+func secretValue(v string) bool {
+	for _, p := range []string{"ghp_", "gho_", "ghs_", "ghu_", "github_pat_", "glpat-", "xoxb-", "xoxp-", "AKIA", "ASIA"} {
+		if strings.HasPrefix(v, p) && len(v) >= len(p)+12 {
 			return true
 		}
 	}
 	return false
+}
+
+// shortUser recognises curl's short -u: alone among combined short options (-su, -vsu: the
+// value is the next argument, user ""), or with its value attached (-uUSER:PASSWORD).
+func shortUser(a string) (user string, ok bool) {
+	if len(a) < 2 || a[0] != '-' || a[1] == '-' {
+		return "", false
+	}
+	flags := a[1:]
+	i := strings.IndexByte(flags, 'u')
+	if i < 0 || strings.Trim(flags[:i], "sSvLkfi") != "" {
+		return "", false
+	}
+	if i == len(flags)-1 {
+		return "", i > 0 // plain "-u" is handled with the long options
+	}
+	if v := flags[i+1:]; strings.Contains(v, ":") {
+		return v, true
+	}
+	return "", false
 }
 
 // userOption is curl's and wget's option for USER:PASSWORD.
@@ -159,8 +215,19 @@ func redactUser(v string) string {
 // redactValue redacts a secret inside a plain argument: an assignment, a header, a token after
 // Bearer or Basic, a URL's password.
 func redactValue(a string) string {
-	if name, _, ok := strings.Cut(a, "="); ok && name != "" && !strings.ContainsAny(name, " /:") && secretName(name) {
-		return name + "=" + Redacted
+	if name, value, ok := strings.Cut(a, "="); ok && name != "" && !strings.ContainsAny(name, " /:?&") && secretName(name) {
+		// Keep what ends a shell word (TOKEN=abc; → TOKEN=[redacted];).
+		end := strings.IndexAny(value, ";&|)")
+		if end < 0 {
+			end = len(value)
+		}
+		return name + "=" + Redacted + value[end:]
+	}
+	if secretValue(a) {
+		return Redacted
+	}
+	if strings.Contains(a, "?") {
+		a = redactQuery(a)
 	}
 	if name, value, ok := strings.Cut(a, ":"); ok && !strings.ContainsAny(name, " /") && name != "" && strings.TrimSpace(value) != "" {
 		lower := strings.ToLower(name)
@@ -168,12 +235,25 @@ func redactValue(a string) string {
 			return name + ": " + Redacted
 		}
 	}
-	for _, scheme := range []string{"Bearer ", "Basic ", "bearer ", "basic ", "token "} {
+	for _, scheme := range []string{"Bearer ", "Basic ", "bearer ", "basic "} {
 		if i := strings.Index(a, scheme); i >= 0 {
 			return a[:i+len(scheme)] + Redacted
 		}
 	}
 	return redactURLs(a)
+}
+
+// redactQuery replaces the values of a URL query's secret parameters (?access_token=…&sig=…).
+func redactQuery(a string) string {
+	q := strings.IndexByte(a, '?')
+	head, query := a[:q+1], a[q+1:]
+	params := strings.Split(query, "&")
+	for i, p := range params {
+		if name, _, ok := strings.Cut(p, "="); ok && secretName(name) {
+			params[i] = name + "=" + Redacted
+		}
+	}
+	return head + strings.Join(params, "&")
 }
 
 // redactURLs replaces the password of every URL in a ("scheme://user:password@host").

@@ -19,6 +19,15 @@ func TestRedactArgs(t *testing.T) {
 		{[]string{"--token=x"}, []string{"--token=x"}}, // argv[0] is kept
 		{[]string{"sh", "-c", "env API_TOKEN=s1 run --password s2 https://u:s3@h/ && echo 'Cookie: a=b' done"},
 			[]string{"sh", "-c", "env API_TOKEN=[redacted] run --password [redacted] https://u:[redacted]@h/ && echo 'Cookie: [redacted]' done"}},
+		// What a new user found.
+		{[]string{"curl", "-H", "Authorization:Bearer abc"}, []string{"curl", "-H", "Authorization: [redacted]"}},
+		{[]string{"curl", "-su", "admin:pw", "-uadmin:pw2", "x"}, []string{"curl", "-su", "admin:[redacted]", "-uadmin:[redacted]", "x"}},
+		{[]string{"curl", "https://h/p?access_token=t1&page=2&api_key=k&sig=s"}, []string{"curl", "https://h/p?access_token=[redacted]&page=2&api_key=[redacted]&sig=[redacted]"}},
+		{[]string{"env", "GH_PAT=abc", "x", "ghp_0123456789abcdefghij"}, []string{"env", "GH_PAT=[redacted]", "x", "[redacted]"}},
+		{[]string{"sh", "-c", "TOKEN=abc; echo hi; ls /"}, []string{"sh", "-c", "TOKEN=[redacted]; echo hi; ls /"}},
+		{[]string{"sh", "-c", "echo $TOKEN >/dev/null; ls /"}, []string{"sh", "-c", "echo $TOKEN >/dev/null; ls /"}},
+		{[]string{"t", "--no-password", "keepme1", "--tokenizer", "bert", "--max-tokens", "100", "--password-file", "/etc/pw", "PASSWORD_HASH_ALGO=sha256"},
+			[]string{"t", "--no-password", "keepme1", "--tokenizer", "bert", "--max-tokens", "100", "--password-file", "/etc/pw", "PASSWORD_HASH_ALGO=sha256"}},
 		{nil, nil},
 	} {
 		if got := RedactArgs(c.in); !reflect.DeepEqual(got, c.want) {
