@@ -128,6 +128,17 @@ func completeForFormats(p *learn.Profile, opt Options) (*learn.Profile, []Note, 
 			notes = append(notes, Note{Arch: host.Name, Syscall: c.name, Text: "added for " + opt.Runtime + ": " + why})
 		}
 	}
+	// clone3's flags are in memory, where a filter cannot read them: where clone's flags are
+	// learned, clone3 must not be allowed with any, or the namespace flags the profile refuses
+	// to clone pass through it. It gets ENOSYS (a fallback call), and libc falls back to clone.
+	for archName, set := range q.Arches {
+		if c := set.Syscalls["clone"]; c != nil && c.Args != nil && !c.Args.Widened {
+			if _, ok := set.Syscalls["clone3"]; ok {
+				delete(set.Syscalls, "clone3")
+				notes = append(notes, Note{Arch: archName, Syscall: "clone3", Text: "answered with ENOSYS: its flags are in memory, where a filter cannot check them against clone's learned flags; libc falls back to clone"})
+			}
+		}
+	}
 	sort.SliceStable(notes, func(i, j int) bool {
 		if notes[i].Arch != notes[j].Arch {
 			return notes[i].Arch < notes[j].Arch

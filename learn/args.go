@@ -78,7 +78,24 @@ func specFor(a *arch.Arch, name string) (argSpec, bool) {
 	if name == "clone" && a.CloneFlagsArg != 0 {
 		s.index = []int{a.CloneFlagsArg}
 	}
+	// i386's and s390's mmap is old_mmap: one pointer to a struct holding the arguments, which
+	// a filter cannot read (their 6-argument call is mmap2).
+	if name == "mmap" && (a.Name == "x86" || a.Name == "s390" || a.Name == "s390x") {
+		return argSpec{}, false
+	}
 	return s, true
+}
+
+// argsInMemory reports whether a call of an arch takes its arguments in memory, where a filter
+// cannot read them, so that conditions on its registers would mean nothing.
+func argsInMemory(a *arch.Arch, name string) bool {
+	switch name {
+	case "socketcall", "ipc", "clone3":
+		return true
+	case "mmap":
+		return a.Name == "x86" || a.Name == "s390" || a.Name == "s390x"
+	}
+	return false
 }
 
 // ArgReason says why the arguments of a call are learned ("" if they are not).

@@ -111,6 +111,7 @@ func TestDecodeRejects(t *testing.T) {
 		{"args 64-bit mask", `{"version": 3, "arches": {"x86_64": {"syscalls": {"mmap": {"count": 1, "args": {"index": [2], "mask": [4294967296], "values": []}}}}}}`, "32-bit mask"},
 		{"args bad index", `{"version": 3, "arches": {"x86_64": {"syscalls": {"mmap": {"count": 1, "args": {"index": [6], "mask": [1], "values": []}}}}}}`, "0 to 5"},
 		{"args widened with values", `{"version": 3, "arches": {"x86_64": {"syscalls": {"mmap": {"count": 1, "args": {"index": [2], "mask": [6], "values": [[2]], "widened": true}}}}}}`, "widened, yet"},
+		{"args on old_mmap", `{"version": 3, "arches": {"x86": {"syscalls": {"mmap": {"count": 1, "args": {"index": [2], "mask": [6], "values": [[0]]}}}}}}`, "in memory"},
 		{"args no values", `{"version": 3, "arches": {"x86_64": {"syscalls": {"mmap": {"count": 1, "args": {"index": [2], "mask": [6]}}}}}}`, "values"},
 		{"partial in version 1", `{"version": 1, "arches": {}, "executables": {"/bin/x": {"processes": 1, "arches": {}, "partial": true}}}`, "version 2 field"},
 		{"zero", `{"version": 0, "arches": {}}`, "unsupported profile version 0"},
@@ -332,5 +333,22 @@ func TestInvalidUTF8(t *testing.T) {
 	bad := "{\"version\": 1, \"arches\": {}, \"executables\": {\"/x\xed\xa0\x80\": {\"processes\": 1, \"arches\": {}}}}"
 	if _, err := Decode(strings.NewReader(bad)); err == nil || !strings.Contains(err.Error(), "UTF-8") {
 		t.Errorf("invalid UTF-8 accepted: %v", err)
+	}
+}
+
+// TestOldMmapNotLearned: i386's and s390x's mmap passes its arguments in memory (old_mmap): its
+// registers say nothing, so its arguments must not be learned (or enforced).
+func TestOldMmapNotLearned(t *testing.T) {
+	for _, c := range []struct {
+		arch, call string
+		learned    bool
+	}{{"x86", "mmap", false}, {"s390x", "mmap", false}, {"x86", "mmap2", true}, {"x86_64", "mmap", true}, {"aarch64", "mmap", true}} {
+		a, ok := arch.ByName(c.arch)
+		if !ok {
+			continue
+		}
+		if got := LearnsArgs(a, c.call); got != c.learned {
+			t.Errorf("%s %s: learned %v, want %v", c.arch, c.call, got, c.learned)
+		}
 	}
 }

@@ -325,6 +325,9 @@ func validateSets(where string, sets map[string]*SyscallSet) error {
 				if err := st.Args.validate(); err != nil {
 					return fmt.Errorf("%s: %s: %s: %w", where, name, key, err)
 				}
+				if a != nil && argsInMemory(a, key) {
+					return fmt.Errorf("%s: %s: %s takes its arguments in memory, where a filter cannot check them: args would mean nothing", where, name, key)
+				}
 			}
 			if a == nil {
 				// No table: only canonical decimal numbers are valid keys, every one checked.

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 
+	"github.com/sctrace/sctrace/arch"
 	"github.com/sctrace/sctrace/tracer/internal/helper"
 )
 
@@ -63,6 +64,18 @@ func Launch(argv []string, opt Options) (Report, error) {
 	if opt.Deny != nil && !canSkipSyscalls {
 		return Report{}, fmt.Errorf("failing traced calls: %w on %s", ErrNotSupported, runtime.GOARCH)
 	}
+	// The injected seccomp call of full tracing (inject_linux.go) must get through the filter
+	// whatever the profile says of seccomp (under --on-deny kill it would be killed): it carries a
+	// cookie that a gate in front of the filter lets through.
+	var injectC injectCookie
+	if opt.FullTrace != nil {
+		c, err := newHandover()
+		if err != nil {
+			return Report{}, err
+		}
+		injectC = injectCookie(c.cookie)
+		filter = cookieGate(arch.Native().Audit, unix.SYS_SECCOMP, 3, c.cookie, unix.SECCOMP_RET_ALLOW, filter)
+	}
 	var ho *handover
 	if opt.Supervise != nil {
 		if !NotifySupported() {
@@ -72,9 +85,9 @@ func Launch(argv []string, opt Options) (Report, error) {
 			return Report{}, err
 		}
 		filter = ho.prologue(filter)
-		if len(filter) > 4096 {
-			return Report{}, fmt.Errorf("filter has %d instructions with the supervisor's handover, want at most 4096", len(filter))
-		}
+	}
+	if len(filter) > 4096 {
+		return Report{}, fmt.Errorf("filter has %d instructions with sctrace's own gates (supervisor handover, full tracing), want at most 4096", len(filter))
 	}
 	if opt.Protect {
 		if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
@@ -95,13 +108,7 @@ func Launch(argv []string, opt Options) (Report, error) {
 	quietStops()
 	t := newTracer(opt)
 	t.handover = ho
-	if opt.FullTrace != nil {
-		c, err := newHandover()
-		if err != nil {
-			return Report{}, err
-		}
-		t.injectCookie = injectCookie(c.cookie)
-	}
+	t.injectCookie = injectC
 	// In follow-only mode nothing is read once the workload runs: the tracer waits with a
 	// blocking wait the runtime knows about, and needs no ticker.
 	t.blocking = opt.FollowOnly

@@ -70,6 +70,15 @@ func newHandover() (*handover, error) {
 // only the arch and the number on every other path, so the kernel's verdict cache sees the
 // filter's constant verdicts as before.
 func (h *handover) prologue(filter []bpf.RawInstruction) []bpf.RawInstruction {
+	return cookieGate(h.audit, uint32(h.execve), 4, h.cookie, unix.SECCOMP_RET_TRACE|OwnTraceData, filter)
+}
+
+// cookieGate returns filter with a test in front: the call nr of the ABI audit whose arguments
+// first and first+1 carry the cookie (their low 32 bits) returns ret; everything else goes on to
+// the filter unchanged (BPF jumps are relative, so the filter's own need no change). Other
+// paths load only the arch and the number, so the kernel's verdict cache sees the filter's
+// constant verdicts as before.
+func cookieGate(audit, nr uint32, first int, cookie [2]uint32, ret uint32, filter []bpf.RawInstruction) []bpf.RawInstruction {
 	a := arch.Native()
 	lo := func(n int) uint32 { // offset of the low 32 bits of argument n in seccomp_data
 		off := uint32(16 + 8*n)
@@ -81,16 +90,16 @@ func (h *handover) prologue(filter []bpf.RawInstruction) []bpf.RawInstruction {
 	ld := func(off uint32) bpf.RawInstruction {
 		return bpf.RawInstruction{Op: unix.BPF_LD | unix.BPF_W | unix.BPF_ABS, K: off}
 	}
-	const n = 9 // the prologue's length: the filter starts there
+	const n = 9 // the gate's length: the filter starts there
 	jne := func(at int, v uint32) bpf.RawInstruction {
 		return bpf.RawInstruction{Op: unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_K, K: v, Jt: 0, Jf: uint8(n - at - 1)}
 	}
 	p := []bpf.RawInstruction{
-		ld(4), jne(1, h.audit),
-		ld(0), jne(3, uint32(h.execve)),
-		ld(lo(4)), jne(5, h.cookie[0]),
-		ld(lo(5)), jne(7, h.cookie[1]),
-		{Op: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_TRACE | OwnTraceData},
+		ld(4), jne(1, audit),
+		ld(0), jne(3, nr),
+		ld(lo(first)), jne(5, cookie[0]),
+		ld(lo(first + 1)), jne(7, cookie[1]),
+		{Op: unix.BPF_RET | unix.BPF_K, K: ret},
 	}
 	return append(p, filter...)
 }

@@ -75,9 +75,16 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 	}
 	r := audit.BuildReport(p, dockerDefault())
 	if cmp := dockerArgs(); cmp != nil {
+		asStrict := map[[2]string]bool{}
 		for i, row := range r.Arguments {
 			r.Arguments[i].Docker = cmp(row.Arch, row.Syscall, p.Arches[row.Arch].Syscalls[row.Syscall].Args)
+			if r.Arguments[i].Docker == "stricter or equal" {
+				asStrict[[2]string{row.Arch, row.Syscall}] = true
+			}
 		}
+		// Docker allows those calls only with some arguments, and the learned ones are among
+		// them: for this profile, Docker's restriction changes nothing.
+		r.Docker = slices.DeleteFunc(r.Docker, func(d audit.DockerRow) bool { return asStrict[[2]string{d.Arch, d.Name}] })
 	}
 	if *coverage {
 		r.Coverage = coverageOf(p, reach.Options{CacheDir: *cache}, stderr)
@@ -193,7 +200,11 @@ func printDiff(w io.Writer, d *audit.Difference) {
 		}
 	}
 	for _, wd := range d.Widened {
-		fmt.Fprintf(w, "+ %s  (wider arguments)\n", wd)
+		mark := ""
+		if wd.Risk != "" {
+			mark = "  !! " + wd.Risk
+		}
+		fmt.Fprintf(w, "+ %s  (wider arguments)%s\n", wd, mark)
 	}
 	for _, p := range d.NowPartial {
 		fmt.Fprintf(w, "! %s: its calls are now partial\n", p)

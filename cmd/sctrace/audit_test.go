@@ -308,7 +308,7 @@ func TestReportArguments(t *testing.T) {
 		got[a.Syscall] = strings.Join(a.Allowed, "; ") + " | " + strings.Join(a.Flags, "; ") + " | " + a.Docker
 	}
 	for call, want := range map[string][]string{
-		"clone":       {"arg0=0; arg0=CLONE_NEWUSER", "user namespace", "looser: Docker refuses arg0=CLONE_NEWUSER"},
+		"clone":       {"arg0=none of CLONE_NEWNS|CLONE_UNTRACED", "; arg0=CLONE_NEWUSER", "user namespace", "looser: Docker refuses arg0=CLONE_NEWUSER"},
 		"socket":      {"arg0=AF_UNIX, arg1=SOCK_STREAM, arg2=0", "AF_PACKET", "raw sockets", "looser: Docker refuses arg0=AF_VSOCK, arg1=SOCK_STREAM, arg2=0"},
 		"personality": {"READ_IMPLIES_EXEC", "looser"},
 		"mprotect":    {"W^X"},

@@ -14,6 +14,7 @@ import (
 	"github.com/sctrace/sctrace/arch/decode"
 	"github.com/sctrace/sctrace/emit"
 	"github.com/sctrace/sctrace/emit/audit"
+	"github.com/sctrace/sctrace/learn"
 	"github.com/sctrace/sctrace/tracer"
 )
 
@@ -34,9 +35,13 @@ type ledger struct {
 	killed int // processes a filter verdict killed
 	// rootKilled: the workload's first process was killed by a filter verdict.
 	rootKilled bool
+	// learned gives the arguments the profile allows a call with (nil: any, or not allowed).
+	learned func(archName, call string) *learn.Args
 }
 
-type ledgerKey struct{ arch, call, exe string }
+// ledgerKey is what the ledger counts: a call of an executable, and for a call the profile has
+// with learned arguments, each combination of them (combo).
+type ledgerKey struct{ arch, call, exe, combo string }
 
 type entry struct {
 	ledgerKey
@@ -132,7 +137,7 @@ func (l *ledger) noteAs(ev *tracer.Event, v emit.Action, exe string, print bool)
 			}
 		}
 	}
-	k := ledgerKey{archName, call, exe}
+	k := ledgerKey{archName, call, exe, l.comboOf(archName, call, ev.Args)}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	after := l.denied[ev.Pid]
@@ -158,7 +163,28 @@ func (l *ledger) noteAs(ev *tracer.Event, v emit.Action, exe string, print bool)
 			what = "call " + call + " (no name in sctrace's " + archName + " table)"
 		}
 	}
+	if k.combo != "" {
+		fmt.Fprintf(l.w, "sctrace: %s allows %s %s only with other arguments: %s (%s) called %s: %s\n", l.profile, archName, what, who(ev), exe, e.first, answer)
+		return
+	}
 	fmt.Fprintf(l.w, "sctrace: %s lacks %s %s: %s (%s) called %s: %s\n", l.profile, archName, what, who(ev), exe, e.first, answer)
+}
+
+// comboOf is, for a call the profile allows only with learned arguments, the combination of
+// them this call has ("" otherwise).
+func (l *ledger) comboOf(archName, call string, args [6]uint64) string {
+	if l.learned == nil {
+		return ""
+	}
+	a := l.learned(archName, call)
+	if a == nil || a.Widened {
+		return ""
+	}
+	v := make([]uint64, len(a.Index))
+	for i, idx := range a.Index {
+		v[i] = args[idx] & a.Mask[i]
+	}
+	return audit.DescribeValues(archName, call, a.Index, v)
 }
 
 // killedBy says that a filter killed process pid (running exe) at the call in ev (Nr -1: not
@@ -175,9 +201,14 @@ func (l *ledger) killedBy(ev *tracer.Event, exe string, root bool) {
 		return
 	}
 	archName, call, a, n := callName(ev.Audit, ev.Nr)
-	fmt.Fprintf(l.w, "sctrace: seccomp killed %s (%s) at %s %s: %s lacks %s\n",
-		who(ev), exe, archName, render(a, n, ev.Args, ev.Mem), l.profile, call)
-	if e := l.byKey[ledgerKey{archName, call, exe}]; e != nil && !strings.Contains(e.answer, "killed") {
+	combo := l.comboOf(archName, call, ev.Args)
+	lacks := "lacks " + call
+	if combo != "" {
+		lacks = "allows " + call + " only with other arguments"
+	}
+	fmt.Fprintf(l.w, "sctrace: seccomp killed %s (%s) at %s %s: %s %s\n",
+		who(ev), exe, archName, render(a, n, ev.Args, ev.Mem), l.profile, lacks)
+	if e := l.byKey[ledgerKey{archName, call, exe, combo}]; e != nil && !strings.Contains(e.answer, "killed") {
 		e.answer += ", which killed it"
 	}
 }
@@ -253,7 +284,11 @@ func (l *ledger) summary(argv []string, out, added string) {
 		if e.afterDenial && out != "" {
 			note = " (made after an earlier call had failed: not added)"
 		}
-		fmt.Fprintf(l.w, "  %-7s %-18s %4d×  %s: %s%s\n", e.arch, e.call, e.count, e.exe, e.answer, note)
+		call := e.call
+		if e.combo != "" {
+			call += "(" + e.combo + ")"
+		}
+		fmt.Fprintf(l.w, "  %-7s %-18s %4d×  %s: %s%s\n", e.arch, call, e.count, e.exe, e.answer, note)
 	}
 	cmd := "sctrace run --profile " + shellQuote(l.profile) + " --on-deny report -o " + shellQuote(l.profile) + " -- " + shellJoin(argv)
 	switch {

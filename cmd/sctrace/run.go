@@ -116,6 +116,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 	prog, err := compile(f)
 	if err != nil {
+		if errors.Is(err, emit.ErrTooLong) {
+			return fmt.Errorf("%w: learned arguments make a filter longer; allow some calls with any arguments (--any-args CALL,...) or all (--no-args)", err)
+		}
 		return err
 	}
 	judge, err := emit.NewJudge(prog, hostArch())
@@ -156,6 +159,12 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 
 	l := newLedger(stderr, *profilePath, mode, judge)
+	l.learned = func(archName, call string) *learn.Args {
+		if set := enforced.Arches[archName]; set != nil && set.Syscalls[call] != nil {
+			return set.Syscalls[call].Args
+		}
+		return nil
+	}
 	rec := learn.NewRecorder()
 	rec.NoFootprint = true
 	var recMu sync.Mutex
@@ -249,7 +258,14 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 			ev.Mem = append([]byte(nil), e.Mem...)
 			sigsys[e.Pid] = &ev
 			if e.Nr >= 0 {
-				l.noteAs(&ev, v, exeOfEvent(e), !e.Fatal) // a kill is named when the process is gone
+				exe := exeOfEvent(e)
+				l.noteAs(&ev, v, exe, !e.Fatal) // a kill is named when the process is gone
+				if *out != "" {
+					// The call that killed (or trapped) is what the profile lacked.
+					recMu.Lock()
+					rec.SyscallIn(exe, e.Audit, e.Nr, &ev.Args)
+					recMu.Unlock()
+				}
 			}
 			return
 		case tracer.EventExit:

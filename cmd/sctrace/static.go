@@ -156,10 +156,10 @@ func completeStatic(p, base *learn.Profile, widen string, stderr io.Writer, quie
 			switch {
 			case slices.Contains(audit.Groups, g):
 				groups[g] = true
-			case audit.Risks[g] != "":
+			case audit.Risks[g] != "" || learn.ArgReason(g) != "":
 				named[g] = true
 			default:
-				return nil, usageErrorf("--widen: %q is neither a call group (%s) nor a risky call", g, strings.Join(audit.Groups, ", "))
+				return nil, usageErrorf("--widen: %q is neither a call group (%s) nor a risky call or one whose arguments sctrace learns", g, strings.Join(audit.Groups, ", "))
 			}
 		}
 	}
@@ -182,7 +182,10 @@ func completeStatic(p, base *learn.Profile, widen string, stderr io.Writer, quie
 			if seen[n] {
 				continue
 			}
+			// Risky calls, and calls whose arguments sctrace learns (clone's namespaces,
+			// ioctl's TIOCSTI), are widened only by name: widened, they take any arguments.
 			_, risky := audit.Risks[n]
+			risky = risky || learn.ArgReason(n) != ""
 			if named[n] || (groups[audit.GroupOf(n)] && !risky) {
 				seen[n] = true
 				wide = append(wide, n)

@@ -17,18 +17,41 @@ func DescribeValues(archName, call string, index []int, v []uint64) string {
 	if ok {
 		nr, named = a.SyscallNumber(call)
 	}
-	parts := make([]string, len(index))
-	for i, idx := range index {
+	return describeMasked(a, nr, named, index, nil, v)
+}
+
+// describeMasked renders a combination; with masks, a masked argument whose kept bits are all
+// clear says so ("none of PROT_WRITE|PROT_EXEC") rather than showing a 0 that reads as a value.
+func describeMasked(a *arch.Arch, nr int, named bool, index []int, mask, v []uint64) string {
+	show := func(idx int, x uint64) string {
 		s := ""
 		if named {
-			s = decode.Arg(a, nr, idx, v[i])
+			s = decode.Arg(a, nr, idx, x)
 		}
 		if s == "" {
-			s = fmt.Sprintf("%#x", v[i])
+			s = fmt.Sprintf("%#x", x)
+		}
+		return s
+	}
+	parts := make([]string, len(index))
+	for i, idx := range index {
+		s := show(idx, v[i])
+		if mask != nil && mask[i] != 0xffffffff && v[i] == 0 {
+			s = "none of " + show(idx, mask[i])
 		}
 		parts[i] = fmt.Sprintf("arg%d=%s", idx, s)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// describeArgsValues renders a combination of a call's learned arguments, masks considered.
+func describeArgsValues(archName, call string, la *learn.Args, v []uint64) string {
+	a, ok := arch.ByName(archName)
+	nr, named := 0, false
+	if ok {
+		nr, named = a.SyscallNumber(call)
+	}
+	return describeMasked(a, nr, named, la.Index, la.Mask, v)
 }
 
 // DescribeArgs renders every combination a call is allowed, or "any".
@@ -41,7 +64,7 @@ func DescribeArgs(archName, call string, a *learn.Args) []string {
 	}
 	out := make([]string, len(a.Values))
 	for i, v := range a.Values {
-		out[i] = DescribeValues(archName, call, a.Index, v)
+		out[i] = describeArgsValues(archName, call, a, v)
 	}
 	return out
 }

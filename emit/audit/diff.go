@@ -48,6 +48,8 @@ type Widening struct {
 	Executable string `json:"executable,omitempty"`
 	// Values are the new combinations, decoded ("AF_INET6, SOCK_STREAM, 0"), or "any".
 	Values []string `json:"values"`
+	// Risk says why the new combinations matter (a user namespace, W^X, ...), if they do.
+	Risk string `json:"risk,omitempty"`
 }
 
 func (w Widening) String() string {
@@ -152,8 +154,9 @@ func Diff(old, cur *learn.Profile) *Difference {
 					continue
 				}
 				if learn.Wider(os.Syscalls[k].Args, ns.Syscalls[k].Args) != nil {
-					d.Widened = append(d.Widened, Widening{Arch: a, Syscall: k, Executable: exe,
-						Values: newValues(a, k, os.Syscalls[k].Args, ns.Syscalls[k].Args)})
+					w := Widening{Arch: a, Syscall: k, Executable: exe, Values: newValues(a, k, os.Syscalls[k].Args, ns.Syscalls[k].Args)}
+					w.Risk = strings.Join(argFlags(k, newArgs(os.Syscalls[k].Args, ns.Syscalls[k].Args)), "; ")
+					d.Widened = append(d.Widened, w)
 				}
 			}
 			for _, k := range keysOf(os) {
@@ -197,7 +200,21 @@ func newValues(archName, call string, old, cur *learn.Args) []string {
 	var out []string
 	for _, v := range cur.Values {
 		if !slices.ContainsFunc(old.Values, func(w []uint64) bool { return slices.Equal(v, w) }) {
-			out = append(out, DescribeValues(archName, call, cur.Index, v))
+			out = append(out, describeArgsValues(archName, call, cur, v))
+		}
+	}
+	return out
+}
+
+// newArgs is cur with only the combinations old lacks (cur itself when it allows any).
+func newArgs(old, cur *learn.Args) *learn.Args {
+	if cur == nil || cur.Widened || old == nil || !slices.Equal(old.Index, cur.Index) || !slices.Equal(old.Mask, cur.Mask) {
+		return cur
+	}
+	out := &learn.Args{Index: cur.Index, Mask: cur.Mask}
+	for _, v := range cur.Values {
+		if !slices.ContainsFunc(old.Values, func(w []uint64) bool { return slices.Equal(v, w) }) {
+			out.Values = append(out.Values, v)
 		}
 	}
 	return out

@@ -448,6 +448,25 @@ func (r *Report) summary() Table {
 		}
 		add("risk flags", fmt.Sprintf("%d: %s", len(names), strings.Join(dedupe(names), ", ")))
 	}
+	var flagged []string
+	learned := 0
+	for _, x := range r.Arguments {
+		if len(x.Allowed) > 0 && x.Allowed[0] != "any" && !strings.HasPrefix(x.Allowed[0], "any ") {
+			learned++
+		}
+		for _, f := range x.Flags {
+			if !strings.HasPrefix(f, "any arguments") {
+				flagged = append(flagged, x.Syscall+": "+f)
+			}
+		}
+	}
+	if len(r.Arguments) > 0 {
+		line := fmt.Sprintf("%d calls allowed only with learned values", learned)
+		if len(flagged) > 0 {
+			line += "; " + strings.Join(dedupe(flagged), "; ")
+		}
+		add("arguments", line)
+	}
 	if len(r.Docker) == 0 {
 		add("docker default", "allows every recorded call")
 	} else {

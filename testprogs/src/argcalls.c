@@ -1,7 +1,7 @@
 /* argcalls: makes one call whose arguments sctrace learns, with the arguments given, and says
  * whether it succeeded: "ok", or "errno N" and exit status 1. Static, so that it runs in a
  * container whose root holds nothing else.
- *   argcalls socket FAMILY TYPE PROTOCOL | ioctl REQUEST | clone FLAGS | unshare FLAGS |
+ *   argcalls socket FAMILY TYPE PROTOCOL | ioctl REQUEST | clone FLAGS | clone3 FLAGS | unshare FLAGS |
  *            mprotect PROT | prctl OPTION | personality PERSONA | fcntl CMD |
  *            setsockopt LEVEL NAME
  * Numbers may be decimal or 0x hexadecimal. A call may be given twice, separated by "then":
@@ -28,6 +28,17 @@ static long one(char **a) {
 		return syscall(SYS_ioctl, 0, num(a[1]), 0);
 	if (!strcmp(a[0], "clone")) {
 		long pid = syscall(SYS_clone, num(a[1]) | SIGCHLD, 0, 0, 0, 0);
+		if (pid == 0)
+			_exit(0);
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+		return pid;
+	}
+	if (!strcmp(a[0], "clone3")) {
+		unsigned long long cargs[11] = {0}; /* struct clone_args, version 2 */
+		cargs[0] = num(a[1]);
+		cargs[4] = SIGCHLD; /* exit_signal */
+		long pid = syscall(435 /* SYS_clone3 */, cargs, sizeof cargs);
 		if (pid == 0)
 			_exit(0);
 		if (pid > 0)
