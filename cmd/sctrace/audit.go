@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/sctrace/sctrace/emit/audit"
 	"github.com/sctrace/sctrace/learn"
@@ -22,6 +23,8 @@ executables, files, programs and endpoints there are. Then the sections:
 
   recordings   the recorded command lines, and why calls may be hidden from them
   calls        system calls per arch, grouped by what they do, with counts and executables
+  arguments    the argument values each call is allowed with, decoded, the ones that matter
+               flagged, compared with Docker's default profile
   risks        the calls that widen the kernel's attack surface or reach beyond the process
   docker       recorded calls Docker's default profile would not simply allow
   executables  each executable: processes that ran it, distinct calls, calls made
@@ -29,6 +32,8 @@ executables, files, programs and endpoints there are. Then the sections:
   files        every path opened, created or executed
   programs     every program executed, with its command line
   endpoints    every socket address connected to, bound or sent to
+  coverage     with --coverage only: per executable, the calls it can make (sctrace inspect)
+               against those recorded, and the possible but unseen ones
 
 The long sections (executables, tree, files, programs, endpoints) show their first 20 rows;
 --section NAME,... shows only the sections named, in full ("all": every section in full), and
@@ -62,8 +67,12 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if v.sections["coverage"] {
+	// Coverage runs an analysis of every executable: only when asked for by name.
+	if *sections != "" && slices.Contains(strings.Split(*sections, ","), "coverage") {
 		*coverage = true
+	}
+	if !*coverage && v.sections != nil {
+		delete(v.sections, "coverage")
 	}
 	v.width, v.hint = *width, "sctrace report --section %s "+audit.ShellQuote(pos[0])
 	if v.width == 0 {
@@ -178,25 +187,17 @@ func printDiff(w io.Writer, d *audit.Difference) {
 		fmt.Fprintln(w, "no difference")
 		return
 	}
+	// What NEW needs and OLD lacks first (what fails the gate), then what NEW dropped, then the
+	// files, which do not count.
+	gate := map[string]int{}
 	for _, c := range d.Added {
 		mark := ""
 		if c.Risk != "" {
 			mark = "  !! " + c.Risk
 		}
 		fmt.Fprintf(w, "+ %s%s\n", c, mark)
-	}
-	for _, c := range d.Removed {
-		fmt.Fprintf(w, "- %s\n", c)
-	}
-	for _, x := range []struct {
-		what string
-		d    audit.Delta
-	}{{"executable", d.Executables}, {"program", d.Programs}, {"endpoint", d.Endpoints}, {"file", d.Files}} {
-		for _, s := range x.d.Added {
-			fmt.Fprintf(w, "+ %s %s\n", x.what, s)
-		}
-		for _, s := range x.d.Removed {
-			fmt.Fprintf(w, "- %s %s\n", x.what, s)
+		if c.Executable == "" {
+			gate["new calls"]++
 		}
 	}
 	for _, wd := range d.Widened {
@@ -205,9 +206,47 @@ func printDiff(w io.Writer, d *audit.Difference) {
 			mark = "  !! " + wd.Risk
 		}
 		fmt.Fprintf(w, "+ %s  (wider arguments)%s\n", wd, mark)
+		if wd.Executable == "" {
+			gate["wider arguments"]++
+		}
+	}
+	deltas := []struct {
+		what string
+		d    audit.Delta
+	}{{"executable", d.Executables}, {"program", d.Programs}, {"endpoint", d.Endpoints}}
+	for _, x := range deltas {
+		for _, s := range x.d.Added {
+			fmt.Fprintf(w, "+ %s %s\n", x.what, s)
+			gate["new "+x.what+"s"]++
+		}
+	}
+	for _, c := range d.Removed {
+		fmt.Fprintf(w, "- %s\n", c)
+	}
+	for _, x := range deltas {
+		for _, s := range x.d.Removed {
+			fmt.Fprintf(w, "- %s %s\n", x.what, s)
+		}
 	}
 	for _, p := range d.NowPartial {
 		fmt.Fprintf(w, "! %s: its calls are now partial\n", p)
+	}
+	for _, s := range d.Files.Added {
+		fmt.Fprintf(w, "+ file %s\n", s)
+	}
+	for _, s := range d.Files.Removed {
+		fmt.Fprintf(w, "- file %s\n", s)
+	}
+	if d.NeedsMore() {
+		var parts []string
+		for _, k := range []string{"new calls", "wider arguments", "new executables", "new programs", "new endpoints"} {
+			if n := gate[k]; n > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", n, k))
+			}
+		}
+		fmt.Fprintf(w, "NEW needs more than OLD (exit 1): %s\n", strings.Join(parts, ", "))
+	} else {
+		fmt.Fprintln(w, "NEW needs nothing OLD lacks (exit 0; new files do not count)")
 	}
 }
 

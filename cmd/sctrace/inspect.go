@@ -75,7 +75,7 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 	for _, f := range files {
 		r, err := reach.Analyze(f, opt)
 		if err != nil {
-			fmt.Fprintf(stderr, "sctrace: inspect %s: %v\n", f, err)
+			fmt.Fprintf(stderr, "sctrace: inspect %s: %v\n", f, inspectError(f, err))
 			failed++
 			continue
 		}
@@ -103,9 +103,19 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if failed > 0 {
-		return exitStatus(1)
+		return exitStatus(2)
 	}
 	return nil
+}
+
+// inspectError says why a file could not be analysed, in the terms of a user: a script names
+// its interpreter.
+func inspectError(path string, err error) error {
+	if b, rerr := os.ReadFile(path); rerr == nil && len(b) > 2 && b[0] == '#' && b[1] == '!' {
+		line, _, _ := strings.Cut(string(b[2:min(len(b), 256)]), "\n")
+		return fmt.Errorf("a script: inspect its interpreter (%s)", strings.TrimSpace(line))
+	}
+	return err
 }
 
 // defaultReachCache is where inspect keeps its analyses: the user's cache directory.
@@ -271,9 +281,6 @@ func provenanceOf(r *reach.Result, archName, name string) string {
 		if p.Via != "" && p.Via != "direct" {
 			s += " (" + p.Via + ")"
 		}
-	}
-	if len(ps) > 1 {
-		s += fmt.Sprintf(" (and %d more)", len(ps)-1)
 	}
 	return s
 }

@@ -131,6 +131,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "sctrace %s\n", version)
 		return nil
 	case "help", "-h", "-help", "--help":
+		if len(rest) == 1 && cmd == "help" && rest[0] != "help" {
+			// sctrace help COMMAND is COMMAND --help.
+			return run([]string{rest[0], "--help"}, stdin, stdout, stderr)
+		}
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
