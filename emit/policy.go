@@ -194,31 +194,41 @@ func TraceUntracedClones(f *Filter, trace Action) {
 
 // traceUntracedLearned makes a clone rule with learned flags (whose mask has CLONE_UNTRACED)
 // trace every combination it allows with CLONE_UNTRACED set, as TraceUntracedClones does for an
-// unconditional clone: the learned ones, and each learned one without the flag with the flag
-// added (the tracer clears it, so the child is as the profile recorded). Nothing else widens.
+// unconditional clone. The tracer clears the flag, and the kernel then checks the call again
+// (seccomp re-runs the filter after a tracer's stop, since Linux 4.8): so each learned
+// combination is allowed without the flag and traced with it, whichever of the two was
+// recorded. Nothing else widens: the flag decides only whether the child is traced.
 func traceUntracedLearned(r *Rule, flagsArg int, trace Action) {
-	untraced := func(clause []Cond) (int, bool) {
+	untraced := func(clause []Cond) int {
 		for i, cd := range clause {
 			if cd.Arg == flagsArg && cd.Op == OpMaskedEq && cd.Mask&cloneUntraced != 0 {
-				return i, cd.Value&cloneUntraced != 0
+				return i
 			}
 		}
-		return -1, false
+		return -1
 	}
 	var when [][]Cond
 	var acts []Action
-	for _, clause := range r.When {
-		i, set := untraced(clause)
-		switch {
-		case i < 0: // not a learned clone clause: leave it
-			when, acts = append(when, clause), append(acts, ActAllow)
-		case set:
-			when, acts = append(when, clause), append(acts, trace)
-		default:
-			with := append([]Cond(nil), clause...)
-			with[i].Value |= cloneUntraced
-			when, acts = append(when, clause, with), append(acts, ActAllow, trace)
+	seen := map[string]bool{}
+	add := func(clause []Cond, act Action) {
+		key := fmt.Sprint(clause)
+		if !seen[key] {
+			seen[key] = true
+			when, acts = append(when, clause), append(acts, act)
 		}
+	}
+	for _, clause := range r.When {
+		i := untraced(clause)
+		if i < 0 { // not a learned clone clause: leave it
+			add(clause, ActAllow)
+			continue
+		}
+		without := append([]Cond(nil), clause...)
+		without[i].Value &^= cloneUntraced
+		with := append([]Cond(nil), clause...)
+		with[i].Value |= cloneUntraced
+		add(without, ActAllow)
+		add(with, trace)
 	}
 	r.When, r.Actions = when, acts
 }
