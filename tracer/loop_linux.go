@@ -47,8 +47,9 @@ type tracer struct {
 	// exitStops: PTRACE_O_TRACEEXIT is set, to read the call a task was killed at.
 	exitStops  bool
 	sigsysSeen map[int]bool // tasks whose SIGSYS was reported at its signal-delivery stop
-	// held: new processes kept at their first stop until their creator's event (stopped).
-	held map[int]bool
+	// held: new processes kept at their first stop until their creator's event (stopped), and
+	// since when: past holdLimit one is let go (its creator's event may never come).
+	held map[int]time.Time
 	// clone3Exit: threads stopped at a clone3 entry, resumed to its exit (clone3Done).
 	clone3Exit map[int]bool
 
@@ -145,6 +146,20 @@ func (t *tracer) fail(what string, tid int, errno syscall.Errno) {
 // wait returns the next report: a raw wait4 while system calls are traced (the ticker bounds
 // it), the runtime-aware one otherwise.
 func (t *tracer) wait(ws *unix.WaitStatus, options int) (int, syscall.Errno) {
+	if len(t.held) > 0 && options&unix.WNOHANG == 0 {
+		// Something is held: never block past its limit (a blocking wait would wait for the
+		// held process, which waits for us).
+		for {
+			tid, errno := wait4(-1, ws, options|unix.WNOHANG)
+			if errno != 0 || tid > 0 {
+				return tid, errno
+			}
+			if t.releaseStale() {
+				continue
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
 	if t.blocking && options&unix.WNOHANG == 0 {
 		tid, err := unix.Wait4(-1, ws, options, nil)
 		if err != nil {
@@ -197,6 +212,7 @@ func (t *tracer) loop() {
 		for i := range t.batch {
 			t.handle(&t.batch[i])
 		}
+		t.releaseStale()
 		if n := t.tab.Len(); n > t.rep.MaxTasks {
 			t.rep.MaxTasks = n
 		}
@@ -259,7 +275,7 @@ func (t *tracer) tickerStop(ws unix.WaitStatus) {
 }
 
 func (t *tracer) exited(tid int, ws unix.WaitStatus) {
-	heldHere := t.held[tid]
+	_, heldHere := t.held[tid]
 	delete(t.held, tid)
 	pid := -1 // the process of the task that ended, if known
 	if et := t.tab.Get(tid); et != nil {
@@ -309,9 +325,9 @@ func (t *tracer) stopped(r *waitReport) {
 		// a process ends, which may be the creator).
 		if event == unix.PTRACE_EVENT_STOP && !t.syscallMode {
 			if t.held == nil {
-				t.held = map[int]bool{}
+				t.held = map[int]time.Time{}
 			}
-			t.held[tid] = true
+			t.held[tid] = time.Now()
 			return
 		}
 		t.emit(&Event{Kind: EventSpawn, Pid: tk.Pid, Parent: tk.Parent})
@@ -332,8 +348,10 @@ func (t *tracer) stopped(r *waitReport) {
 			child, newProcess := t.tab.Created(tk, int(msg), event != unix.PTRACE_EVENT_CLONE)
 			if newProcess {
 				t.emit(&Event{Kind: EventSpawn, Pid: child.Pid, Parent: child.Parent})
-			} else if child != nil && t.held[child.Tid] {
-				t.release(child)
+			} else if child != nil {
+				if _, held := t.held[child.Tid]; held {
+					t.release(child)
+				}
 			}
 		case syscall.ESRCH:
 			// Killed meanwhile; the child's own stop adopts it.
@@ -429,6 +447,30 @@ func (t *tracer) releaseHeld(pid int) {
 			t.release(ht)
 		}
 	}
+}
+
+// holdLimit is how long a new process is held for its creator's event. The event comes within
+// microseconds when it comes at all; it never comes when the creating thread died (an execve of
+// its process killed it) before reporting, and that execve's own event may have come first.
+const holdLimit = 100 * time.Millisecond
+
+// releaseStale lets go, with /proc's parent, every new process held for longer than holdLimit,
+// and reports whether it let any go.
+func (t *tracer) releaseStale() bool {
+	released := false
+	now := time.Now()
+	for h, since := range t.held {
+		if now.Sub(since) < holdLimit {
+			continue
+		}
+		if ht := t.tab.Get(h); ht != nil {
+			t.release(ht)
+		} else {
+			delete(t.held, h)
+		}
+		released = true
+	}
+	return released
 }
 
 // mayHaveCreated reports whether a thread of process pid (-1: unknown) may have created the held
