@@ -151,14 +151,14 @@ func TestRedact(t *testing.T) {
 
 // TestFilesResolved: relative paths are recorded resolved against the working directory or the
 // openat directory descriptor they were relative to; a redirection to /dev/null is an open, not
-// a creation.
+// a creation; an open that failed is recorded as such.
 func TestFilesResolved(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "in.txt"), []byte("x\n"), 0o644)
 	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
 	os.WriteFile(filepath.Join(dir, "sub", "deep.txt"), []byte("y\n"), 0o644)
 	prof := filepath.Join(t.TempDir(), "p.json")
-	script := `cd "$1" && cat in.txt >/dev/null && echo z > out.txt && python3 -c 'import os; d = os.open("sub", os.O_RDONLY); os.close(os.open("deep.txt", os.O_RDONLY, dir_fd=d))'`
+	script := `cd "$1" && cat in.txt >/dev/null && echo z > out.txt && python3 -c 'import os; d = os.open("sub", os.O_RDONLY); os.close(os.open("deep.txt", os.O_RDONLY, dir_fd=d))' && (cat nothere.txt 2>/dev/null; true)`
 	cmd := exec.Command(sctraceBin, "record", "-q", "-o", prof, "--", "sh", "-c", script, "sh", dir)
 	cmd.Env = markedEnv()
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -170,6 +170,7 @@ func TestFilesResolved(t *testing.T) {
 		filepath.Join(dir, "out.txt"):         "create",
 		filepath.Join(dir, "sub", "deep.txt"): "open",
 		"/dev/null":                           "open",
+		filepath.Join(dir, "nothere.txt"):     "open-failed",
 	} {
 		if got := strings.Join(p.Files[path], ","); got != want {
 			t.Errorf("files[%q] = %q, want %q", path, got, want)

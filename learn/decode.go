@@ -722,6 +722,10 @@ func (d *decoder) useList() ([]string, error) {
 			u = UseCreate
 		case UseExec:
 			u = UseExec
+		case UseOpenFailed:
+			u = UseOpenFailed
+		case UseCreateFailed:
+			u = UseCreateFailed
 		}
 		if len(d.uses) == cap(d.uses) {
 			block := make([]string, 0, max(min(max(d.nuses, 16), 4096), 2*(len(d.uses)-start)))

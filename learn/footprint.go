@@ -53,6 +53,10 @@ const (
 	UseOpen   = "open"
 	UseCreate = "create"
 	UseExec   = "exec"
+	// UseOpenFailed and UseCreateFailed: an open or a creation of the path failed (ENOENT from
+	// a search along a path list, EACCES, ...). Version 3.
+	UseOpenFailed   = "open-failed"
+	UseCreateFailed = "create-failed"
 )
 
 // what a peeked call reveals
@@ -124,6 +128,37 @@ func Peek(audit uint32, nr int, args [6]uint64) (addr uint64, max int, str bool)
 	return 0, 0, false
 }
 
+// pendingFile is a file call whose result the recorder waits for.
+type pendingFile struct{ path, use string }
+
+// WantResults makes the recorder wait for the result of the file calls it reads the path of
+// (Memory, then Result), so that it can tell the opens that failed from those that succeeded.
+func (r *Recorder) WantResults() { r.pendingFiles = map[int]pendingFile{} }
+
+// NeedsResult says whether the result of a call matters to the footprint: the file calls.
+func NeedsResult(audit uint32, nr int) bool {
+	_, _, spec := peekFor(audit, nr)
+	return spec.kind == peekPath
+}
+
+// Result notes what the call thread tid last entered returned (ret < 0: it failed).
+func (r *Recorder) Result(tid int, audit uint32, nr int, ret int64) {
+	pf, ok := r.pendingFiles[tid]
+	if !ok {
+		return
+	}
+	delete(r.pendingFiles, tid)
+	if ret < 0 && ret > -4096 {
+		switch pf.use {
+		case UseOpen:
+			pf.use = UseOpenFailed
+		case UseCreate:
+			pf.use = UseCreateFailed
+		}
+	}
+	r.fp.file(pf.path, pf.use)
+}
+
 // PathDir says, for a call whose path Peek read, which argument holds the directory descriptor
 // a relative path is relative to: 0 to 5, -1 for the working directory, -2 for none.
 func PathDir(audit uint32, nr int) int {
@@ -167,7 +202,7 @@ func (f *footprint) file(path, use string) {
 }
 
 // Memory records what a peeked call revealed: mem is what Peek asked for.
-func (r *Recorder) Memory(pid int, audit uint32, nr int, args [6]uint64, mem []byte, dir string) {
+func (r *Recorder) Memory(tid int, audit uint32, nr int, args [6]uint64, mem []byte, dir string) {
 	a, call, spec := peekFor(audit, nr)
 	if a == nil || len(mem) == 0 {
 		return
@@ -182,6 +217,11 @@ func (r *Recorder) Memory(pid int, audit uint32, nr int, args [6]uint64, mem []b
 		// O_CREAT on a device (a shell's > /dev/null) creates nothing.
 		if (spec.create || (spec.flagsArg >= 0 && args[spec.flagsArg]&a.OCreat != 0)) && !strings.HasPrefix(file, "/dev/") {
 			use = UseCreate
+		}
+		if r.pendingFiles != nil {
+			// Its result comes (Result): the use is noted then, as done or failed.
+			r.pendingFiles[tid] = pendingFile{file, use}
+			return
 		}
 		r.fp.file(file, use)
 	case peekSockaddr:

@@ -352,3 +352,30 @@ func TestOldMmapNotLearned(t *testing.T) {
 		}
 	}
 }
+
+// TestFileResults: with results, an open that failed is noted as such, one that succeeded as an
+// open, and one whose result never came (the thread died in it) as attempted.
+func TestFileResults(t *testing.T) {
+	a := arch.X86_64
+	openat, _ := a.SyscallNumber("openat")
+	r := NewRecorder()
+	r.WantResults()
+	r.Spawn(10, 0)
+	call := func(tid int, path string, flags uint64) {
+		r.Call(10, a.Audit, openat, &[6]uint64{uint64(0xffffff9c), 0x1000, flags})
+		r.Memory(tid, a.Audit, openat, [6]uint64{uint64(0xffffff9c), 0x1000, flags}, []byte(path), "")
+	}
+	call(10, "/etc/ok", 0)
+	r.Result(10, a.Audit, openat, 3)
+	call(10, "/etc/missing", 0)
+	r.Result(10, a.Audit, openat, -2)
+	call(11, "/tmp/new", 0o100)
+	r.Result(11, a.Audit, openat, -13)
+	call(12, "/tmp/inflight", 0)
+	p := r.Profile(Recording{Command: []string{"x"}})
+	for path, want := range map[string]string{"/etc/ok": "open", "/etc/missing": "open-failed", "/tmp/new": "create-failed", "/tmp/inflight": "open"} {
+		if got := strings.Join(p.Files[path], ","); got != want {
+			t.Errorf("%s: %q, want %q", path, got, want)
+		}
+	}
+}

@@ -280,7 +280,7 @@ func (p *Profile) validate() error {
 	}
 	for path, uses := range p.Files {
 		for _, u := range uses {
-			if u != UseOpen && u != UseCreate && u != UseExec {
+			if u != UseOpen && u != UseCreate && u != UseExec && (p.Version < 3 || (u != UseOpenFailed && u != UseCreateFailed)) {
 				return fmt.Errorf("file %q: unknown use %q", path, u)
 			}
 		}

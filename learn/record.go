@@ -25,6 +25,8 @@ type Recorder struct {
 	NoArgs bool
 	// specs caches which calls have their arguments learned (nil: none).
 	specs map[callKey]*argSpec
+	// pendingFiles: with WantResults, the file call each thread made, until its result.
+	pendingFiles map[int]pendingFile
 }
 
 type callKey struct {
@@ -207,6 +209,11 @@ func (r *Recorder) SyscallIn(path string, audit uint32, nr int, args *[6]uint64)
 
 // Exit records the end of a process.
 func (r *Recorder) Exit(pid int) {
+	// A file call whose result never came (the process was killed in it) was attempted.
+	if pf, ok := r.pendingFiles[pid]; ok {
+		r.fp.file(pf.path, pf.use)
+		delete(r.pendingFiles, pid)
+	}
 	delete(r.procs, pid)
 	delete(r.fp.nodes, pid)
 }
@@ -245,6 +252,9 @@ func (r *Recorder) Profile(rec Recording) *Profile {
 			setIn(p.Arches, archName).addStat(key, st)
 		}
 		p.Executables[name] = x
+	}
+	for _, pf := range r.pendingFiles { // threads that died in a file call
+		r.fp.file(pf.path, pf.use)
 	}
 	rec.Processes = r.nproc
 	rec.Hidden = append(r.hidden.reasons(), rec.Hidden...)

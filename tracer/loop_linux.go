@@ -52,6 +52,10 @@ type tracer struct {
 	held map[int]time.Time
 	// clone3Exit: threads stopped at a clone3 entry, resumed to its exit (clone3Done).
 	clone3Exit map[int]bool
+	// results: Options.Results; resultExit: threads resumed to a call's exit for its result
+	// (resultDone), with the call.
+	results    func(*Event) bool
+	resultExit map[int]Event
 
 	root       int
 	rootDone   bool
@@ -103,7 +107,7 @@ type waitReport struct {
 }
 
 func newTracer(opt Options) *tracer {
-	return &tracer{tab: tasks.New(procStatus), onEvent: opt.OnEvent, deny: opt.Deny, peek: opt.Peek, pathDir: opt.PathDir,
+	return &tracer{tab: tasks.New(procStatus), onEvent: opt.OnEvent, deny: opt.Deny, peek: opt.Peek, pathDir: opt.PathDir, results: opt.Results,
 		followOnly: opt.FollowOnly, traceData: opt.TraceData, supervise: opt.Supervise, exitStops: opt.ExitStops,
 		fullTrace: opt.FullTrace}
 }
@@ -277,6 +281,7 @@ func (t *tracer) tickerStop(ws unix.WaitStatus) {
 func (t *tracer) exited(tid int, ws unix.WaitStatus) {
 	_, heldHere := t.held[tid]
 	delete(t.held, tid)
+	delete(t.resultExit, tid)
 	pid := -1 // the process of the task that ended, if known
 	if et := t.tab.Get(tid); et != nil {
 		pid = et.Pid
@@ -413,6 +418,8 @@ func (t *tracer) stopped(r *waitReport) {
 				t.injectStop(tid, t.inject[tid])
 			case t.clone3Exit[tid]:
 				t.clone3Done(tid)
+			case t.resultExit != nil && t.resultExit[tid].Kind != 0:
+				t.resultDone(tid)
 			default:
 				t.cont(tid, 0)
 			}
@@ -517,7 +524,7 @@ func (t *tracer) clone3Done(tid int) {
 
 func (t *tracer) cont(tid int, sig syscall.Signal) {
 	req := unix.PTRACE_CONT
-	if t.syscallMode || t.inject[tid] != nil || t.clone3Exit[tid] {
+	if t.syscallMode || t.inject[tid] != nil || t.clone3Exit[tid] || t.resultExit[tid].Kind != 0 {
 		req = unix.PTRACE_SYSCALL
 	}
 	// ESRCH means the task was killed while stopped; wait4 will report its end (trap 4).
@@ -604,9 +611,35 @@ func (t *tracer) syscallStop(tid int, tk *tasks.Task, seccomp bool, r *waitRepor
 	if t.deny != nil {
 		if errno := t.deny(&t.ev); errno != 0 {
 			skipSyscall(tid, errno)
+			return true
 		}
 	}
+	if seccomp && !t.syscallMode && t.results != nil && t.results(&t.ev) {
+		if t.resultExit == nil {
+			t.resultExit = map[int]Event{}
+		}
+		t.resultExit[tid] = Event{Kind: EventResult, Pid: tk.Pid, Tid: tid, Audit: t.ev.Audit, Nr: t.ev.Nr}
+	}
 	return true
+}
+
+// resultDone handles the syscall stop of a call whose result was asked for (Options.Results):
+// at its exit, it reports the result.
+func (t *tracer) resultDone(tid int) {
+	var info syscallInfo
+	errno := getSyscallInfo(tid, &info)
+	if errno == 0 && info.Op == unix.PTRACE_SYSCALL_INFO_ENTRY {
+		t.cont(tid, 0) // the entry stop of a kernel that reports it after the seccomp stop
+		return
+	}
+	e := t.resultExit[tid]
+	delete(t.resultExit, tid)
+	if errno == 0 && info.Op == unix.PTRACE_SYSCALL_INFO_EXIT {
+		// struct ptrace_syscall_info's exit member {s64 rval; u8 is_error} overlays nr.
+		e.Ret = int64(info.Nr)
+		t.emit(&e)
+	}
+	t.cont(tid, 0)
 }
 
 // memReader reads tracee memory with process_vm_readv (one system call, no ptrace stop), into a

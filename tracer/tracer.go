@@ -33,6 +33,9 @@ const (
 	// EventFullTrace: process Pid is fully traced from its first call after its last execve on
 	// (Options.FullTrace), or, with Failed set, could not be made so.
 	EventFullTrace
+	// EventResult: the call (Audit, Nr) thread Tid of process Pid entered returned Ret (a
+	// negative errno on failure), for the calls Options.Results asked about.
+	EventResult
 )
 
 func (k EventKind) String() string {
@@ -49,6 +52,8 @@ func (k EventKind) String() string {
 		return "sigsys"
 	case EventFullTrace:
 		return "fulltrace"
+	case EventResult:
+		return "result"
 	}
 	return fmt.Sprintf("EventKind(%d)", uint8(k))
 }
@@ -78,6 +83,7 @@ type Event struct {
 	Unprivileged bool
 	Status       Status // EventExit
 	Fatal        bool   // EventSigsys: the filter killed the task
+	Ret          int64  // EventResult: the call's return value (-errno on failure)
 	Failed       string // EventFullTrace: why the process could not be fully traced
 }
 
@@ -126,6 +132,10 @@ type Options struct {
 	// (0 to 5; AT_FDCWD there means the working directory), -1 for the working directory, -2 for
 	// none. The directory, read from /proc at the stop, arrives in Event.Dir.
 	PathDir func(e *Event) int
+	// Results, if set, is asked at every call the filter sent to the tracer whether its result
+	// matters: if so, the thread is resumed to the call's exit (one more stop) and an
+	// EventResult reports what it returned. Not in attach mode (Attach).
+	Results func(e *Event) bool
 	// FollowOnly stops reading system calls once the workload's first execve has succeeded: the
 	// filter must never return SECCOMP_RET_TRACE after that (pure enforcement), and the workload
 	// runs at native speed. The tracer still follows every process (fork, exec, exit: no

@@ -300,6 +300,9 @@ func recordOnce(argv []string, base *learn.Profile, filter []bpf.RawInstruction,
 	}
 	if !noFootprint {
 		opt.Peek, opt.PathDir = peek, pathDir
+		// One more stop per file call, to tell the opens that failed from those that did not.
+		opt.Results = func(e *tracer.Event) bool { return learn.NeedsResult(e.Audit, e.Nr) }
+		rec.WantResults()
 	}
 	var ref *refiner
 	if base != nil {
@@ -442,7 +445,7 @@ func recordEvent(rec *learn.Recorder) func(*tracer.Event) {
 		case tracer.EventSyscall:
 			rec.Call(e.Pid, e.Audit, e.Nr, &e.Args)
 			if e.Mem != nil {
-				rec.Memory(e.Pid, e.Audit, e.Nr, e.Args, e.Mem, e.Dir)
+				rec.Memory(e.Tid, e.Audit, e.Nr, e.Args, e.Mem, e.Dir)
 			}
 		case tracer.EventSpawn:
 			rec.Spawn(e.Pid, e.Parent)
@@ -451,6 +454,8 @@ func recordEvent(rec *learn.Recorder) func(*tracer.Event) {
 			if e.Unprivileged {
 				rec.Unprivileged(e.Path)
 			}
+		case tracer.EventResult:
+			rec.Result(e.Tid, e.Audit, e.Nr, e.Ret)
 		case tracer.EventExit:
 			rec.Exit(e.Pid)
 		}

@@ -503,7 +503,7 @@ func (r *Report) summary() Table {
 	files := plural(len(r.Files), "path", "paths")
 	if len(r.Files) > 0 {
 		var parts []string
-		for _, u := range []string{learn.UseOpen, learn.UseCreate, learn.UseExec} {
+		for _, u := range []string{learn.UseOpen, learn.UseCreate, learn.UseExec, learn.UseOpenFailed, learn.UseCreateFailed} {
 			if uses[u] > 0 {
 				parts = append(parts, fmt.Sprintf("%s %s", Thousands(uint64(uses[u])), useVerb[u]))
 			}
@@ -560,7 +560,8 @@ func dropped(d *learn.Dropped) int {
 }
 
 // useVerb says a file use as a participle.
-var useVerb = map[string]string{learn.UseOpen: "opened", learn.UseCreate: "created", learn.UseExec: "executed"}
+var useVerb = map[string]string{learn.UseOpen: "opened", learn.UseCreate: "created", learn.UseExec: "executed",
+	learn.UseOpenFailed: "failed to open", learn.UseCreateFailed: "failed to create"}
 
 // plural writes a count with its noun ("1 process", "6 548 paths").
 func plural(n int, one, many string) string {
