@@ -26,7 +26,7 @@ followed through their call graphs. The analysis is sound first: a call it canno
 listed, and where the number of a system call cannot be determined the arch is reported as
 unbounded, with the site. What the analysis had to assume is listed too (README, "Inspecting").
 
-Sections: summary, calls, risks (reachable calls that matter, with where they are reached),
+Sections: summary, calls, risks (reachable calls that matter, with a path that reaches them),
 unresolved (system calls whose number is unknown), objects (what was analysed), assumptions.
 The long ones show their first 20 rows unless chosen with --section. Analyses are cached per
 object content (--cache), so a library is analysed once.
@@ -185,7 +185,7 @@ func inspectTables(r *reach.Result) []audit.Table {
 	}
 	add("objects", fmt.Sprintf("%d: %s", len(r.Objects), strings.Join(kinds, ", ")))
 	calls := audit.Table{Section: "calls", Title: "System calls " + name + " can make", Header: []string{"arch", "group", "syscall", "reached from"}, Shrink: 3}
-	risks := audit.Table{Section: "risks", Title: "Risky calls " + name + " can make", Header: []string{"arch", "syscall", "why it matters", "reached from"}, Shrink: 3, Wrap: 2}
+	risks := audit.Table{Section: "risks", Title: "Risky calls " + name + " can make", Header: []string{"arch", "syscall", "why it matters", "path"}, Shrink: -1, Wrap: 3}
 	var risky []string
 	for _, a := range inspectArches(r) {
 		c := r.Arches[a]
@@ -201,7 +201,7 @@ func inspectTables(r *reach.Result) []audit.Table {
 			from := provenanceOf(r, a, n)
 			rows = append(rows, []string{a, audit.GroupOf(n), n, from})
 			if why, ok := audit.Risks[n]; ok {
-				risks.Rows = append(risks.Rows, []string{a, n, why, from})
+				risks.Rows = append(risks.Rows, []string{a, n, why, pathOf(r, a, n)})
 				risky = append(risky, n)
 			}
 		}
@@ -281,6 +281,39 @@ func provenanceOf(r *reach.Result, archName, name string) string {
 		if p.Via != "" && p.Via != "direct" {
 			s += " (" + p.Via + ")"
 		}
+	}
+	return s
+}
+
+// pathOf says how the program gets to a call: the path of one of its provenances, the entry
+// point's first, then the shortest ("entry point: _start (ls) → main (ls, address taken) → …"),
+// with the rule that added it if any; without a path (calls added by a rule of the kernel),
+// provenanceOf.
+func pathOf(r *reach.Result, archName, name string) string {
+	nr, ok := callNumber(archName, name)
+	if !ok {
+		return ""
+	}
+	var best *reach.Provenance
+	rank := func(p *reach.Provenance) int {
+		n := len(p.Path)
+		if !strings.HasPrefix(p.Path[0], "entry point:") {
+			n += 1000
+		}
+		return n
+	}
+	ps := r.Arches[archName].Nrs[nr]
+	for i := range ps {
+		if p := &ps[i]; len(p.Path) > 0 && (best == nil || rank(p) < rank(best)) {
+			best = p
+		}
+	}
+	if best == nil {
+		return provenanceOf(r, archName, name)
+	}
+	s := strings.Join(best.Path, " → ")
+	if strings.HasPrefix(best.Via, "rule:") {
+		s += " (" + best.Via + ")"
 	}
 	return s
 }

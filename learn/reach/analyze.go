@@ -46,7 +46,8 @@ type analysis struct {
 	objs     []*loaded
 	byPath   map[string]int
 	reached  map[fref]bool
-	work     []fref
+	preds    map[fref]pred // how each reached function was first reached (see path.go)
+	work     []fref        // reached functions not followed yet, first in first out
 	taken    map[aref]bool
 	opaque   map[aref]bool
 	callers  map[aref][]callerRef
@@ -58,10 +59,11 @@ type analysis struct {
 	// pending and pendingTaken are imports no loaded object defines (yet): calls to them and
 	// taken addresses, bound again when modules are loaded.
 	pending      map[string][]callerRef
-	pendingTaken map[string]bool
+	pendingTaken map[string]pred
 	modSets      map[string]bool // module sets loaded (see modules.go)
-	// dataReached holds the reached data chunks; dwork those whose pointers are not followed yet.
-	dataReached map[dref]bool
+	// dataReached holds the reached data chunks, with the function they were first reached from
+	// (noFunc: none); dwork those whose pointers are not followed yet.
+	dataReached map[dref]fref
 	objReached  map[dref]bool // objects reached (by the chunk where they start)
 	dwork       []dref
 	takenNames  map[string]bool // imported symbols whose address is taken, bound
@@ -107,11 +109,11 @@ func Analyze(path string, opt Options) (*Result, error) {
 
 // newAnalysis returns the empty state of an analysis.
 func newAnalysis(opt Options) *analysis {
-	return &analysis{opt: opt, res: newResolver(opt.Root), byPath: map[string]int{}, reached: map[fref]bool{},
+	return &analysis{opt: opt, res: newResolver(opt.Root), byPath: map[string]int{}, reached: map[fref]bool{}, preds: map[fref]pred{},
 		taken: map[aref]bool{}, opaque: map[aref]bool{}, callers: map[aref][]callerRef{},
 		symCache: map[string][]aref{}, code: map[fref]*fnCode{}, memo: map[pkey]resolved{}, unbound: map[string]bool{},
-		pending: map[string][]callerRef{}, pendingTaken: map[string]bool{}, modSets: map[string]bool{},
-		dataReached: map[dref]bool{}, objReached: map[dref]bool{}, takenNames: map[string]bool{}, dlsymNames: map[string]bool{}}
+		pending: map[string][]callerRef{}, pendingTaken: map[string]pred{}, modSets: map[string]bool{},
+		dataReached: map[dref]fref{}, objReached: map[dref]bool{}, takenNames: map[string]bool{}, dlsymNames: map[string]bool{}}
 }
 
 // load reads the program and its libraries in the loader's breadth-first order.
@@ -220,9 +222,9 @@ func (a *analysis) lookup(name string) []aref {
 	return out
 }
 
-// enter marks the function holding addr reached. A taken address is also opaque: it can be
-// called from anywhere, with any arguments.
-func (a *analysis) enter(obj int, addr uint64, taken bool) {
+// enter marks the function holding addr reached, first from p. A taken address is also opaque:
+// it can be called from anywhere, with any arguments.
+func (a *analysis) enter(obj int, addr uint64, taken bool, p pred) {
 	fn := a.objs[obj].sum.funcAt(addr)
 	if fn < 0 {
 		return
@@ -233,14 +235,15 @@ func (a *analysis) enter(obj int, addr uint64, taken bool) {
 	f := fref{obj, fn}
 	if !a.reached[f] {
 		a.reached[f] = true
+		a.preds[f] = p
 		a.work = append(a.work, f)
 	}
 }
 
 // root makes an address an entry point: reached, and called from outside with unknown arguments.
-func (a *analysis) root(obj int, addr uint64) {
+func (a *analysis) root(obj int, addr uint64, p pred) {
 	a.opaque[aref{obj, addr}] = true
-	a.enter(obj, addr, false)
+	a.enter(obj, addr, false, p)
 }
 
 // rootObject makes object i's own entry points roots: DT_INIT and DT_FINI, init and fini arrays,
@@ -249,32 +252,37 @@ func (a *analysis) root(obj int, addr uint64) {
 func (a *analysis) rootObject(i int, exports bool) {
 	l := a.objs[i]
 	if l.kind == "interp" && l.sum.Entry != 0 {
-		a.root(i, l.sum.Entry)
+		a.root(i, l.sum.Entry, rootPred(rootEntry, i, ""))
 	}
 	for _, r := range l.sum.Roots {
-		a.root(i, r)
+		a.root(i, r, rootPred(rootLoader, i, ""))
 	}
+	reloc := rootPred(rootReloc, i, "")
 	for _, t := range l.sum.Taken {
-		a.enter(i, t, true)
+		a.enter(i, t, true, reloc)
 	}
 	for _, n := range l.sum.ImpTaken {
-		a.takeImport(n)
+		a.takeImport(n, reloc)
 	}
 	for _, n := range l.sum.Copies {
-		a.takeImport(n)
+		a.takeImport(n, reloc)
 	}
 	for _, c := range l.sum.RootChunks {
-		a.reachChunk(i, c)
+		a.reachChunk(i, c, noFunc)
 	}
 	if exports {
+		exp := rootPred(rootExport, i, "")
+		if l.kind == "module" {
+			exp = rootPred(rootModule, i, l.how)
+		}
 		for _, addrs := range l.sum.Exports {
 			for _, ad := range addrs {
-				a.root(i, ad)
+				a.root(i, ad, exp)
 			}
 		}
 		for _, cs := range l.sum.DataExports {
 			for _, c := range cs {
-				a.reachData(i, c)
+				a.reachData(i, c, noFunc)
 			}
 		}
 	}
@@ -282,8 +290,8 @@ func (a *analysis) rootObject(i int, exports bool) {
 
 // dlsym roots the functions a reached dlsym call can return: every exported definition of a
 // constant name. Names computed at run time are assumed to be the entry points of the modules
-// analysed (PyInit_*, _nss_*, ...).
-func (a *analysis) dlsym(name string) {
+// analysed (PyInit_*, _nss_*, ...). from is the function making the call.
+func (a *analysis) dlsym(name string, from fref) {
 	if name == "" {
 		if !a.dlsymNoted {
 			a.dlsymNoted = true
@@ -298,22 +306,23 @@ func (a *analysis) dlsym(name string) {
 	a.dlsymNames[name] = true
 	for i, l := range a.objs {
 		for _, ad := range l.sum.Exports[name] {
-			a.root(i, ad)
+			a.root(i, ad, pred{kind: byDlsym, from: from, name: name})
 		}
 	}
 }
 
-// reachChunk marks a data chunk reached; propagate follows its pointers.
-func (a *analysis) reachChunk(obj int, c int32) {
+// reachChunk marks a data chunk reached, first from the function origin (noFunc: none);
+// propagate follows its pointers.
+func (a *analysis) reachChunk(obj int, c int32, origin fref) {
 	d := dref{obj, c}
-	if !a.dataReached[d] {
-		a.dataReached[d] = true
+	if _, ok := a.dataReached[d]; !ok {
+		a.dataReached[d] = origin
 		a.dwork = append(a.dwork, d)
 	}
 }
 
 // reachData reaches the data object starting in chunk c: its chunks up to the next object.
-func (a *analysis) reachData(obj int, c int32) {
+func (a *analysis) reachData(obj int, c int32, origin fref) {
 	if a.objReached[dref{obj, c}] {
 		return
 	}
@@ -323,30 +332,31 @@ func (a *analysis) reachData(obj int, c int32) {
 		if k > c && chs[k].Obj {
 			break
 		}
-		a.reachChunk(obj, k)
+		a.reachChunk(obj, k, origin)
 	}
 }
 
 // takeImport makes the definition of an imported symbol whose address is taken reachable: the
-// function the loader binds, or the exported data objects of that name.
-func (a *analysis) takeImport(name string) {
+// function the loader binds, or the exported data objects of that name. p is how the address
+// is taken (byAddr, byData, or a root).
+func (a *analysis) takeImport(name string, p pred) {
 	if a.takenNames[name] {
 		return
 	}
 	a.takenNames[name] = true
 	rs := a.lookup(name)
 	for _, r := range rs {
-		a.enter(r.obj, r.addr, true)
+		a.enter(r.obj, r.addr, true, p)
 	}
 	found := len(rs) > 0
 	for i, l := range a.objs {
 		for _, c := range l.sum.DataExports[name] {
-			a.reachData(i, c)
+			a.reachData(i, c, originOf(p))
 			found = true
 		}
 	}
 	if !found {
-		a.pendingTaken[name] = true
+		a.pendingTaken[name] = p
 	}
 }
 
@@ -355,7 +365,7 @@ func (a *analysis) reach() {
 	mainSum := a.objs[0].sum
 	isLib := strings.HasPrefix(a.objs[0].kind, "shared")
 	if !isLib && mainSum.Entry != 0 {
-		a.root(0, mainSum.Entry)
+		a.root(0, mainSum.Entry, rootPred(rootEntry, 0, ""))
 	}
 	for i := range a.objs {
 		a.rootObject(i, i == 0 && isLib)
@@ -386,19 +396,23 @@ func (a *analysis) propagate() {
 			d := a.dwork[len(a.dwork)-1]
 			a.dwork = a.dwork[:len(a.dwork)-1]
 			ch := &a.objs[d.obj].sum.Chunks[d.chunk]
+			origin := a.dataReached[d]
+			p := dataPred(origin, d.obj)
 			for _, t := range ch.Code {
-				a.enter(d.obj, t, true)
+				a.enter(d.obj, t, true, p)
 			}
 			for _, n := range ch.Imp {
-				a.takeImport(n)
+				a.takeImport(n, p)
 			}
 			for _, c := range ch.Data {
-				a.reachData(d.obj, c)
+				a.reachData(d.obj, c, origin)
 			}
 			continue
 		}
-		f := a.work[len(a.work)-1]
-		a.work = a.work[:len(a.work)-1]
+		f := a.work[0]
+		a.work = a.work[1:]
+		call := pred{kind: byCall, from: f}
+		addr := pred{kind: byAddr, from: f}
 		fs := &a.objs[f.obj].sum.Funcs[f.fn]
 		for _, c := range fs.Calls {
 			var targets []aref
@@ -412,23 +426,23 @@ func (a *analysis) propagate() {
 			}
 			for _, t := range targets {
 				a.callers[t] = append(a.callers[t], callerRef{f.obj, f.fn, c.At, c.Jump})
-				a.enter(t.obj, t.addr, false)
+				a.enter(t.obj, t.addr, false, call)
 			}
 		}
 		for _, t := range fs.Taken {
-			a.enter(f.obj, t, true)
+			a.enter(f.obj, t, true, addr)
 		}
 		for _, n := range fs.ImpTaken {
-			a.takeImport(n)
+			a.takeImport(n, addr)
 		}
 		for _, c := range fs.Data {
-			a.reachData(f.obj, c)
+			a.reachData(f.obj, c, f)
 		}
 		for _, c := range fs.Access {
-			a.reachChunk(f.obj, c)
+			a.reachChunk(f.obj, c, f)
 		}
 		for _, n := range fs.Dlsym {
-			a.dlsym(n)
+			a.dlsym(n, f)
 		}
 	}
 }
@@ -694,6 +708,7 @@ func (a *analysis) result(path string) *Result {
 		}
 	}
 	setidNoted := false
+	paths := map[fref][]string{}
 	for _, f := range refs {
 		l := a.objs[f.obj]
 		fs := &l.sum.Funcs[f.fn]
@@ -711,6 +726,7 @@ func (a *analysis) result(path string) *Result {
 			}
 			for nr, o := range r.consts {
 				p := base
+				p.Path = a.siteRoute(f, fref(o), paths)
 				if o == origin(f) {
 					p.Via = "direct"
 				} else {
@@ -728,6 +744,7 @@ func (a *analysis) result(path string) *Result {
 			}
 			if l.glibc && onlyMem(st.V) {
 				// glibc's set*id broadcast: the number is stored in memory by setuid() & co.
+				base.Path = a.siteRoute(f, f, paths)
 				for _, an := range arches[:1] {
 					ab, _ := arch.ByName(an)
 					for _, name := range setidCalls {

@@ -104,7 +104,7 @@ func (a *analysis) addModules(files []string, how string, entry func(string) boo
 			for name, addrs := range a.objs[i].sum.Exports {
 				if entry(name) {
 					for _, ad := range addrs {
-						a.root(i, ad)
+						a.root(i, ad, rootPred(rootModule, i, how))
 					}
 				}
 			}
@@ -118,11 +118,11 @@ func (a *analysis) addModules(files []string, how string, entry func(string) boo
 
 // rebind binds again the imports no object defined before modules were loaded.
 func (a *analysis) rebind() {
-	for name := range a.pendingTaken {
+	for name, p := range a.pendingTaken {
 		delete(a.symCache, name)
 		delete(a.pendingTaken, name)
 		delete(a.takenNames, name)
-		a.takeImport(name)
+		a.takeImport(name, p)
 	}
 	for name, cs := range a.pending {
 		delete(a.symCache, name)
@@ -133,7 +133,7 @@ func (a *analysis) rebind() {
 		delete(a.pending, name)
 		for _, t := range rs {
 			a.callers[t] = append(a.callers[t], cs...)
-			a.enter(t.obj, t.addr, false)
+			a.enter(t.obj, t.addr, false, pred{kind: byCall, from: fref{cs[0].obj, cs[0].fn}})
 		}
 	}
 }

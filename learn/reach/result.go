@@ -1,8 +1,8 @@
 // Package reach computes, without running anything, which Linux system calls an x86_64 (or
 // i386) ELF program or shared library can make, per ABI (x86_64, x86 for int 0x80 and 32-bit
 // programs, x32 for syscall numbers with bit 0x40000000), with the provenance of each call
-// (which function of which object holds the system call instruction, and where its number
-// comes from) and what could not be resolved.
+// (which function of which object holds the system call instruction, where its number comes
+// from, and one chain of functions from a root that gets there) and what could not be resolved.
 //
 // The analysis is sound first: a call it cannot rule out is reported. When the number at a
 // system call instruction cannot be determined, the ABI is reported as unbounded (Calls.Any)
@@ -71,6 +71,15 @@ type Provenance struct {
 	// "wrapper: number from FUNC in OBJECT" (traced through a function's argument), or
 	// "rule: ..." for calls added by a documented rule rather than found in code.
 	Via string
+	// Path is how the program gets there: one chain of functions, each "FUNC (OBJECT)", from a
+	// root to Function or, for a number traced through a wrapper, to the function the number
+	// was found in and then Function ("…" between them when they are not caller and callee).
+	// The root is prefixed with its kind ("entry point: _start (ls)", "address taken in libc.so.6
+	// data: ...", "module entry (...): ..."), and a function reached otherwise than by a call
+	// says so after its object ("main (ls, address taken)"). The chain is the first way the
+	// analysis reached each function (a shortest one, in steps), not every way; at most 12
+	// elements, the middle elided with "…". Empty for calls added by a rule of the kernel.
+	Path []string `json:"path,omitempty"`
 }
 
 // Calls is the set of system calls of one ABI.
