@@ -185,7 +185,7 @@ func inspectTables(r *reach.Result) []audit.Table {
 	}
 	add("objects", fmt.Sprintf("%d: %s", len(r.Objects), strings.Join(kinds, ", ")))
 	calls := audit.Table{Section: "calls", Title: "System calls " + name + " can make", Header: []string{"arch", "group", "syscall", "reached from"}, Shrink: 3}
-	risks := audit.Table{Section: "risks", Title: "Risky calls " + name + " can make", Header: []string{"arch", "syscall", "why it matters", "path"}, Shrink: -1, Wrap: 3}
+	risks := audit.Table{Section: "risks", Title: "Risky calls " + name + " can make", Header: []string{"arch", "syscall", "why it matters", "path"}, Shrink: -1, Wrap: 2}
 	var risky []string
 	for _, a := range inspectArches(r) {
 		c := r.Arches[a]
