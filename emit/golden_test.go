@@ -7,14 +7,25 @@ import (
 	"github.com/sctrace/sctrace/emit/internal/golden"
 )
 
-// TestGolden: every format, with and without a runtime, byte for byte; and deterministic.
+// TestGolden: every format, with and without a runtime, byte for byte; and deterministic. The
+// profile with learned arguments: the formats that carry them (oci, k8s, bpf), the others'
+// notes that they cannot, clone3 answered with ENOSYS, runc's own fcntl widened.
 func TestGolden(t *testing.T) {
-	p := golden.Profile(t, "profile.json")
+	for _, prof := range []string{"profile.json", "profile-args.json"} {
+		goldenProfile(t, prof)
+	}
+}
+
+func goldenProfile(t *testing.T, prof string) {
+	p := golden.Profile(t, prof)
 	for _, format := range Formats {
 		for _, rt := range []string{"", "runc"} {
 			name := format
 			if rt != "" {
 				name += "-" + rt
+			}
+			if prof != "profile.json" {
+				name = "args-" + name
 			}
 			out, notes, err := Emit(format, p, Options{Runtime: rt, Name: "demo"})
 			if err != nil {

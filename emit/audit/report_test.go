@@ -109,3 +109,28 @@ func TestDiff(t *testing.T) {
 		t.Error("a smaller profile needs more")
 	}
 }
+
+// TestDiffWidened: a combination of arguments NEW allows and OLD does not is a widening that
+// fails the gate, with the reason it matters; a narrowing is not.
+func TestDiffWidened(t *testing.T) {
+	prof := func(values ...[]uint64) *learn.Profile {
+		p := learn.NewProfile()
+		p.Arches["x86_64"] = &learn.SyscallSet{Syscalls: map[string]*learn.SyscallStat{
+			"clone": {Count: 1, Args: &learn.Args{Index: []int{0}, Mask: []uint64{0x7e820000}, Values: values}},
+		}}
+		return p
+	}
+	old, cur := prof([]uint64{0}), prof([]uint64{0}, []uint64{0x10000000})
+	d := Diff(old, cur)
+	if len(d.Widened) != 1 || !d.NeedsMore() || !strings.Contains(d.Widened[0].String(), "CLONE_NEWUSER") || !strings.Contains(d.Widened[0].Risk, "user namespace") {
+		t.Errorf("widened: %+v, needs more %v", d.Widened, d.NeedsMore())
+	}
+	if d := Diff(cur, old); len(d.Widened) != 0 || d.NeedsMore() {
+		t.Errorf("narrowed: %+v", d.Widened)
+	}
+	any := prof()
+	any.Arches["x86_64"].Syscalls["clone"].Args = nil
+	if d := Diff(old, any); len(d.Widened) != 1 || d.Widened[0].Values[0] != "any" {
+		t.Errorf("to any arguments: %+v", d.Widened)
+	}
+}
