@@ -132,9 +132,10 @@ const diffUsage = `Usage: sctrace diff [--format text|json] OLD NEW
 Lists the system calls NEW has and OLD lacks, and those OLD has and NEW lacks, per arch and per
 executable (new calls that carry a risk flag are marked), then the executables, executed
 programs, network endpoints and files that one has and the other lacks, and the executables
-whose calls NEW marks partial. Exits 1 when NEW needs something OLD lacks — a call, an
-executable, a program or an endpoint (a CI gate: the workload grew its footprint) — and 0
-otherwise; new files alone do not fail the gate (temporary names differ between runs).
+whose calls NEW marks partial. Exits 1 when NEW needs something OLD lacks — a call, wider
+arguments, an executable, a program, an endpoint or a file (a CI gate: the workload grew its
+footprint) — and 0 otherwise; files in temporary places (/tmp, /proc, ...: their names differ
+between runs) and files only failed to open do not fail the gate.
 
 Flags:
 `
@@ -231,22 +232,30 @@ func printDiff(w io.Writer, d *audit.Difference) {
 	for _, p := range d.NowPartial {
 		fmt.Fprintf(w, "! %s: its calls are now partial\n", p)
 	}
+	gateFiles := map[string]bool{}
+	for _, f := range d.GateFiles {
+		gateFiles[f] = true
+		fmt.Fprintf(w, "+ file %s\n", f)
+		gate["new files"]++
+	}
 	for _, s := range d.Files.Added {
-		fmt.Fprintf(w, "+ file %s\n", s)
+		if !gateFiles[s] {
+			fmt.Fprintf(w, "+ file %s  (temporary or failed: does not count)\n", s)
+		}
 	}
 	for _, s := range d.Files.Removed {
 		fmt.Fprintf(w, "- file %s\n", s)
 	}
 	if d.NeedsMore() {
 		var parts []string
-		for _, k := range []string{"new calls", "wider arguments", "new executables", "new programs", "new endpoints"} {
+		for _, k := range []string{"new calls", "wider arguments", "new executables", "new programs", "new endpoints", "new files"} {
 			if n := gate[k]; n > 0 {
 				parts = append(parts, fmt.Sprintf("%d %s", n, k))
 			}
 		}
 		fmt.Fprintf(w, "NEW needs more than OLD (exit 1): %s\n", strings.Join(parts, ", "))
 	} else {
-		fmt.Fprintln(w, "NEW needs nothing OLD lacks (exit 0; new files do not count)")
+		fmt.Fprintln(w, "NEW needs nothing OLD lacks (exit 0)")
 	}
 }
 

@@ -148,15 +148,24 @@ func TestDiffGate(t *testing.T) {
 		"/bin/b": {"processes": 1, "arches": {"x86_64": {"syscalls": {"read": {"count": 1}}}}}}`)
 	newEndpoint := write("ep.json", `, "executables": {"/bin/a": {"processes": 1, "arches": {"x86_64": {"syscalls": {"read": {"count": 1}}}}}},
 		"endpoints": [{"call": "connect", "family": "inet", "address": "10.0.0.1", "port": 443}]`)
-	newFile := write("file.json", `, "executables": {"/bin/a": {"processes": 1, "arches": {"x86_64": {"syscalls": {"read": {"count": 1}}}}}},
+	tmpFile := write("tmp.json", `, "executables": {"/bin/a": {"processes": 1, "arches": {"x86_64": {"syscalls": {"read": {"count": 1}}}}}},
 		"files": {"/tmp/x": ["create"]}`)
+	newFile := write("file.json", `, "executables": {"/bin/a": {"processes": 1, "arches": {"x86_64": {"syscalls": {"read": {"count": 1}}}}}},
+		"files": {"/etc/newconf": ["open"]}`)
+	failedFile := write("failed.json", `, "executables": {"/bin/a": {"processes": 1, "arches": {"x86_64": {"syscalls": {"read": {"count": 1}}}}}},
+		"files": {"/etc/missing": ["open-failed"]}`)
+	if b, err := os.ReadFile(failedFile); err == nil { // open-failed is a version 3 use
+		os.WriteFile(failedFile, []byte(strings.Replace(string(b), `"version": 2`, `"version": 3`, 1)), 0o644)
+	}
 	for _, tc := range []struct {
 		path, want string
 		code       int
 	}{
 		{newExe, "+ executable /bin/b", 1},
 		{newEndpoint, "+ endpoint connect inet 10.0.0.1:443", 1},
-		{newFile, "+ file /tmp/x", 0},
+		{tmpFile, "+ file /tmp/x  (temporary or failed: does not count)", 0},
+		{newFile, "+ file /etc/newconf", 1},
+		{failedFile, "+ file /etc/missing  (temporary or failed", 0},
 	} {
 		code, stdout, _ := sctrace(t, "diff", base, tc.path)
 		if code != tc.code || !strings.Contains(stdout, tc.want) {

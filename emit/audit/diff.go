@@ -39,6 +39,29 @@ type Difference struct {
 	NowPartial []string `json:"now_partial,omitempty"`
 	// Widened lists the calls both have that NEW allows with arguments OLD does not.
 	Widened []Widening `json:"widened,omitempty"`
+	// GateFiles are the files NEW uses and OLD does not that fail the gate: outside the
+	// temporary places (/tmp, /var/tmp, /dev/shm, /run/user, /proc, /sys), whose names differ
+	// from run to run, and not merely failed to open (a search along a path list).
+	GateFiles []string `json:"gate_files,omitempty"`
+}
+
+// temporaryPrefixes are where file names differ from run to run.
+var temporaryPrefixes = []string{"/tmp/", "/var/tmp/", "/dev/shm/", "/run/user/", "/proc/", "/sys/", "/dev/pts/"}
+
+// countsForGate reports whether a new file fails the gate: not in a temporary place, and used
+// (not only failed to open).
+func countsForGate(path string, uses []string) bool {
+	for _, p := range temporaryPrefixes {
+		if strings.HasPrefix(path, p) {
+			return false
+		}
+	}
+	for _, u := range uses {
+		if u != learn.UseOpenFailed && u != learn.UseCreateFailed {
+			return true
+		}
+	}
+	return false
 }
 
 // Widening is a call NEW allows with more argument values than OLD.
@@ -69,9 +92,9 @@ type Delta struct {
 	Removed []string `json:"removed"`
 }
 
-// NeedsMore reports whether NEW needs more than OLD: a call in any arch, an executable, a program
-// path or a network endpoint that OLD lacks. New files alone do not count (temporary names differ
-// from run to run), nor do removals.
+// NeedsMore reports whether NEW needs more than OLD: a call in any arch, wider arguments, an
+// executable, a program path, a network endpoint or a file (GateFiles) that OLD lacks. Removals
+// do not count.
 func (d *Difference) NeedsMore() bool {
 	for _, c := range d.Added {
 		if c.Executable == "" {
@@ -83,7 +106,7 @@ func (d *Difference) NeedsMore() bool {
 			return true
 		}
 	}
-	return len(d.Executables.Added) > 0 || len(d.Programs.Added) > 0 || len(d.Endpoints.Added) > 0
+	return len(d.Executables.Added) > 0 || len(d.Programs.Added) > 0 || len(d.Endpoints.Added) > 0 || len(d.GateFiles) > 0
 }
 
 // Empty reports whether the profiles differ in nothing Diff compares.
@@ -183,6 +206,11 @@ func Diff(old, cur *learn.Profile) *Difference {
 	oe, op, oen, of := footprintSets(old)
 	ne, np, nen, nf := footprintSets(cur)
 	d.Executables, d.Programs, d.Endpoints, d.Files = delta(oe, ne), delta(op, np), delta(oen, nen), delta(of, nf)
+	for _, f := range d.Files.Added {
+		if countsForGate(f, cur.Files[f]) {
+			d.GateFiles = append(d.GateFiles, f)
+		}
+	}
 	if d.Added == nil {
 		d.Added = []Change{}
 	}
