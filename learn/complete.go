@@ -64,8 +64,46 @@ var Timing = []struct{ Name, Reason string }{
 	{"membarrier", "JIT compilers and garbage collectors synchronise threads with it when they run"},
 	{"getpid", "the Go runtime's preemption signals its own threads (getpid, then tgkill)"},
 	{"gettid", "the Go runtime's preemption and profiling name their own thread"},
-	{"tgkill", "the Go runtime preempts a running goroutine by signalling its own thread (SIGURG)"},
-	{"tkill", "signals the calling process's own threads (preemption, abort paths)"},
+	{"tgkill", "the Go runtime preempts a running goroutine by signalling its own thread; allowed with SIGURG only (a filter cannot tell the caller's own threads from other processes', and SIGURG is ignored by default)"},
+	{"tkill", "preemption signals of runtimes that use tkill; allowed with SIGURG only, as tgkill"},
+}
+
+// sigurgArgs are the arguments timing completion allows tgkill and tkill with: SIGURG as the
+// signal, on the arches where SIGURG is 23 (not MIPS, 21, nor SPARC, 16).
+func sigurgArgs(a *arch.Arch, name string) (*Args, bool) {
+	switch a.Name {
+	case "mips", "mipsel", "mips64", "mipsel64", "mips64n32", "mipsel64n32", "sparc", "sparc64":
+		return nil, false
+	}
+	idx := 2 // tgkill(tgid, tid, sig)
+	if name == "tkill" {
+		idx = 1 // tkill(tid, sig)
+	}
+	return &Args{Index: []int{idx}, Mask: []uint64{whole}, Values: [][]uint64{{23}}}, true
+}
+
+// CompleteTiming adds the Timing calls the executables can make (possible: arch name -> call
+// names), tgkill and tkill with SIGURG only.
+func CompleteTiming(p *Profile, possible map[string]map[string]bool, reason func(string) string) []Completion {
+	names := make([]string, len(Timing))
+	for i, t := range Timing {
+		names[i] = t.Name
+	}
+	added := CompleteFrom(p, possible, names, reason)
+	kept := added[:0]
+	for _, c := range added {
+		if c.Syscall == "tgkill" || c.Syscall == "tkill" {
+			a, _ := arch.ByName(c.Arch)
+			args, ok := sigurgArgs(a, c.Syscall)
+			if !ok {
+				delete(p.Arches[c.Arch].Syscalls, c.Syscall)
+				continue
+			}
+			p.Arches[c.Arch].Syscalls[c.Syscall].Args = args
+		}
+		kept = append(kept, c)
+	}
+	return kept
 }
 
 // CompleteFrom adds to p, in each arch, the calls of the list that can (every executable of the

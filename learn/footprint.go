@@ -212,6 +212,8 @@ func (r *Recorder) Memory(tid int, audit uint32, nr int, args [6]uint64, mem []b
 		file := string(mem)
 		if dir != "" && !strings.HasPrefix(file, "/") {
 			file = path.Join(dir, file)
+		} else if strings.HasPrefix(file, "/") {
+			file = path.Clean(file) // one name per file: //etc/group, /etc/./x
 		}
 		use := UseOpen
 		// O_CREAT on a device (a shell's > /dev/null) creates nothing.

@@ -84,7 +84,7 @@ func (t *tracer) peekInto(tid int, e *Event) {
 	// A descriptor that is not a directory in the file tree ("socket:[…]", "anon_inode:…")
 	// resolves nothing.
 	if dir, err := os.Readlink(link); err == nil && strings.HasPrefix(dir, "/") {
-		e.Dir = dir
+		e.Dir = strings.TrimSuffix(dir, " (deleted)")
 	}
 }
 

@@ -236,7 +236,7 @@ func printDiff(w io.Writer, d *audit.Difference) {
 	for _, f := range d.GateFiles {
 		gateFiles[f] = true
 		fmt.Fprintf(w, "+ file %s\n", f)
-		gate["new files"]++
+		gate["new file uses"]++
 	}
 	for _, s := range d.Files.Added {
 		if !gateFiles[s] {
@@ -248,7 +248,7 @@ func printDiff(w io.Writer, d *audit.Difference) {
 	}
 	if d.NeedsMore() {
 		var parts []string
-		for _, k := range []string{"new calls", "wider arguments", "new executables", "new programs", "new endpoints", "new files"} {
+		for _, k := range []string{"new calls", "wider arguments", "new executables", "new programs", "new endpoints", "new file uses"} {
 			if n := gate[k]; n > 0 {
 				parts = append(parts, fmt.Sprintf("%d %s", n, k))
 			}

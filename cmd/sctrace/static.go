@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -29,11 +30,43 @@ type possibleCalls struct {
 	analysed []string // executables analysed afresh (not from the cache)
 }
 
-// exeCalls is the cached analysis of one executable.
+// exeCalls is the cached analysis of one executable: valid while the identity of the
+// executable and of every object the analysis read (its libraries) is the same, for the same
+// version of the analysis.
 type exeCalls struct {
+	Version  int                 `json:"version"`
 	Identity string              `json:"identity"`
+	Objects  map[string]string   `json:"objects"` // path -> identity
 	Arches   map[string][]string `json:"arches"`
 	Any      []string            `json:"any,omitempty"`
+	Error    string              `json:"error,omitempty"` // the analysis failed: not an ELF, ...
+}
+
+// exeCacheVersion changes with what the analysis finds: older results are recomputed.
+const exeCacheVersion = 2
+
+// maxFreshAnalyses bounds the executables one run analyses afresh (a large one takes seconds):
+// the others are not analysed this time, and sctrace says so.
+const maxFreshAnalyses = 16
+
+// identity names one state of a file: device, inode, size, and modification and change times
+// (the change time cannot be set back, so a file rewritten in place with its old mtime differs).
+func identity(path string) (string, bool) {
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil || st.Mode&syscall.S_IFMT != syscall.S_IFREG {
+		return "", false
+	}
+	return fmt.Sprintf("%d:%d:%d:%d.%09d:%d.%09d", st.Dev, st.Ino, st.Size, st.Mtim.Sec, st.Mtim.Nsec, st.Ctim.Sec, st.Ctim.Nsec), true
+}
+
+// trustedCacheFile reports whether a cache file may be believed: a regular file owned by this
+// user and writable by no one else (a poisoned cache could otherwise widen a profile).
+func trustedCacheFile(path string) bool {
+	var st syscall.Stat_t
+	if err := syscall.Lstat(path, &st); err != nil {
+		return false
+	}
+	return st.Mode&syscall.S_IFMT == syscall.S_IFREG && int(st.Uid) == os.Geteuid() && st.Mode&0o022 == 0
 }
 
 // possibleOf analyses the executables of p (quietly when quiet; it says on stderr which it
@@ -41,14 +74,20 @@ type exeCalls struct {
 func possibleOf(p *learn.Profile, stderr io.Writer, quiet bool) *possibleCalls {
 	pc := &possibleCalls{calls: map[string]map[string]bool{}, any: map[string]bool{}}
 	cacheDir := defaultReachCache()
+	analyses := 0
 	for _, exe := range p.ExecutableNames() {
 		if !filepath.IsAbs(exe) {
 			continue // "(no exec)" and the like
 		}
-		ec, fresh, err := exeCallsOf(exe, cacheDir, func() {
+		ec, fresh, err := exeCallsOf(exe, cacheDir, func() bool {
+			if analyses >= maxFreshAnalyses {
+				return false
+			}
+			analyses++
 			if !quiet {
 				fmt.Fprintf(stderr, "sctrace: analysing %s for the calls it can make (once: the result is cached)\n", exe)
 			}
+			return true
 		})
 		if err != nil {
 			pc.skipped = append(pc.skipped, exe+": "+err.Error())
@@ -94,46 +133,90 @@ func (pc *possibleCalls) asMap(names []string) map[string]map[string]bool {
 	return out
 }
 
-// exeCallsOf returns the analysis of one executable, from the cache when its identity matches;
-// before analysing afresh it calls before.
-func exeCallsOf(exe, cacheDir string, before func()) (*exeCalls, bool, error) {
-	var st syscall.Stat_t
-	if err := syscall.Stat(exe, &st); err != nil {
-		return nil, false, err
+// exeCallsOf returns the analysis of one executable, from the cache when it is still valid;
+// before analysing afresh it calls before, which may refuse (false).
+func exeCallsOf(exe, cacheDir string, before func() bool) (*exeCalls, bool, error) {
+	id, ok := identity(exe)
+	if !ok {
+		return nil, false, errors.New("not a regular file")
 	}
-	identity := fmt.Sprintf("%d:%d:%d:%d.%09d", st.Dev, st.Ino, st.Size, st.Mtim.Sec, st.Mtim.Nsec)
 	var file string
 	if cacheDir != "" {
 		sum := sha256.Sum256([]byte(exe))
 		file = filepath.Join(cacheDir, "exe", hex.EncodeToString(sum[:16])+".json")
-		if b, err := os.ReadFile(file); err == nil {
+		if b, err := os.ReadFile(file); err == nil && trustedCacheFile(file) {
 			var ec exeCalls
-			if json.Unmarshal(b, &ec) == nil && ec.Identity == identity {
+			if json.Unmarshal(b, &ec) == nil && ec.Version == exeCacheVersion && ec.Identity == id && objectsSame(ec.Objects) {
+				if ec.Error != "" {
+					return nil, false, errors.New(ec.Error)
+				}
 				return &ec, false, nil
 			}
 		}
 	}
-	before()
+	if !before() {
+		return nil, false, errors.New("not analysed in this run: too many executables to analyse at once (they are, a few at each run)")
+	}
+	ec := &exeCalls{Version: exeCacheVersion, Identity: id, Objects: map[string]string{}, Arches: map[string][]string{}}
 	r, err := reach.Analyze(exe, reach.Options{CacheDir: cacheDir})
 	if err != nil {
-		return nil, false, err
-	}
-	ec := &exeCalls{Identity: identity, Arches: map[string][]string{}}
-	for a, c := range r.Arches {
-		if c.Any {
-			ec.Any = append(ec.Any, a)
+		ec.Error = analysisError(err)
+	} else {
+		for _, o := range r.Objects {
+			if oid, ok := identity(o.Path); ok {
+				ec.Objects[o.Path] = oid
+			}
 		}
-		if names := r.Names(a); len(names) > 0 {
-			ec.Arches[a] = names
+		for a, c := range r.Arches {
+			if c.Any {
+				ec.Any = append(ec.Any, a)
+			}
+			if names := r.Names(a); len(names) > 0 {
+				ec.Arches[a] = names
+			}
 		}
+		slices.Sort(ec.Any)
 	}
-	slices.Sort(ec.Any)
 	if file != "" {
 		if b, err := json.Marshal(ec); err == nil && os.MkdirAll(filepath.Dir(file), 0o755) == nil {
 			writeAtomic(file, func(w io.Writer) error { _, err := w.Write(b); return err })
 		}
 	}
+	if ec.Error != "" {
+		return nil, true, errors.New(ec.Error)
+	}
 	return ec, true, nil
+}
+
+// objectsSame reports whether every object an analysis read is as it was.
+func objectsSame(objects map[string]string) bool {
+	for path, want := range objects {
+		if id, ok := identity(path); !ok || id != want {
+			return false
+		}
+	}
+	return true
+}
+
+// analysisError says why an executable could not be analysed, without quoting its bytes.
+func analysisError(err error) string {
+	msg := err.Error()
+	if strings.Contains(msg, "bad magic number") || strings.Contains(msg, "not ELF") {
+		return "not an ELF file"
+	}
+	return msg
+}
+
+// widenNamedOnly are calls --widen adds only when named: they reach beyond the process (signal
+// any process of the uid) or take their arguments in memory, where a filter cannot check them
+// (clone3's namespace flags, i386's socketcall families), or change identity and privileges.
+var widenNamedOnly = map[string]bool{
+	"kill": true, "tkill": true, "tgkill": true, "rt_sigqueueinfo": true, "rt_tgsigqueueinfo": true,
+	"pidfd_send_signal": true, "pidfd_open": true, "pidfd_getfd": true, "clone3": true, "socketcall": true, "ipc": true,
+	"setuid": true, "setgid": true, "setreuid": true, "setregid": true, "setresuid": true, "setresgid": true,
+	"setgroups": true, "setfsuid": true, "setfsgid": true, "capset": true, "setuid32": true, "setgid32": true,
+	"setreuid32": true, "setregid32": true, "setresuid32": true, "setresgid32": true, "setgroups32": true,
+	"setfsuid32": true, "setfsgid32": true, "mknod": true, "mknodat": true,
 }
 
 // timingNames are the names of learn.Timing.
@@ -156,7 +239,7 @@ func completeStatic(p, base *learn.Profile, widen string, stderr io.Writer, quie
 			switch {
 			case slices.Contains(audit.Groups, g):
 				groups[g] = true
-			case audit.Risks[g] != "" || learn.ArgReason(g) != "":
+			case audit.Risks[g] != "" || learn.ArgReason(g) != "" || widenNamedOnly[g]:
 				named[g] = true
 			default:
 				return nil, usageErrorf("--widen: %q is neither a call group (%s) nor a risky call or one whose arguments sctrace learns", g, strings.Join(audit.Groups, ", "))
@@ -169,7 +252,7 @@ func completeStatic(p, base *learn.Profile, widen string, stderr io.Writer, quie
 			fmt.Fprintf(stderr, "sctrace: not analysed, so no timing-dependent calls added for it: %s\n", s)
 		}
 	}
-	added := learn.CompleteFrom(p, pc.asMap(timingNames()), timingNames(), func(n string) string {
+	added := learn.CompleteTiming(p, pc.asMap(timingNames()), func(n string) string {
 		return "timing-dependent, and the executable can make it: " + learn.TimingReason(n)
 	})
 	if len(groups) == 0 && len(named) == 0 {
@@ -185,7 +268,7 @@ func completeStatic(p, base *learn.Profile, widen string, stderr io.Writer, quie
 			// Risky calls, and calls whose arguments sctrace learns (clone's namespaces,
 			// ioctl's TIOCSTI), are widened only by name: widened, they take any arguments.
 			_, risky := audit.Risks[n]
-			risky = risky || learn.ArgReason(n) != ""
+			risky = risky || learn.ArgReason(n) != "" || widenNamedOnly[n]
 			if named[n] || (groups[audit.GroupOf(n)] && !risky) {
 				seen[n] = true
 				wide = append(wide, n)

@@ -3,6 +3,7 @@ package audit
 import (
 	"fmt"
 	"maps"
+	"path"
 	"slices"
 	"sort"
 	"strings"
@@ -39,25 +40,60 @@ type Difference struct {
 	NowPartial []string `json:"now_partial,omitempty"`
 	// Widened lists the calls both have that NEW allows with arguments OLD does not.
 	Widened []Widening `json:"widened,omitempty"`
-	// GateFiles are the files NEW uses and OLD does not that fail the gate: outside the
-	// temporary places (/tmp, /var/tmp, /dev/shm, /run/user, /proc, /sys), whose names differ
-	// from run to run, and not merely failed to open (a search along a path list).
+	// GateFiles are the files NEW uses in a way OLD did not (a new file, or one OLD only failed
+	// to open, or now created) that fail the gate: outside the temporary places, whose names
+	// differ from run to run (temporaryPath), and not merely failed to open.
 	GateFiles []string `json:"gate_files,omitempty"`
 }
 
 // temporaryPrefixes are where file names differ from run to run.
-var temporaryPrefixes = []string{"/tmp/", "/var/tmp/", "/dev/shm/", "/run/user/", "/proc/", "/sys/", "/dev/pts/"}
+var temporaryPrefixes = []string{"/tmp/", "/var/tmp/", "/dev/shm/", "/run/user/", "/dev/pts/"}
 
-// countsForGate reports whether a new file fails the gate: not in a temporary place, and used
-// (not only failed to open).
-func countsForGate(path string, uses []string) bool {
-	for _, p := range temporaryPrefixes {
-		if strings.HasPrefix(path, p) {
-			return false
+// temporaryPath reports whether a path (cleaned) is in a place whose names differ between runs:
+// the temporary directories, and /proc's per-process entries — but not what those lead back
+// into (/proc/self/root, /proc/PID/cwd), nor /proc/sys, nor /sys, where writes matter.
+func temporaryPath(p string) bool {
+	p = path.Clean(p)
+	for _, t := range temporaryPrefixes {
+		if strings.HasPrefix(p, t) {
+			return true
 		}
 	}
+	if rest, ok := strings.CutPrefix(p, "/proc/"); ok {
+		first, tail, _ := strings.Cut(rest, "/")
+		if first == "sys" {
+			return false
+		}
+		if first == "self" || first == "thread-self" || strings.Trim(first, "0123456789") == "" {
+			second, _, _ := strings.Cut(tail, "/")
+			return second != "root" && second != "cwd" && second != "fd"
+		}
+		return true
+	}
+	return false
+}
+
+// gateUses are the uses of a file that fail the gate when new: done, not merely attempted.
+func gateUses(uses []string) map[string]bool {
+	out := map[string]bool{}
 	for _, u := range uses {
 		if u != learn.UseOpenFailed && u != learn.UseCreateFailed {
+			out[u] = true
+		}
+	}
+	return out
+}
+
+// countsForGate reports whether NEW's use of a file fails the gate: outside the temporary places,
+// a use (open, create, exec) OLD did not make of it (OLD may not have the file at all, or only
+// failed to open it).
+func countsForGate(path string, oldUses, newUses []string) bool {
+	if temporaryPath(path) {
+		return false
+	}
+	had := gateUses(oldUses)
+	for u := range gateUses(newUses) {
+		if !had[u] {
 			return true
 		}
 	}
@@ -206,8 +242,8 @@ func Diff(old, cur *learn.Profile) *Difference {
 	oe, op, oen, of := footprintSets(old)
 	ne, np, nen, nf := footprintSets(cur)
 	d.Executables, d.Programs, d.Endpoints, d.Files = delta(oe, ne), delta(op, np), delta(oen, nen), delta(of, nf)
-	for _, f := range d.Files.Added {
-		if countsForGate(f, cur.Files[f]) {
+	for _, f := range slices.Sorted(maps.Keys(cur.Files)) {
+		if countsForGate(f, old.Files[f], cur.Files[f]) {
 			d.GateFiles = append(d.GateFiles, f)
 		}
 	}

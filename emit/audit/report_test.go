@@ -134,3 +134,29 @@ func TestDiffWidened(t *testing.T) {
 		t.Errorf("to any arguments: %+v", d.Widened)
 	}
 }
+
+// TestGateFiles: a file fails the gate when NEW uses it in a way OLD did not, outside the places
+// whose names differ between runs; paths are judged cleaned.
+func TestGateFiles(t *testing.T) {
+	for _, c := range []struct {
+		path     string
+		old, cur []string
+		gate     bool
+	}{
+		{"/etc/new.conf", nil, []string{"open"}, true},
+		{"/etc/app.conf", []string{"open-failed"}, []string{"open"}, true},
+		{"/etc/app.conf", []string{"open"}, []string{"open", "create"}, true},
+		{"/etc/app.conf", []string{"open"}, []string{"open"}, false},
+		{"/etc/missing", nil, []string{"open-failed"}, false},
+		{"/tmp/x", nil, []string{"create"}, false},
+		{"/tmp/../etc/shadow", nil, []string{"open"}, true},
+		{"/proc/self/root/etc/passwd", nil, []string{"open"}, true},
+		{"/proc/1234/status", nil, []string{"open"}, false},
+		{"/proc/sys/kernel/core_pattern", nil, []string{"create"}, true},
+		{"/sys/class/net/eth0/mtu", nil, []string{"create"}, true},
+	} {
+		if got := countsForGate(c.path, c.old, c.cur); got != c.gate {
+			t.Errorf("%s %v -> %v: gate %v, want %v", c.path, c.old, c.cur, got, c.gate)
+		}
+	}
+}

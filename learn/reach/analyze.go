@@ -495,6 +495,9 @@ func (a *analysis) resolveTraced(f fref, t traced, visited map[pkey]bool) resolv
 	return r
 }
 
+// maxTraceParams bounds the entry values one resolution follows through callers.
+const maxTraceParams = 400
+
 // resolveParam resolves the value a location held on entry at p.Entry from the call sites.
 func (a *analysis) resolveParam(obj int, p param, visited map[pkey]bool) resolved {
 	key := pkey{obj, p}
@@ -507,6 +510,11 @@ func (a *analysis) resolveParam(obj int, p param, visited map[pkey]bool) resolve
 	}
 	if visited[key] {
 		return resolved{}
+	}
+	if len(visited) >= maxTraceParams {
+		// A stack argument whose slot drifts from call to call (a recursion that pushes)
+		// makes new keys without end: give up, soundly.
+		return resolved{unknown: []string{fmt.Sprintf("number traced through more than %d call sites", maxTraceParams)}}
 	}
 	visited[key] = true
 	r := resolved{consts: map[int64]origin{}}

@@ -220,6 +220,22 @@ func TestM32(t *testing.T) {
 	t.Logf("x86 static set: %d calls, any=%v", len(c.Nrs), c.Any)
 }
 
+// TestM32Static: a static 32-bit glibc program once sent the resolution of a stack argument
+// into an endless recursion (a Go stack overflow, which no recover catches): it must finish,
+// and stay sound.
+func TestM32Static(t *testing.T) {
+	dir := t.TempDir()
+	bin := gcc(t, dir, "m32s", cProg, "-m32", "-static")
+	r, err := Analyze(bin, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := r.Arches["x86"]; c == nil || (len(c.Nrs) == 0 && !c.Any) {
+		t.Fatalf("no x86 calls: %+v", r.Arches)
+	}
+	checkSound(t, r, "x86", straceRun(t, dir, bin))
+}
+
 // goBuild builds a Go program (CGO_ENABLED=0) from one main.go into dir. With xsys, the module
 // requires golang.org/x/sys at the version this repository uses, taken from the module cache
 // (no network).
