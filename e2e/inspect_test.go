@@ -16,8 +16,8 @@ type inspectResult struct {
 	Arches map[string]struct {
 		Unbounded bool `json:"unbounded"`
 		Syscalls  map[string][]struct {
-			Function string `json:"Function"`
-			Via      string `json:"Via"`
+			Function string `json:"function"`
+			Via      string `json:"via"`
 		} `json:"syscalls"`
 	} `json:"arches"`
 }

@@ -48,29 +48,31 @@ type Options struct {
 
 // Object is one ELF object the analysis read.
 type Object struct {
-	Path string
+	Path string `json:"path"`
 	// Kind is "static", "dynamic" (the program), "shared" (a library), "interp" (the
 	// dynamic loader), "module" (loaded at run time by dlopen), with "go" added for Go
 	// programs ("static go").
-	Kind string
+	Kind string `json:"kind"`
 	// How tells how the object was found ("program", "DT_NEEDED libc.so.6 via ld.so.cache", ...).
-	How string
+	How string `json:"how"`
 	// Functions and Reached count its functions and those the program can reach.
-	Functions, Reached int
+	Functions int `json:"functions"`
+	Reached   int `json:"reached"`
 	// Cached tells whether its per-object analysis came from the cache.
-	Cached bool
+	Cached bool `json:"cached"`
 }
 
 // Provenance tells how one system call is reached.
 type Provenance struct {
 	// Object and Function hold the system call instruction (Function is "sub_ADDR" without a
 	// symbol); Addr is its address in Object.
-	Object, Function string
-	Addr             uint64
+	Object   string `json:"object"`
+	Function string `json:"function"`
+	Addr     uint64 `json:"addr"`
 	// Via tells where the number comes from: "direct" (a constant next to the instruction),
 	// "wrapper: number from FUNC in OBJECT" (traced through a function's argument), or
 	// "rule: ..." for calls added by a documented rule rather than found in code.
-	Via string
+	Via string `json:"via"`
 	// Path is how the program gets there: one chain of functions, each "FUNC (OBJECT)", from a
 	// root to Function or, for a number traced through a wrapper, to the function the number
 	// was found in and then Function ("…" between them when they are not caller and callee).
@@ -92,10 +94,11 @@ type Calls struct {
 
 // Site is a reachable system call instruction whose number could not be determined.
 type Site struct {
-	Arch             string
-	Object, Function string
-	Addr             uint64
-	Reasons          []string
+	Arch     string   `json:"arch"`
+	Object   string   `json:"object"`
+	Function string   `json:"function"`
+	Addr     uint64   `json:"addr"`
+	Reasons  []string `json:"reasons"`
 }
 
 // Result is the outcome of an analysis.
