@@ -12,15 +12,7 @@ import (
 // timing-dependent calls the executable can make (sctrace inspect's analysis, cached per
 // executable) and says so. The analysis happens once: the second run reads the cache.
 func TestTimingCompletion(t *testing.T) {
-	bin := prog(t, "gohttp")
-	dir := t.TempDir()
-	env := append(markedEnv(), "XDG_CACHE_HOME="+filepath.Join(dir, "cache"))
-	prof := filepath.Join(dir, "p.json")
-	rec := exec.Command(sctraceBin, "record", "-q", "-o", prof, "--", bin)
-	rec.Env = env
-	if out, err := rec.CombinedOutput(); err != nil {
-		t.Fatalf("record: %v\n%s", err, out)
-	}
+	bin, prof, env := recordGoHTTP(t)
 	for i := 0; i < 12; i++ {
 		cmd := exec.Command(sctraceBin, "run", "--on-deny", "kill", "--profile", prof, "--", bin)
 		cmd.Env = env
@@ -47,15 +39,7 @@ func TestTimingCompletion(t *testing.T) {
 // TestWiden: --widen GROUPS allows the calls of those groups the executable can make though the
 // recording lacks them; --no-static adds nothing.
 func TestWiden(t *testing.T) {
-	bin := prog(t, "gohttp")
-	dir := t.TempDir()
-	env := append(markedEnv(), "XDG_CACHE_HOME="+filepath.Join(dir, "cache"))
-	prof := filepath.Join(dir, "p.json")
-	rec := exec.Command(sctraceBin, "record", "-q", "-o", prof, "--", bin)
-	rec.Env = env
-	if out, err := rec.CombinedOutput(); err != nil {
-		t.Fatalf("record: %v\n%s", err, out)
-	}
+	bin, prof, env := recordGoHTTP(t)
 	minus := withoutCall(t, prof, "openat")
 	run := func(args ...string) (string, error) {
 		cmd := exec.Command(sctraceBin, append(append([]string{"run", "--on-deny", "kill"}, args...), "--profile", minus, "--", bin)...)
@@ -76,4 +60,20 @@ func TestWiden(t *testing.T) {
 	if out, err := run("--no-static", "--widen", "files"); err == nil || !strings.Contains(out, "--no-static") {
 		t.Errorf("--no-static --widen: %v\n%s", err, out)
 	}
+}
+
+// recordGoHTTP records testprogs/gohttp once, with a cache of its own: the program, the profile,
+// and the environment to run sctrace with.
+func recordGoHTTP(t *testing.T) (bin, prof string, env []string) {
+	t.Helper()
+	bin = prog(t, "gohttp")
+	dir := t.TempDir()
+	env = append(markedEnv(), "XDG_CACHE_HOME="+filepath.Join(dir, "cache"))
+	prof = filepath.Join(dir, "p.json")
+	rec := exec.Command(sctraceBin, "record", "-q", "-o", prof, "--", bin)
+	rec.Env = env
+	if out, err := rec.CombinedOutput(); err != nil {
+		t.Fatalf("record: %v\n%s", err, out)
+	}
+	return bin, prof, env
 }

@@ -191,25 +191,20 @@ func printDiff(w io.Writer, d *audit.Difference) {
 	// What NEW needs and OLD lacks first (what fails the gate), then what NEW dropped, then the
 	// files, which do not count.
 	gate := map[string]int{}
-	for _, c := range d.Added {
-		mark := ""
-		if c.Risk != "" {
-			mark = "  !! " + c.Risk
+	added := func(what fmt.Stringer, note, risk, exe, kind string) {
+		if risk != "" {
+			risk = "  !! " + risk
 		}
-		fmt.Fprintf(w, "+ %s%s\n", c, mark)
-		if c.Executable == "" {
-			gate["new calls"]++
+		fmt.Fprintf(w, "+ %s%s%s\n", what, note, risk)
+		if exe == "" {
+			gate[kind]++
 		}
 	}
+	for _, c := range d.Added {
+		added(c, "", c.Risk, c.Executable, "new calls")
+	}
 	for _, wd := range d.Widened {
-		mark := ""
-		if wd.Risk != "" {
-			mark = "  !! " + wd.Risk
-		}
-		fmt.Fprintf(w, "+ %s  (wider arguments)%s\n", wd, mark)
-		if wd.Executable == "" {
-			gate["wider arguments"]++
-		}
+		added(wd, "  (wider arguments)", wd.Risk, wd.Executable, "wider arguments")
 	}
 	deltas := []struct {
 		what string

@@ -459,18 +459,7 @@ func TestCacheTiming(t *testing.T) {
 	if _, err := os.Stat(bin); err != nil {
 		t.Skip("no git")
 	}
-	cache := t.TempDir()
-	t0 := time.Now()
-	cold, err := Analyze(bin, Options{CacheDir: cache})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t1 := time.Now()
-	warm, err := Analyze(bin, Options{CacheDir: cache})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t2 := time.Now()
+	cold, warm, coldT, warmT := coldWarm(t, bin)
 	for _, o := range warm.Objects {
 		if !o.Cached {
 			t.Errorf("%s not cached", o.Path)
@@ -479,7 +468,7 @@ func TestCacheTiming(t *testing.T) {
 	if a, b := strings.Join(cold.Names("x86_64"), " "), strings.Join(warm.Names("x86_64"), " "); a != b {
 		t.Errorf("warm result differs:\n%s\n%s", a, b)
 	}
-	t.Logf("git: cold %v, warm %v", t1.Sub(t0), t2.Sub(t1))
+	t.Logf("git: cold %v, warm %v", coldT, warmT)
 	libc := "/lib/x86_64-linux-gnu/libc.so.6"
 	t3 := time.Now()
 	if _, err := Analyze(libc, Options{CacheDir: t.TempDir()}); err != nil {
@@ -498,18 +487,7 @@ func TestNode(t *testing.T) {
 	if err != nil {
 		t.Skip("node not installed")
 	}
-	cache := t.TempDir()
-	t0 := time.Now()
-	r, err := Analyze(bin, Options{CacheDir: cache})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t1 := time.Now()
-	warm, err := Analyze(bin, Options{CacheDir: cache})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t2 := time.Now()
+	r, warm, coldT, warmT := coldWarm(t, bin)
 	if a, b := strings.Join(r.Names("x86_64"), " "), strings.Join(warm.Names("x86_64"), " "); a != b {
 		t.Errorf("warm result differs")
 	}
@@ -529,5 +507,21 @@ func TestNode(t *testing.T) {
 	}
 	checkSound(t, r, "x86_64", union)
 	t.Logf("node: static %d (any=%v), recorded union %d, ratio %.2f; analysis cold %v, warm %v", len(c.Nrs), c.Any,
-		len(union), float64(len(c.Nrs))/float64(len(union)), t1.Sub(t0), t2.Sub(t1))
+		len(union), float64(len(c.Nrs))/float64(len(union)), coldT, warmT)
+}
+
+// coldWarm analyses bin twice with a fresh cache: cold, then from the cache.
+func coldWarm(t *testing.T, bin string) (cold, warm *Result, coldT, warmT time.Duration) {
+	t.Helper()
+	cache := t.TempDir()
+	t0 := time.Now()
+	cold, err := Analyze(bin, Options{CacheDir: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t1 := time.Now()
+	if warm, err = Analyze(bin, Options{CacheDir: cache}); err != nil {
+		t.Fatal(err)
+	}
+	return cold, warm, t1.Sub(t0), time.Since(t1)
 }
