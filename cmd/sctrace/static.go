@@ -34,16 +34,19 @@ type possibleCalls struct {
 // executable and of every object the analysis read (its libraries) is the same, for the same
 // version of the analysis.
 type exeCalls struct {
-	Version  int                 `json:"version"`
-	Identity string              `json:"identity"`
-	Objects  map[string]string   `json:"objects"` // path -> identity
-	Arches   map[string][]string `json:"arches"`
-	Any      []string            `json:"any,omitempty"`
-	Error    string              `json:"error,omitempty"` // the analysis failed: not an ELF, ...
+	Version  int    `json:"version"`
+	Identity string `json:"identity"`
+	// Objects are the files the analysis read (libraries, modules), and Digest the hash of
+	// their identities: one string to compare, rather than hundreds (gconv has 253 modules).
+	Objects []string            `json:"objects"`
+	Digest  string              `json:"digest"`
+	Arches  map[string][]string `json:"arches"`
+	Any     []string            `json:"any,omitempty"`
+	Error   string              `json:"error,omitempty"` // the analysis failed: not an ELF, ...
 }
 
 // exeCacheVersion changes with what the analysis finds: older results are recomputed.
-const exeCacheVersion = 2
+const exeCacheVersion = 4
 
 // maxFreshAnalyses bounds the executables one run analyses afresh (a large one takes seconds):
 // the others are not analysed this time, and sctrace says so.
@@ -51,9 +54,15 @@ const maxFreshAnalyses = 16
 
 // identity names one state of a file: device, inode, size, and modification and change times
 // (the change time cannot be set back, so a file rewritten in place with its old mtime differs).
-func identity(path string) (string, bool) {
+func identity(path string) (string, bool) { return fileIdentity(path, false) }
+
+// fileIdentity is identity, for a directory too with dirs.
+func fileIdentity(path string, dirs bool) (string, bool) {
 	var st syscall.Stat_t
-	if err := syscall.Stat(path, &st); err != nil || st.Mode&syscall.S_IFMT != syscall.S_IFREG {
+	if err := syscall.Stat(path, &st); err != nil {
+		return "", false
+	}
+	if t := st.Mode & syscall.S_IFMT; t != syscall.S_IFREG && !(dirs && t == syscall.S_IFDIR) {
 		return "", false
 	}
 	return fmt.Sprintf("%d:%d:%d:%d.%09d:%d.%09d", st.Dev, st.Ino, st.Size, st.Mtim.Sec, st.Mtim.Nsec, st.Ctim.Sec, st.Ctim.Nsec), true
@@ -146,7 +155,7 @@ func exeCallsOf(exe, cacheDir string, before func() bool) (*exeCalls, bool, erro
 		file = filepath.Join(cacheDir, "exe", hex.EncodeToString(sum[:16])+".json")
 		if b, err := os.ReadFile(file); err == nil && trustedCacheFile(file) {
 			var ec exeCalls
-			if json.Unmarshal(b, &ec) == nil && ec.Version == exeCacheVersion && ec.Identity == id && objectsSame(ec.Objects) {
+			if json.Unmarshal(b, &ec) == nil && ec.Version == exeCacheVersion && ec.Identity == id && objectsDigest(ec.Objects) == ec.Digest {
 				if ec.Error != "" {
 					return nil, false, errors.New(ec.Error)
 				}
@@ -157,16 +166,23 @@ func exeCallsOf(exe, cacheDir string, before func() bool) (*exeCalls, bool, erro
 	if !before() {
 		return nil, false, errors.New("not analysed in this run: too many executables to analyse at once (they are, a few at each run)")
 	}
-	ec := &exeCalls{Version: exeCacheVersion, Identity: id, Objects: map[string]string{}, Arches: map[string][]string{}}
+	ec := &exeCalls{Version: exeCacheVersion, Identity: id, Arches: map[string][]string{}}
 	r, err := reach.Analyze(exe, reach.Options{CacheDir: cacheDir})
 	if err != nil {
 		ec.Error = analysisError(err)
 	} else {
 		for _, o := range r.Objects {
-			if oid, ok := identity(o.Path); ok {
-				ec.Objects[o.Path] = oid
+			// A module set (gconv's 253, NSS, lib-dynload) by its directory: a package that
+			// replaces a module renames into it, which changes the directory's times.
+			if o.Kind == "module" {
+				ec.Objects = append(ec.Objects, filepath.Dir(o.Path))
+			} else {
+				ec.Objects = append(ec.Objects, o.Path)
 			}
 		}
+		slices.Sort(ec.Objects)
+		ec.Objects = slices.Compact(ec.Objects)
+		ec.Digest = objectsDigest(ec.Objects)
 		for a, c := range r.Arches {
 			if c.Any {
 				ec.Any = append(ec.Any, a)
@@ -188,14 +204,14 @@ func exeCallsOf(exe, cacheDir string, before func() bool) (*exeCalls, bool, erro
 	return ec, true, nil
 }
 
-// objectsSame reports whether every object an analysis read is as it was.
-func objectsSame(objects map[string]string) bool {
-	for path, want := range objects {
-		if id, ok := identity(path); !ok || id != want {
-			return false
-		}
+// objectsDigest hashes the identities of the objects an analysis read, as they are now.
+func objectsDigest(paths []string) string {
+	h := sha256.New()
+	for _, p := range paths {
+		id, _ := fileIdentity(p, true)
+		io.WriteString(h, p+"\x00"+id+"\n")
 	}
-	return true
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // analysisError says why an executable could not be analysed, without quoting its bytes.
