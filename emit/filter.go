@@ -175,16 +175,16 @@ func Compile(f *Filter) ([]bpf.Instruction, error) {
 		*slot = af
 	}
 
-	c.ld(offArch)
+	c.Ld(offArch)
 	labels := make([]label, len(groups))
 	for i, g := range groups {
-		labels[i] = c.newLabel()
-		c.jeq(g.audit, labels[i], c.next())
+		labels[i] = c.NewLabel()
+		c.Jeq(g.audit, labels[i], c.Next())
 	}
 	c.ret(f.BadArch)
 	for i, g := range groups {
-		c.bind(labels[i])
-		c.ld(offNr)
+		c.Bind(labels[i])
+		c.Ld(offNr)
 		// Rules for negative numbers (a recorded syscall(-1)) match the exact 32-bit value
 		// first: as unsigned numbers they are above every table, and have x32's bit set.
 		for _, af := range []*ArchFilter{g.native, g.x32} {
@@ -196,22 +196,22 @@ func Compile(f *Filter) ([]bpf.Instruction, error) {
 					if len(r.When) > 0 {
 						return nil, fmt.Errorf("%s: syscall %d: conditions on a negative number", af.Arch, r.Nr)
 					}
-					done := c.newLabel()
-					c.jeq(uint32(int32(r.Nr)), c.next(), done)
+					done := c.NewLabel()
+					c.Jeq(uint32(int32(r.Nr)), c.Next(), done)
 					c.ret(r.Action)
-					c.bind(done)
+					c.Bind(done)
 				}
 			}
 		}
 		if sib := bitABI(g.audit); sib != nil {
 			// An x32 call is an x86_64 call with bit 30 set. Without an x32 entry, x32 calls get
 			// what unlisted ABIs get.
-			x32 := c.newLabel()
-			c.jset(sib.SyscallBit, x32, c.next())
+			x32 := c.NewLabel()
+			c.Jset(sib.SyscallBit, x32, c.Next())
 			if err := c.search(g.native, 0, f.BadArch); err != nil {
 				return nil, err
 			}
-			c.bind(x32)
+			c.Bind(x32)
 			if g.x32 == nil {
 				c.ret(f.BadArch)
 				continue
@@ -228,7 +228,7 @@ func Compile(f *Filter) ([]bpf.Instruction, error) {
 			return nil, err
 		}
 	}
-	prog, err := c.assemble()
+	prog, err := c.Assemble()
 	if err != nil {
 		return nil, err
 	}
@@ -340,15 +340,15 @@ func (c *compiler) search(af *ArchFilter, bit uint32, fallback Action) error {
 	blocks := map[*Rule]label{}
 	for _, iv := range ivs {
 		if iv.rule != nil {
-			l := c.newLabel()
+			l := c.NewLabel()
 			blocks[iv.rule] = l
-			c.jeq(iv.lo, l, c.next())
+			c.Jeq(iv.lo, l, c.Next())
 		}
 	}
 	c.tree(af.Arch, ivs, blocks)
 	for _, iv := range ivs {
 		if iv.rule != nil {
-			c.bind(blocks[iv.rule])
+			c.Bind(blocks[iv.rule])
 			c.conditional(af.Arch, iv.rule)
 		}
 	}
@@ -383,15 +383,15 @@ func (c *compiler) tree(a *arch.Arch, ivs []interval, blocks map[*Rule]label) {
 		if iv.rule == nil {
 			c.ret(iv.act)
 		} else {
-			c.jeq(iv.lo, blocks[iv.rule], blocks[iv.rule]) // always: to the rule's block
+			c.Jeq(iv.lo, blocks[iv.rule], blocks[iv.rule]) // always: to the rule's block
 		}
 		return
 	}
 	mid := len(ivs) / 2
-	right := c.newLabel()
-	c.jge(ivs[mid].lo, right, c.next())
+	right := c.NewLabel()
+	c.Jge(ivs[mid].lo, right, c.Next())
 	c.tree(a, ivs[:mid], blocks)
-	c.bind(right)
+	c.Bind(right)
 	c.tree(a, ivs[mid:], blocks)
 }
 
@@ -400,12 +400,12 @@ func (c *compiler) tree(a *arch.Arch, ivs []interval, blocks map[*Rule]label) {
 // number again (the mistake of DESIGN trap 18).
 func (c *compiler) conditional(a *arch.Arch, r *Rule) {
 	for i, clause := range r.When {
-		fail := c.newLabel()
+		fail := c.NewLabel()
 		for _, cd := range clause {
 			c.cond(a, cd, fail)
 		}
 		c.ret(r.clauseAction(i))
-		c.bind(fail)
+		c.Bind(fail)
 	}
 	c.ret(r.Else)
 }
@@ -426,23 +426,23 @@ func (c *compiler) cond(a *arch.Arch, cd Cond, fail label) {
 	switch cd.Op {
 	case OpEq, OpMaskedEq:
 		for _, h := range halves {
-			c.ld(h.off)
+			c.Ld(h.off)
 			if cd.Op == OpMaskedEq {
-				c.and(h.msk)
+				c.And(h.msk)
 			}
-			c.jeq(h.value, c.next(), fail)
+			c.Jeq(h.value, c.Next(), fail)
 		}
 	case OpNe:
 		// Not equal: holds as soon as one half differs.
-		holds := c.newLabel()
+		holds := c.NewLabel()
 		for i, h := range halves {
-			c.ld(h.off)
+			c.Ld(h.off)
 			if i == len(halves)-1 {
-				c.jeq(h.value, fail, c.next())
+				c.Jeq(h.value, fail, c.Next())
 			} else {
-				c.jeq(h.value, c.next(), holds)
+				c.Jeq(h.value, c.Next(), holds)
 			}
 		}
-		c.bind(holds)
+		c.Bind(holds)
 	}
 }
