@@ -330,3 +330,12 @@ func TestReportArguments(t *testing.T) {
 		}
 	}
 }
+
+// TestK8sNameOf: the default k8s resource name comes from the profile's file name.
+func TestK8sNameOf(t *testing.T) {
+	for in, want := range map[string]string{"app.json": "app", "/x/My App.sctrace.json": "my-app", "-.json": "", "a_b.v2.json": "a-b.v2"} {
+		if got := k8sNameOf(in); got != want {
+			t.Errorf("k8sNameOf(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"github.com/sctrace/sctrace/emit"
@@ -83,6 +84,9 @@ func cmdEmit(args []string, stdout, stderr io.Writer) error {
 	if *format == "bpf" && *out == "-" && tracer.IsTerminal(stdout) {
 		return usageErrorf("emit: the bpf format is binary: write it with -o FILE or redirect it, not to a terminal")
 	}
+	if *name == "" && pos[0] != "-" {
+		*name = k8sNameOf(pos[0])
+	}
 	opt := emit.Options{Runtime: *runtime, NoNewPrivs: *nnp, Name: *name, Host: hostArch()}
 	var data []byte
 	var notes []emit.Note
@@ -123,4 +127,26 @@ func warnIncomplete(stderr io.Writer, path string, p *learn.Profile) {
 		fmt.Fprintf(stderr, "sctrace: warning: %s may lack calls its recording could not see (%d reasons: 'sctrace report %s' lists them)\n",
 			path, n, path)
 	}
+}
+
+// k8sNameOf makes a Kubernetes resource name (DNS-1123: lower case letters, digits, '-' and
+// '.', starting and ending with a letter or digit) of a profile's file name: "My App.json" is
+// "my-app"; "" if nothing is left (emit then uses its default).
+func k8sNameOf(path string) string {
+	base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	base = strings.TrimSuffix(base, ".sctrace")
+	var b strings.Builder
+	for _, r := range strings.ToLower(base) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '.':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('-')
+		}
+	}
+	name := strings.Trim(b.String(), "-.")
+	if len(name) > 253 {
+		name = strings.Trim(name[:253], "-.")
+	}
+	return name
 }

@@ -51,7 +51,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	profilePath := fs.String("profile", "", "the profile to enforce (`FILE`, required)")
 	onDeny := fs.String("on-deny", "errno", "what a call the profile lacks gets: errno, explain, kill, trap, log or report")
 	out := fs.String("o", "", "write the profile with the calls it lacked added to `FILE` (- for stdout); a call a process makes after one of its calls failed is not added")
-	quiet := fs.Bool("q", false, "do not list the calls added to the profile")
+	quiet := fs.Bool("q", false, "print no notes (the calls allowed beside the profile, warnings): only the denials and the summary")
 	redact := fs.Bool("redact", false, "with -o: "+redactHelp)
 	noArgs := fs.Bool("no-args", false, "enforce call names only: allow every call the profile has with any arguments")
 	anyArgs := fs.String("any-args", "", "allow these calls (a comma-separated `LIST`) with any arguments")
