@@ -124,7 +124,9 @@ func (a *analysis) load(path string) error {
 	}
 	ms := main.sum
 	switch {
-	case ms.Type == "dyn" && ms.Interp == "" && len(ms.Needed) > 0 || ms.Type == "dyn" && ms.Interp == "" && ms.Entry == 0:
+	case ms.Type == "dyn" && ms.Interp == "" && len(ms.Needed) > 0 || ms.Type == "dyn" && ms.Interp == "" && ms.Entry == 0,
+		ms.Type == "dyn" && ms.Soname != "":
+		// A library (one with a DT_SONAME, even a runnable one such as libc.so.6).
 		main.kind = "shared"
 	case ms.Interp == "" && len(ms.Needed) == 0:
 		main.kind = "static"
@@ -364,7 +366,8 @@ func (a *analysis) takeImport(name string, p pred) {
 func (a *analysis) reach() {
 	mainSum := a.objs[0].sum
 	isLib := strings.HasPrefix(a.objs[0].kind, "shared")
-	if !isLib && mainSum.Entry != 0 {
+	if mainSum.Entry != 0 && (!isLib || mainSum.Interp != "") {
+		// A program, or a library that can also be run (libc.so.6 prints its version).
 		a.root(0, mainSum.Entry, rootPred(rootEntry, 0, ""))
 	}
 	for i := range a.objs {

@@ -525,3 +525,25 @@ func coldWarm(t *testing.T, bin string) (cold, warm *Result, coldT, warmT time.D
 	}
 	return cold, warm, t1.Sub(t0), time.Since(t1)
 }
+
+// TestRunnableLibrary: libc.so.6 can be run (it prints its version) but is a library: analysed
+// on its own, every exported function is a root, so its mount wrapper's call is possible.
+func TestRunnableLibrary(t *testing.T) {
+	libc := "/lib/x86_64-linux-gnu/libc.so.6"
+	if _, err := os.Stat(libc); err != nil {
+		t.Skip("no libc.so.6 here")
+	}
+	r, err := Analyze(libc, Options{CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Objects[0].Kind != "shared" {
+		t.Errorf("libc.so.6 analysed as %q, want shared", r.Objects[0].Kind)
+	}
+	names := strings.Join(r.Names("x86_64"), " ")
+	for _, want := range []string{"mount", "ptrace", "sethostname"} {
+		if !strings.Contains(" "+names+" ", " "+want+" ") {
+			t.Errorf("libc.so.6's exported %s is not reachable", want)
+		}
+	}
+}
