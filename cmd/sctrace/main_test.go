@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -172,5 +173,24 @@ func TestEmitNotes(t *testing.T) {
 	_, _, stderr = sctrace(t, "emit", "--format", "oci", "--runtime", "runc", p)
 	if strings.Contains(stderr, "without --runtime") {
 		t.Errorf("a note about --runtime though it was given:\n%s", stderr)
+	}
+}
+
+// TestWriteDanglingSymlink: -o onto a symlink whose target does not exist yet writes the target
+// and keeps the link.
+func TestWriteDanglingSymlink(t *testing.T) {
+	dir := t.TempDir()
+	link, target := filepath.Join(dir, "link.json"), filepath.Join(dir, "real.json")
+	if err := os.Symlink("real.json", link); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeAtomic(link, func(w io.Writer) error { _, err := io.WriteString(w, "{}\n"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v %v", fi, err)
+	}
+	if b, err := os.ReadFile(target); err != nil || string(b) != "{}\n" {
+		t.Errorf("target: %q %v", b, err)
 	}
 }

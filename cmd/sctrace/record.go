@@ -547,6 +547,18 @@ func writeAtomic(path string, write func(io.Writer) error) error {
 	}
 	if target, err := filepath.EvalSymlinks(path); err == nil {
 		path = target
+	} else {
+		// A dangling symlink: write where it points (up to a few links), not over the link.
+		for i := 0; i < 8; i++ {
+			link, err := os.Readlink(path)
+			if err != nil {
+				break
+			}
+			if !filepath.IsAbs(link) {
+				link = filepath.Join(filepath.Dir(path), link)
+			}
+			path = link
+		}
 	}
 	dir, base := filepath.Split(path)
 	if dir == "" {
