@@ -2,9 +2,11 @@ package emit
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/sctrace/sctrace/emit/internal/golden"
+	"github.com/sctrace/sctrace/learn"
 )
 
 // TestGolden: every format, with and without a runtime, byte for byte; and deterministic. The
@@ -41,6 +43,33 @@ func goldenProfile(t *testing.T, prof string) {
 			}
 			golden.Check(t, name+".golden", out)
 			golden.Check(t, name+".notes.golden", nb.Bytes())
+		}
+	}
+}
+
+// TestUnlearnedConditionsLeftOut: a call allowed only with argument values sctrace did not
+// learn from a recording (tgkill with SIGURG only, from run's timing completion) is left out by
+// the formats that cannot carry conditions, never widened to any arguments.
+func TestUnlearnedConditionsLeftOut(t *testing.T) {
+	p := golden.Profile(t, "profile.json")
+	p.Version = learn.Version
+	p.Arches["x86_64"].Syscalls["tgkill"] = &learn.SyscallStat{Args: &learn.Args{Index: []int{2}, Mask: []uint64{0xffffffff}, Values: [][]uint64{{23}}}}
+	for _, format := range Formats {
+		out, _, err := Emit(format, p, Options{Name: "demo"})
+		if err != nil {
+			t.Fatalf("%s: %v", format, err)
+		}
+		switch format {
+		case "oci", "k8s":
+			if !bytes.Contains(out, []byte("tgkill")) {
+				t.Errorf("%s: tgkill with its condition is missing", format)
+			}
+		case "systemd", "minijail", "go-seccomp-bpf":
+			for _, line := range strings.Split(string(out), "\n") {
+				if strings.Contains(line, "tgkill") && !strings.HasPrefix(strings.TrimSpace(line), "#") {
+					t.Errorf("%s: tgkill allowed without its condition: %q", format, line)
+				}
+			}
 		}
 	}
 }

@@ -64,6 +64,16 @@ func Emit(name string, p *learn.Profile, opt Options) ([]byte, []Note, error) {
 		}
 		if !f.args {
 			for _, name := range slices.Sorted(maps.Keys(q.ArgsByName())) {
+				if learn.ArgReason(name) == "" {
+					// Conditions sctrace did not learn from a recording (tgkill with SIGURG only,
+					// added by run's timing completion; hand-written ones): the call is allowed
+					// only with them, so a format that cannot carry them leaves it out.
+					for _, set := range q.Arches {
+						delete(set.Syscalls, name)
+					}
+					notes = append(notes, Note{Syscall: name, Text: "left out: allowed only with some argument values, which this format cannot carry (oci, k8s and bpf can)"})
+					continue
+				}
 				notes = append(notes, Note{Syscall: name, Text: "allowed with any arguments: this format cannot carry the learned argument values (oci, k8s and bpf can)"})
 			}
 			q.DropArgs()
