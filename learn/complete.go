@@ -25,25 +25,12 @@ var always = []struct{ name, reason string }{
 // Complete adds to p, in every arch it recorded, the calls any program may need though a
 // recording rarely sees them, with count 0, and returns what it added so the caller can say so.
 func Complete(p *Profile) []Completion {
-	var added []Completion
-	for _, name := range p.ArchNames() {
-		a, ok := arch.ByName(name)
-		if !ok {
-			continue
-		}
-		set := p.Arches[name]
-		for _, c := range always {
-			if _, ok := a.SyscallNumber(c.name); !ok {
-				continue
-			}
-			if _, ok := set.Syscalls[c.name]; ok {
-				continue
-			}
-			set.Syscalls[c.name] = &SyscallStat{}
-			added = append(added, Completion{Arch: name, Syscall: c.name, Reason: c.reason})
-		}
+	names := make([]string, len(always))
+	reasons := map[string]string{}
+	for i, c := range always {
+		names[i], reasons[c.name] = c.name, c.reason
 	}
-	return added
+	return CompleteFrom(p, nil, names, func(n string) string { return reasons[n] })
 }
 
 // Timing lists the calls whose occurrence depends on timing or load rather than on the
@@ -107,8 +94,8 @@ func CompleteTiming(p *Profile, possible map[string]map[string]bool, reason func
 }
 
 // CompleteFrom adds to p, in each arch, the calls of the list that can (every executable of the
-// arch, together) be made according to possible (arch name -> call names), and are not in p yet.
-// reason gives the reason of a call added.
+// arch, together) be made according to possible (arch name -> call names; nil: every call), and
+// are not in p yet. reason gives the reason of a call added.
 func CompleteFrom(p *Profile, possible map[string]map[string]bool, list []string, reason func(string) string) []Completion {
 	var added []Completion
 	for _, archName := range p.ArchNames() {
@@ -118,7 +105,7 @@ func CompleteFrom(p *Profile, possible map[string]map[string]bool, list []string
 		}
 		set := p.Arches[archName]
 		for _, name := range list {
-			if !possible[archName][name] {
+			if possible != nil && !possible[archName][name] {
 				continue
 			}
 			if _, ok := a.SyscallNumber(name); !ok {
