@@ -8,7 +8,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
 
 	"github.com/sctrace/sctrace/emit/audit"
 )
@@ -59,11 +58,9 @@ func renderTables(w io.Writer, tables []audit.Table, width int) {
 		case t.Fields:
 			renderFields(w, t.Rows, width)
 		case len(t.Rows) > 0:
-			tw := tablewriter.NewWriter(w)
-			tw.Header(anySlice(t.Header)...)
-			for _, r := range fit(t, width) {
-				tw.Append(anySlice(r)...)
-			}
+			tw := newTable(w)
+			tw.SetHeader(t.Header)
+			tw.AppendBulk(fit(t, width))
 			tw.Render()
 		case t.Note == "":
 			fmt.Fprintln(w, "(none)")
@@ -109,7 +106,7 @@ func wrap(s string, width int, indent string) string {
 	return b.String()
 }
 
-// fit returns t's rows fitted to width columns as tablewriter draws them ("│ a │ b │": three
+// fit returns t's rows fitted to width columns as tablewriter draws them ("| a | b |": three
 // columns per cell, and one): column t.Shrink cut short, then column t.Wrap broken into lines.
 // The other columns are kept whole: a table that cannot fit that way is drawn wider.
 func fit(t audit.Table, width int) [][]string {
@@ -237,14 +234,17 @@ func renderMarkdown(w io.Writer, tables []audit.Table) {
 				fmt.Fprintf(w, "- **%s**: %s\n", r[0], r[1])
 			}
 		case len(t.Rows) > 0:
-			tw := tablewriter.NewTable(w, tablewriter.WithRenderer(renderer.NewMarkdown()))
-			tw.Header(anySlice(t.Header)...)
+			tw := newTable(w)
+			tw.SetBorders(tablewriter.Border{Left: true, Right: true})
+			tw.SetCenterSeparator("|")
+			tw.SetHeader(t.Header)
 			for _, r := range t.Rows {
 				esc := make([]string, len(r))
 				for j, c := range r {
-					esc[j] = strings.ReplaceAll(c, "|", "\\|")
+					// A cell is one line in Markdown, and a | would end it.
+					esc[j] = strings.ReplaceAll(strings.ReplaceAll(c, "|", "\\|"), "\n", " ")
 				}
-				tw.Append(anySlice(esc)...)
+				tw.Append(esc)
 			}
 			tw.Render()
 		case t.Note == "":
@@ -256,10 +256,12 @@ func renderMarkdown(w io.Writer, tables []audit.Table) {
 	}
 }
 
-func anySlice(s []string) []any {
-	out := make([]any, len(s))
-	for i, v := range s {
-		out[i] = v
-	}
-	return out
+// newTable returns a table writer for w that draws cells as given: left-aligned, never wrapped
+// (fit has already made them narrow enough), headers in capitals.
+func newTable(w io.Writer) *tablewriter.Table {
+	tw := tablewriter.NewWriter(w)
+	tw.SetAutoWrapText(false)
+	tw.SetAlignment(tablewriter.ALIGN_LEFT)
+	tw.SetHeaderAlignment(tablewriter.ALIGN_LEFT)
+	return tw
 }
