@@ -333,3 +333,21 @@ func TestK8sSchema(t *testing.T) {
 		t.Error("a name Kubernetes refuses was accepted")
 	}
 }
+
+// TestYAMLString checks the hand-written YAML scalars against a YAML parser: each reads back as
+// the string it was written for, never as a number, boolean or null.
+func TestYAMLString(t *testing.T) {
+	for _, s := range []string{"read", "exit_group", "x", "no", "yes", "on", "off", "y", "n", "null",
+		"true", "false", "123", "1e5", "0x1f", ".inf", "-", "-a", "a:b", "a b", "", "~", "a.b-c_d",
+		"sctrace-ls", "Yes", "é", "a\"b", "#x", "a#b", "_x", "9a"} {
+		var doc map[string]any
+		if err := yaml.Unmarshal([]byte("v: "+yamlString(s)+"\n"), &doc); err != nil {
+			t.Errorf("%q written as %s: %v", s, yamlString(s), err)
+			continue
+		}
+		back := doc["v"]
+		if got, ok := back.(string); !ok || got != s {
+			t.Errorf("%q written as %s reads back as %#v", s, yamlString(s), back)
+		}
+	}
+}

@@ -56,11 +56,13 @@ func k8sYAML(p *learn.Profile, name string, added []Note) ([]byte, []Note, error
 
 var k8sName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
 
-// yamlString quotes a string unless it is a plain YAML scalar that reads back as itself.
+// yamlString quotes a string unless it is a plain YAML scalar that reads back as the same
+// string: lower-case letters first, then letters, digits, '_', '-' and '.', and not one of the
+// words YAML 1.1 reads as a boolean or null. Anything else (a number, "no", "") is quoted.
 func yamlString(s string) string {
-	plain := s != ""
+	plain := s != "" && s[0] >= 'a' && s[0] <= 'z' && !yamlWords[s]
 	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.') {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == '_') {
 			plain = false
 		}
 	}
@@ -70,3 +72,7 @@ func yamlString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
+// yamlWords are the lower-case plain scalars YAML 1.1 does not read as strings.
+var yamlWords = map[string]bool{"y": true, "n": true, "yes": true, "no": true, "true": true,
+	"false": true, "on": true, "off": true, "null": true}
