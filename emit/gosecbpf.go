@@ -1,11 +1,12 @@
 package emit
 
+//go:generate go run gsbtable_gen.go
+
 import (
 	"bytes"
 	"errors"
 	"fmt"
-
-	sarch "github.com/elastic/go-seccomp-bpf/arch"
+	"strings"
 
 	"github.com/sctrace/sctrace/learn"
 )
@@ -45,10 +46,11 @@ func goSeccompBPFNames(q *learn.Profile, p *learn.Profile, opt Options) ([]strin
 	if host == nil {
 		return nil, nil, errors.New("cannot tell which machine the profile is for: its recordings say nothing and its arches disagree")
 	}
-	theirs, err := sarch.GetInfo(host.GOARCH)
-	if err != nil {
+	table := gsbTable(host.GOARCH)
+	if table == "" {
 		return nil, nil, fmt.Errorf("go-seccomp-bpf has no table for %s", host.Name)
 	}
+	known := " " + table + " "
 	var names []string
 	for _, a := range q.ArchNames() {
 		if a != host.Name {
@@ -56,7 +58,7 @@ func goSeccompBPFNames(q *learn.Profile, p *learn.Profile, opt Options) ([]strin
 			continue
 		}
 		for _, k := range q.Syscalls(a) {
-			if _, ok := theirs.SyscallNames[k]; !ok {
+			if !strings.Contains(known, " "+k+" ") {
 				notes = append(notes, Note{Arch: a, Syscall: k, Text: "not emitted: go-seccomp-bpf's table does not know it"})
 				continue
 			}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	sarch "github.com/elastic/go-seccomp-bpf/arch"
 	yaml "gopkg.in/yaml.v2"
 
 	"github.com/sctrace/sctrace/arch"
@@ -348,6 +349,29 @@ func TestYAMLString(t *testing.T) {
 		back := doc["v"]
 		if got, ok := back.(string); !ok || got != s {
 			t.Errorf("%q written as %s reads back as %#v", s, yamlString(s), back)
+		}
+	}
+}
+
+// TestGSBTable checks the generated gsbtable.go against go-seccomp-bpf's own tables, at the
+// version go.mod names: after changing it, run go generate ./emit.
+func TestGSBTable(t *testing.T) {
+	for _, goarch := range []string{"386", "amd64", "arm", "arm64", "ppc64le", "s390x", "riscv64", "mips", "loong64"} {
+		info, err := sarch.GetInfo(goarch)
+		if err != nil {
+			if gsbTable(goarch) != "" {
+				t.Errorf("%s: go-seccomp-bpf has no table (%v), gsbtable.go has one", goarch, err)
+			}
+			continue
+		}
+		var names []string
+		for n := range info.SyscallNames {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		if got, want := gsbTable(goarch), strings.Join(names, " "); got != want {
+			t.Errorf("%s: gsbtable.go is stale (%d names, go-seccomp-bpf has %d): run go generate ./emit",
+				goarch, len(strings.Fields(got)), len(names))
 		}
 	}
 }
