@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -372,5 +373,40 @@ func TestAttachZombieLeader(t *testing.T) {
 	}
 	if p := loadProfile(t, out); p.Recordings[0].Running {
 		t.Error("the profile says the process was still running")
+	}
+}
+
+// TestSignalBeforeLaunch: run and record register the signals they forward early, in the
+// background (tracer.PrepareSignals, for start-up time). A SIGTERM or SIGINT that comes before
+// the workload starts (here: while run waits for a FIFO profile's writer) must still end
+// sctrace at once, as it did before the registration, not wait in the queue for a workload.
+func TestSignalBeforeLaunch(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		dir := t.TempDir()
+		fifo := filepath.Join(dir, "p.json")
+		if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		marker := filepath.Join(dir, "started")
+		cmd := exec.Command(sctraceBin, "run", "-q", "--profile", fifo, "--", "/bin/touch", marker)
+		cmd.Env = markedEnv()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(300 * time.Millisecond) // waiting for a writer by now
+		start := time.Now()
+		cmd.Process.Signal(sig)
+		err := cmd.Wait()
+		took := time.Since(start)
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != sig {
+			t.Errorf("%v while reading the profile: sctrace ended with %v, want killed by the signal", sig, err)
+		}
+		if took > 2*time.Second {
+			t.Errorf("%v while reading the profile: sctrace took %v to end", sig, took)
+		}
+		if _, err := os.Stat(marker); err == nil {
+			t.Errorf("%v while reading the profile: the workload ran anyway", sig)
+		}
 	}
 }

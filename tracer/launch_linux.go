@@ -95,10 +95,22 @@ func Launch(argv []string, opt Options) (Report, error) {
 		}
 	}
 	// Signals first: nothing below may block before a Ctrl-C can be handled.
-	ignored := ignoredSignals()
+	var ignored uint64
 	var fwd *forwarder
-	if opt.ForwardSignals {
-		fwd = newForwarder(ignored)
+	if f, ign, ok := takePrepared(); ok {
+		ignored = ign
+		if opt.ForwardSignals {
+			fwd = f
+		} else {
+			f.stop()
+		}
+	} else {
+		ignored = ignoredSignals()
+		if opt.ForwardSignals {
+			fwd = newForwarder(ignored)
+		}
+	}
+	if fwd != nil {
 		defer fwd.stop()
 	}
 
@@ -363,8 +375,67 @@ type forwarder struct {
 // forwardWait is how long the forwarder waits to see whether the workload got a signal by itself.
 const forwardWait = 100 * time.Millisecond
 
+// prepared holds the forwarder PrepareSignals registers for the next Launch.
+var prepared struct {
+	sync.Mutex
+	f       *forwarder
+	ignored uint64
+	ready   chan struct{}
+	taken   chan struct{}
+}
+
+// PrepareSignals registers the signals Launch forwards (see Options.ForwardSignals) now, in the
+// background, for the next Launch to take. The first registration makes the Go runtime start a
+// thread for os/signal and wait for it, which cost run's start-up 0.2 to 2 ms when Launch did it
+// on the way to starting the workload. A signal that comes before Launch takes the registration
+// is acted on as if nothing had registered it: a Ctrl-C while sctrace reads a FIFO or analyses
+// executables still ends sctrace. Calling it is optional.
+func PrepareSignals() {
+	prepared.Lock()
+	defer prepared.Unlock()
+	if prepared.f != nil {
+		return
+	}
+	ignored := ignoredSignals() // before the Notify below changes what it reports
+	f := &forwarder{ch: make(chan os.Signal, 8), done: make(chan struct{}), pidfd: -1}
+	ready, taken := make(chan struct{}), make(chan struct{})
+	go func() {
+		f.register(ignored)
+		close(ready)
+		select {
+		case s := <-f.ch:
+			// Not launched yet: what the signal would have done without the registration.
+			signal.Reset(s)
+			syscall.Kill(syscall.Getpid(), s.(syscall.Signal))
+		case <-taken:
+		}
+	}()
+	prepared.f, prepared.ignored, prepared.ready, prepared.taken = f, ignored, ready, taken
+}
+
+// takePrepared returns the forwarder PrepareSignals registered, once its registration is done,
+// and the signals this process was started with ignored.
+func takePrepared() (*forwarder, uint64, bool) {
+	prepared.Lock()
+	defer prepared.Unlock()
+	f := prepared.f
+	if f == nil {
+		return nil, 0, false
+	}
+	<-prepared.ready
+	close(prepared.taken)
+	prepared.f = nil
+	return f, prepared.ignored, true
+}
+
 func newForwarder(ignored uint64) *forwarder {
 	f := &forwarder{ch: make(chan os.Signal, 8), done: make(chan struct{}), pidfd: -1}
+	f.register(ignored)
+	return f
+}
+
+// register asks for the forwarded signals the process was not started with ignored.
+func (f *forwarder) register(ignored uint64) {
 	var sigs []os.Signal
 	for _, s := range forwarded {
 		if ignored&(1<<(uint(s)-1)) == 0 {
@@ -374,7 +445,6 @@ func newForwarder(ignored uint64) *forwarder {
 	if len(sigs) > 0 {
 		signal.Notify(f.ch, sigs...)
 	}
-	return f
 }
 
 func (f *forwarder) start(t *tracer, root int) {

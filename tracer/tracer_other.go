@@ -30,6 +30,9 @@ func IsTerminal(w any) bool { return false }
 // where sctrace cannot trace.
 func NotifySupported() bool { return false }
 
+// PrepareSignals does nothing where sctrace cannot trace.
+func PrepareSignals() {}
+
 // DiscardEarly does nothing where sctrace cannot trace.
 func DiscardEarly() {}
 

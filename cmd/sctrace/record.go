@@ -159,6 +159,7 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 	if len(argv) == 0 {
 		return usageErrorf("record: no command given (usage: sctrace record [-o FILE] -- COMMAND [ARG...])")
 	}
+	tracer.PrepareSignals()
 	dest := *out
 	if dest == "" {
 		dest = filepath.Base(argv[0]) + ".sctrace.json"

@@ -67,6 +67,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if len(argv) == 0 {
 		return usageErrorf("run: no command given (usage: sctrace run --profile FILE -- COMMAND [ARG...])")
 	}
+	tracer.PrepareSignals() // in the background, while the profile is read and compiled
 	mode := *onDeny
 	var deny emit.Action
 	switch mode {
