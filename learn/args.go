@@ -23,16 +23,16 @@ type Args struct {
 // MaxArgValues caps the combinations kept per call: past it, the call is Widened.
 const MaxArgValues = 64
 
-// maxArgs is the most arguments a spec names.
-const maxArgs = 3
+// MaxArgs is the most arguments a spec names.
+const MaxArgs = 3
 
-// argSpec names the arguments of a call sctrace learns: their positions and masks, and why they
+// ArgSpec names the arguments of a call sctrace learns: their positions and masks, and why they
 // matter. Every one is a C int (or unsigned int) in the kernel, or a flag word whose bits of
 // interest are in the low 32: enforcement compares the low 32 bits, as the kernel reads them.
-type argSpec struct {
-	index []int
-	mask  []uint64
-	why   string
+type ArgSpec struct {
+	Index []int
+	Mask  []uint64
+	Why   string
 }
 
 const whole = 0xffffffff
@@ -46,10 +46,10 @@ const (
 )
 
 // argSpecs are the calls whose arguments sctrace learns, by name. The arguments are at the same
-// positions on every arch but where specFor says otherwise. i386's socketcall and ipc pass
+// positions on every arch but where SpecFor says otherwise. i386's socketcall and ipc pass
 // their arguments in memory, and clone3 its flags: a filter cannot read them, so they are
 // allowed or not as a whole.
-var argSpecs = map[string]argSpec{
+var argSpecs = map[string]ArgSpec{
 	"socket":     {[]int{0, 1, 2}, []uint64{whole, 0xf, whole}, "the address family (AF_PACKET and AF_NETLINK reach far into the kernel), the socket type without SOCK_NONBLOCK and SOCK_CLOEXEC, the protocol"},
 	"socketpair": {[]int{0, 1, 2}, []uint64{whole, 0xf, whole}, "the same as socket"},
 	"ioctl":      {[]int{1}, []uint64{whole}, "the request: TIOCSTI types into a terminal, others reach drivers"},
@@ -69,19 +69,19 @@ var argSpecs = map[string]argSpec{
 	"getsockopt":  {[]int{1, 2}, []uint64{whole, whole}, "the option level and name"},
 }
 
-// specFor returns the argument spec of a call of an arch, if sctrace learns its arguments.
-func specFor(a *arch.Arch, name string) (argSpec, bool) {
+// SpecFor returns the argument spec of a call of an arch, if sctrace learns its arguments.
+func SpecFor(a *arch.Arch, name string) (ArgSpec, bool) {
 	s, ok := argSpecs[name]
 	if !ok {
-		return argSpec{}, false
+		return ArgSpec{}, false
 	}
 	if name == "clone" && a.CloneFlagsArg != 0 {
-		s.index = []int{a.CloneFlagsArg}
+		s.Index = []int{a.CloneFlagsArg}
 	}
 	// i386's and s390's mmap is old_mmap: one pointer to a struct holding the arguments, which
 	// a filter cannot read (their 6-argument call is mmap2).
 	if name == "mmap" && (a.Name == "x86" || a.Name == "s390" || a.Name == "s390x") {
-		return argSpec{}, false
+		return ArgSpec{}, false
 	}
 	return s, true
 }
@@ -99,72 +99,12 @@ func argsInMemory(a *arch.Arch, name string) bool {
 }
 
 // ArgReason says why the arguments of a call are learned ("" if they are not).
-func ArgReason(name string) string { return argSpecs[name].why }
+func ArgReason(name string) string { return argSpecs[name].Why }
 
 // LearnsArgs reports whether sctrace learns the arguments of a call of an arch.
 func LearnsArgs(a *arch.Arch, name string) bool {
-	_, ok := specFor(a, name)
+	_, ok := SpecFor(a, name)
 	return ok
-}
-
-// argTuple is one combination of masked argument values.
-type argTuple [maxArgs]uint64
-
-// argSet collects the combinations a call was made with.
-type argSet struct {
-	spec    argSpec
-	seen    map[argTuple]struct{}
-	widened bool
-}
-
-func newArgSet(s argSpec) *argSet { return &argSet{spec: s, seen: map[argTuple]struct{}{}} }
-
-// add notes the arguments of one call.
-func (s *argSet) add(args *[6]uint64) {
-	if s.widened {
-		return
-	}
-	var t argTuple
-	for i, idx := range s.spec.index {
-		t[i] = args[idx] & s.spec.mask[i]
-	}
-	if _, ok := s.seen[t]; ok {
-		return
-	}
-	if len(s.seen) >= MaxArgValues {
-		s.widened, s.seen = true, nil
-		return
-	}
-	s.seen[t] = struct{}{}
-}
-
-// merge adds what another set of the same call saw.
-func (s *argSet) merge(o *argSet) {
-	if o.widened {
-		s.widened, s.seen = true, nil
-		return
-	}
-	var args [6]uint64
-	for t := range o.seen {
-		for i, idx := range o.spec.index {
-			args[idx] = t[i]
-		}
-		s.add(&args)
-	}
-}
-
-// args returns what the set saw.
-func (s *argSet) args() *Args {
-	a := &Args{Index: slices.Clone(s.spec.index), Mask: slices.Clone(s.spec.mask), Widened: s.widened}
-	if s.widened {
-		return a
-	}
-	a.Values = make([][]uint64, 0, len(s.seen))
-	for t := range s.seen {
-		a.Values = append(a.Values, slices.Clone(t[:len(s.spec.index)]))
-	}
-	sortValues(a.Values)
-	return a
 }
 
 // sortValues sorts combinations, lexicographically.
@@ -250,8 +190,8 @@ func FormatValues(index []int, v []uint64) string {
 // validate checks a call's Args.
 func (a *Args) validate() error {
 	n := len(a.Index)
-	if n == 0 || n > maxArgs || len(a.Mask) != n {
-		return fmt.Errorf("args: want 1 to %d arguments, each with a mask", maxArgs)
+	if n == 0 || n > MaxArgs || len(a.Mask) != n {
+		return fmt.Errorf("args: want 1 to %d arguments, each with a mask", MaxArgs)
 	}
 	for i, idx := range a.Index {
 		if idx < 0 || idx > 5 || (i > 0 && idx <= a.Index[i-1]) {

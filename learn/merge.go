@@ -49,10 +49,10 @@ func Merge(ps ...*Profile) *Profile {
 			out.Dropped.Endpoints += p.Dropped.Endpoints
 		}
 	}
-	out.Programs = dedup(out.Programs, sortPrograms, func(a, b Program) bool {
+	out.Programs = dedup(out.Programs, SortPrograms, func(a, b Program) bool {
 		return a.Path == b.Path && strings.Join(a.Argv, "\x00") == strings.Join(b.Argv, "\x00")
 	})
-	out.Endpoints = dedup(out.Endpoints, sortEndpoints, func(a, b Endpoint) bool { return a == b })
+	out.Endpoints = dedup(out.Endpoints, SortEndpoints, func(a, b Endpoint) bool { return a == b })
 	// Recordings in a canonical order, so that the order of the inputs does not matter.
 	keys := make([]string, len(out.Recordings))
 	for i, r := range out.Recordings {

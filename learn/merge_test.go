@@ -4,32 +4,51 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand"
+	"slices"
 	"testing"
 )
 
-// randomProfile makes a profile with calls, executables, files, programs, endpoints and a tree.
+// randomProfile makes a profile with calls, executables, files, programs, endpoints and a tree,
+// built from the contract's types (not by the recorder, which has its own package and tests).
 func randomProfile(rng *rand.Rand) *Profile {
-	r := NewRecorder()
+	p := NewProfile()
+	p.Executables = map[string]*Executable{}
 	pid := 100 + rng.Intn(50)
-	r.Spawn(pid, 0)
+	rec := Recording{Command: []string{"cmd", fmt.Sprint(rng.Intn(100))}, ExitCode: rng.Intn(2), Processes: 1}
 	exes := []string{"/bin/sh", "/bin/cat", "/usr/bin/python3", "/opt/x"}
-	r.Exec(pid, exes[rng.Intn(len(exes))], []string{"a", fmt.Sprint(rng.Intn(3))})
+	call := func(exe string, audit uint32, nr int) {
+		archName, key := ArchName(audit, nr)
+		e := p.Executables[exe]
+		if e == nil {
+			e = &Executable{Processes: 1, Arches: map[string]*SyscallSet{}}
+			p.Executables[exe] = e
+			p.Programs = append(p.Programs, Program{Path: exe, Argv: []string{"a", fmt.Sprint(rng.Intn(3))}})
+			p.Files = map[string][]string{exe: {UseExec}}
+		}
+		AddCall(e.Arches, archName, key, &SyscallStat{Count: 1})
+		AddCall(p.Arches, archName, key, &SyscallStat{Count: 1})
+	}
+	root := exes[rng.Intn(len(exes))]
+	rec.Tree = append(rec.Tree, Node{Pid: pid, Exec: []string{root}})
 	for i := 0; i < 1+rng.Intn(40); i++ {
 		audit := uint32(auditX86_64)
 		if rng.Intn(5) == 0 {
 			audit = auditI386
 		}
-		r.Syscall(pid, audit, rng.Intn(30))
+		call(root, audit, rng.Intn(30))
 		if rng.Intn(4) == 0 {
-			child := pid + 1 + rng.Intn(10)
-			r.Spawn(child, pid)
-			r.Exec(child, exes[rng.Intn(len(exes))], []string{"b"})
-			r.Syscall(child, auditX86_64, rng.Intn(30))
+			child, exe := pid+1+rng.Intn(10), exes[rng.Intn(len(exes))]
+			rec.Tree = append(rec.Tree, Node{Pid: child, Parent: pid, Exec: []string{exe}})
+			rec.Processes++
+			call(exe, auditX86_64, rng.Intn(30))
 		}
 	}
-	r.fp.file(fmt.Sprintf("/tmp/f%d", rng.Intn(5)), []string{UseOpen, UseCreate}[rng.Intn(2)])
-	r.fp.endpoints[Endpoint{Call: "connect", Family: "inet", Address: "10.0.0.1", Port: rng.Intn(3)}] = true
-	return r.Profile(Recording{Command: []string{"cmd", fmt.Sprint(rng.Intn(100))}, ExitCode: rng.Intn(2)})
+	p.Files[fmt.Sprintf("/tmp/f%d", rng.Intn(5))] = []string{[]string{UseOpen, UseCreate}[rng.Intn(2)]}
+	p.Endpoints = []Endpoint{{Call: "connect", Family: "inet", Address: "10.0.0.1", Port: rng.Intn(3)}}
+	SortPrograms(p.Programs)
+	p.Programs = slices.CompactFunc(p.Programs, func(a, b Program) bool { return a.Path == b.Path })
+	p.Recordings = []Recording{rec}
+	return p
 }
 
 func encode(t *testing.T, p *Profile) string {

@@ -117,6 +117,12 @@ func (s *SyscallSet) addStat(key string, src *SyscallStat) {
 	st.Args = mergeArgs(st.Args, src.Args)
 }
 
+// AddCall adds what st knows of call key of arch archName to sets (a profile's Arches, or an
+// executable's): its count, and its arguments (the union with what is there).
+func AddCall(sets map[string]*SyscallSet, archName, key string, st *SyscallStat) {
+	setIn(sets, archName).addStat(key, st)
+}
+
 func setIn(m map[string]*SyscallSet, archName string) *SyscallSet {
 	s := m[archName]
 	if s == nil {
@@ -393,4 +399,25 @@ func jsonError(data []byte, err error) error {
 	}
 	line := 1 + bytes.Count(data[:off], []byte{'\n'})
 	return fmt.Errorf("line %d: %w", line, err)
+}
+
+// ValidUTF8 returns s with every byte that is not part of valid UTF-8 written as \xNN. A profile
+// is JSON, which holds text: encoding/json would turn each such byte into U+FFFD, so that two
+// paths that differ only there (a file named with a Latin-1 byte, say) would become one key,
+// and the profile one that sctrace refuses to read.
+func ValidUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		} else {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }

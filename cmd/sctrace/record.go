@@ -16,6 +16,7 @@ import (
 	"github.com/sctrace/sctrace/emit"
 	"github.com/sctrace/sctrace/emit/audit"
 	"github.com/sctrace/sctrace/learn"
+	"github.com/sctrace/sctrace/learn/record"
 	"github.com/sctrace/sctrace/tracer"
 )
 
@@ -279,9 +280,9 @@ func refineFilter(base *learn.Profile, noFootprint bool) ([]bpf.RawInstruction, 
 		return nil, err
 	}
 	if !noFootprint {
-		emit.TraceCalls(f, learn.FootprintCalls(), traceData(emit.ActTrace))
+		emit.TraceCalls(f, record.FootprintCalls(), traceData(emit.ActTrace))
 	}
-	emit.TraceCalls(f, learn.HidingCalls(), traceData(emit.ActTrace))
+	emit.TraceCalls(f, record.HidingCalls(), traceData(emit.ActTrace))
 	return compileRaw(f)
 }
 
@@ -293,7 +294,7 @@ type keep struct{ footprint, args bool }
 
 func recordOnce(argv []string, base *learn.Profile, filter []bpf.RawInstruction, k keep, profileToStdout bool) (*learn.Profile, *refiner, tracer.Status, int, error) {
 	noFootprint := !k.footprint
-	rec := learn.NewRecorder()
+	rec := record.NewRecorder()
 	rec.NoFootprint, rec.NoArgs = noFootprint, !k.args
 	opt := tracer.Options{Filter: filter, ForwardSignals: true, OnEvent: recordEvent(rec), TraceData: tracer.OwnTraceData}
 	if profileToStdout {
@@ -302,7 +303,7 @@ func recordOnce(argv []string, base *learn.Profile, filter []bpf.RawInstruction,
 	if !noFootprint {
 		opt.Peek, opt.PathDir = peek, pathDir
 		// One more stop per file call, to tell the opens that failed from those that did not.
-		opt.Results = func(e *tracer.Event) bool { return learn.NeedsResult(e.Audit, e.Nr) }
+		opt.Results = func(e *tracer.Event) bool { return record.NeedsResult(e.Audit, e.Nr) }
 		rec.WantResults()
 	}
 	var ref *refiner
@@ -350,7 +351,7 @@ func recordAttached(pid int, out string, quiet bool, k keep, redact bool, stdout
 	if err := checkWritable(dest); err != nil {
 		return err
 	}
-	rec := learn.NewRecorder()
+	rec := record.NewRecorder()
 	rec.NoFootprint, rec.NoArgs = noFootprint, !k.args
 	opt := tracer.Options{OnEvent: recordEvent(rec)}
 	if !noFootprint {
@@ -440,7 +441,7 @@ func procCmdline(pid int) []string {
 }
 
 // recordEvent folds tracer events into a recorder.
-func recordEvent(rec *learn.Recorder) func(*tracer.Event) {
+func recordEvent(rec *record.Recorder) func(*tracer.Event) {
 	return func(e *tracer.Event) {
 		switch e.Kind {
 		case tracer.EventSyscall:
@@ -464,10 +465,10 @@ func recordEvent(rec *learn.Recorder) func(*tracer.Event) {
 }
 
 // peek asks learn which memory of a call the footprint needs.
-func peek(e *tracer.Event) (uint64, int, bool) { return learn.Peek(e.Audit, e.Nr, e.Args) }
+func peek(e *tracer.Event) (uint64, int, bool) { return record.Peek(e.Audit, e.Nr, e.Args) }
 
 // pathDir asks learn which directory a relative path of a call is relative to.
-func pathDir(e *tracer.Event) int { return learn.PathDir(e.Audit, e.Nr) }
+func pathDir(e *tracer.Event) int { return record.PathDir(e.Audit, e.Nr) }
 
 // launchError gives a workload that could not start the status a shell would.
 func launchError(err error) error {

@@ -17,6 +17,7 @@ import (
 	"github.com/sctrace/sctrace/arch/decode"
 	"github.com/sctrace/sctrace/emit"
 	"github.com/sctrace/sctrace/learn"
+	"github.com/sctrace/sctrace/learn/record"
 	"github.com/sctrace/sctrace/tracer"
 )
 
@@ -166,7 +167,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		}
 		return nil
 	}
-	rec := learn.NewRecorder()
+	rec := record.NewRecorder()
 	rec.NoFootprint = true
 	var recMu sync.Mutex
 	fold := recordEvent(rec)

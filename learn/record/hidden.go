@@ -1,6 +1,8 @@
-package learn
+package record
 
-import "github.com/sctrace/sctrace/arch"
+import (
+	"github.com/sctrace/sctrace/arch"
+)
 
 // A recording sees the calls that reach sctrace's filter and tracer. Some calls of the workload
 // change that (seccomp(2): filter precedence; ptrace(2): one tracer per task): its own seccomp

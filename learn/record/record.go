@@ -1,14 +1,16 @@
-package learn
+package record
 
 import (
-	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/sctrace/sctrace/arch"
+	"github.com/sctrace/sctrace/learn"
 )
 
-// Recorder folds what the tracer sees into a Profile. Its methods are called on the tracer's
+// Recorder folds what the tracer sees into a learn.Profile. Its methods are called on the tracer's
 // thread for every stop, so the per-call path is one map increment.
 type Recorder struct {
 	procs map[int]*procState
@@ -24,7 +26,7 @@ type Recorder struct {
 	// NoArgs keeps no argument values: every call is allowed with any arguments.
 	NoArgs bool
 	// specs caches which calls have their arguments learned (nil: none).
-	specs map[callKey]*argSpec
+	specs map[callKey]*learn.ArgSpec
 	// pendingFiles: with WantResults, the file call each thread made, until its result.
 	pendingFiles map[int]pendingFile
 }
@@ -49,7 +51,7 @@ type exeState struct {
 // NewRecorder returns an empty recorder.
 func NewRecorder() *Recorder {
 	return &Recorder{procs: map[int]*procState{}, exes: map[string]*exeState{}, fp: newFootprint(),
-		watch: map[callKey]watchKind{}, specs: map[callKey]*argSpec{}}
+		watch: map[callKey]watchKind{}, specs: map[callKey]*learn.ArgSpec{}}
 }
 
 func (r *Recorder) exe(path string) *exeState {
@@ -77,11 +79,11 @@ func (r *Recorder) Spawn(pid, parent int) {
 		e.processes++
 	}
 	r.procs[pid] = &procState{exe: e, parent: parent}
-	if len(r.fp.tree) >= MaxProcesses {
+	if len(r.fp.tree) >= learn.MaxProcesses {
 		r.fp.dropped.Processes++
 		return
 	}
-	n := &Node{Pid: pid, Parent: parent}
+	n := &learn.Node{Pid: pid, Parent: parent}
 	r.fp.tree = append(r.fp.tree, n)
 	r.fp.nodes[pid] = n
 }
@@ -91,21 +93,21 @@ func (r *Recorder) Exec(pid int, path string, argv []string) {
 	if path == "" {
 		path = "(unknown)"
 	}
-	path = validUTF8(path)
+	path = learn.ValidUTF8(path)
 	for i, a := range argv {
 		if !utf8.ValidString(a) {
 			argv = append([]string(nil), argv...)
-			argv[i] = validUTF8(a)
+			argv[i] = learn.ValidUTF8(a)
 		}
 	}
 	if !r.NoFootprint {
-		r.fp.file(path, UseExec)
+		r.fp.file(path, learn.UseExec)
 		key := path + "\x00" + strings.Join(argv, "\x00")
 		if _, ok := r.fp.programs[key]; !ok {
-			if len(r.fp.programs) >= MaxPrograms {
+			if len(r.fp.programs) >= learn.MaxPrograms {
 				r.fp.dropped.Programs++
 			} else {
-				r.fp.programs[key] = Program{Path: path, Argv: append([]string{}, argv...)}
+				r.fp.programs[key] = learn.Program{Path: path, Argv: append([]string{}, argv...)}
 			}
 		}
 	}
@@ -175,7 +177,7 @@ func (r *Recorder) callArgs(e *exeState, k callKey, args *[6]uint64) {
 	if !ok {
 		if a, n := arch.Classify(k.audit, k.nr); a != nil {
 			if name, named := a.SyscallName(n); named {
-				if s, learned := specFor(a, name); learned {
+				if s, learned := learn.SpecFor(a, name); learned {
 					spec = &s
 				}
 			}
@@ -188,7 +190,7 @@ func (r *Recorder) callArgs(e *exeState, k callKey, args *[6]uint64) {
 }
 
 // argsOf returns the argument set of a call of e.
-func (e *exeState) argsOf(k callKey, spec *argSpec) *argSet {
+func (e *exeState) argsOf(k callKey, spec *learn.ArgSpec) *argSet {
 	s := e.args[k]
 	if s == nil {
 		s = newArgSet(*spec)
@@ -201,7 +203,7 @@ func (e *exeState) argsOf(k callKey, spec *argSpec) *argSet {
 // known to the recorder yet (a supervisor answers calls as they come, before the tracer has
 // reported the process's creation).
 func (r *Recorder) SyscallIn(path string, audit uint32, nr int, args *[6]uint64) {
-	e := r.exe(validUTF8(path))
+	e := r.exe(learn.ValidUTF8(path))
 	k := callKey{audit, nr}
 	e.counts[k]++
 	r.callArgs(e, k, args)
@@ -230,9 +232,9 @@ func (r *Recorder) Executable(pid int) string {
 func (r *Recorder) Processes() int { return r.nproc }
 
 // Profile returns the footprint so far, with one Recording entry for rec.
-func (r *Recorder) Profile(rec Recording) *Profile {
-	p := NewProfile()
-	p.Executables = map[string]*Executable{}
+func (r *Recorder) Profile(rec learn.Recording) *learn.Profile {
+	p := learn.NewProfile()
+	p.Executables = map[string]*learn.Executable{}
 	for path, e := range r.exes {
 		if len(e.counts) == 0 && e.processes == 0 {
 			continue
@@ -241,15 +243,15 @@ func (r *Recorder) Profile(rec Recording) *Profile {
 		if name == pending {
 			name = "(no exec)"
 		}
-		x := &Executable{Processes: e.processes, Arches: map[string]*SyscallSet{}}
+		x := &learn.Executable{Processes: e.processes, Arches: map[string]*learn.SyscallSet{}}
 		for k, n := range e.counts {
-			archName, key := ArchName(k.audit, k.nr)
-			st := &SyscallStat{Count: n}
+			archName, key := learn.ArchName(k.audit, k.nr)
+			st := &learn.SyscallStat{Count: n}
 			if set := e.args[k]; set != nil {
 				st.Args = set.args()
 			}
-			setIn(x.Arches, archName).addStat(key, st)
-			setIn(p.Arches, archName).addStat(key, st)
+			learn.AddCall(x.Arches, archName, key, st)
+			learn.AddCall(p.Arches, archName, key, st)
 		}
 		p.Executables[name] = x
 	}
@@ -258,32 +260,11 @@ func (r *Recorder) Profile(rec Recording) *Profile {
 	}
 	rec.Processes = r.nproc
 	rec.Hidden = append(r.hidden.reasons(), rec.Hidden...)
-	for _, path := range sortedKeys(r.unpriv) {
+	for _, path := range slices.Sorted(maps.Keys(r.unpriv)) {
 		rec.Hidden = append(rec.Hidden, "set-ID program "+path+" ran without its privileges "+
 			"(no_new_privs, which seccomp filters need): it may fail, or take another path than it would alone")
 	}
 	r.fp.finish(p, &rec)
-	p.Recordings = []Recording{rec}
+	p.Recordings = []learn.Recording{rec}
 	return p
-}
-
-// validUTF8 returns s with every byte that is not part of valid UTF-8 written as \xNN. A profile
-// is JSON, which holds text: encoding/json would turn each such byte into U+FFFD, so that two
-// paths that differ only there (a file named with a Latin-1 byte, say) would become one key,
-// and the profile one that sctrace refuses to read.
-func validUTF8(s string) string {
-	if utf8.ValidString(s) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 {
-			fmt.Fprintf(&b, "\\x%02x", s[i])
-		} else {
-			b.WriteString(s[i : i+n])
-		}
-		i += n
-	}
-	return b.String()
 }
