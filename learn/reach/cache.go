@@ -1,9 +1,7 @@
 package reach
 
 import (
-	"bytes"
 	"crypto/sha256"
-	"encoding/gob"
 	"encoding/hex"
 	"os"
 	"path/filepath"
@@ -17,7 +15,7 @@ func contentHash(b []byte) string {
 
 // cachePath is where an object's summary is stored.
 func cachePath(dir, hash string) string {
-	return filepath.Join(dir, "reach-"+hash+".gob")
+	return filepath.Join(dir, "reach-"+hash+".sum")
 }
 
 // loadCached reads a cached summary, or returns nil (missing, unreadable or another version).
@@ -29,11 +27,11 @@ func loadCached(dir, hash string) *objSummary {
 	if err != nil {
 		return nil
 	}
-	var s objSummary
-	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&s); err != nil || s.Version != summaryVersion {
+	s, err := decodeSummary(b)
+	if err != nil || s.Version != summaryVersion {
 		return nil
 	}
-	return &s
+	return s
 }
 
 // storeCached writes a summary atomically (a temporary file renamed into place). Errors are
@@ -45,15 +43,12 @@ func storeCached(dir, hash string, s *objSummary) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return
 	}
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(s); err != nil {
-		return
-	}
+	b := encodeSummary(s)
 	tmp, err := os.CreateTemp(dir, "reach-*.tmp")
 	if err != nil {
 		return
 	}
-	_, werr := tmp.Write(buf.Bytes())
+	_, werr := tmp.Write(b)
 	cerr := tmp.Close()
 	if werr != nil || cerr != nil {
 		os.Remove(tmp.Name())
@@ -62,4 +57,5 @@ func storeCached(dir, hash string, s *objSummary) {
 	if err := os.Rename(tmp.Name(), cachePath(dir, hash)); err != nil {
 		os.Remove(tmp.Name())
 	}
+	os.Remove(filepath.Join(dir, "reach-"+hash+".gob")) // what sctrace wrote before summaryVersion 12's encoding
 }
