@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"slices"
 	"strings"
 	"testing"
 
@@ -35,5 +37,34 @@ func TestInspectRiskPath(t *testing.T) {
 	}
 	if !strings.Contains(got["ptrace"], "ptrace in libc.so.6") {
 		t.Errorf("ptrace without a path: %q", got["ptrace"])
+	}
+}
+
+// TestExeCallsFormat: the executable cache's text format reads back what it wrote (paths with
+// spaces, quotes and newlines, an error, no arches), and refuses another version, a cut file and
+// a line it does not know, so that a damaged cache is recomputed rather than trusted.
+func TestExeCallsFormat(t *testing.T) {
+	for _, ec := range []*exeCalls{
+		{Version: exeCacheVersion, Identity: "1:2:3:4.5", Digest: "ab12", Objects: []string{"/lib/libc.so.6", "/opt/a b/\"q\"\n.so"},
+			Arches: map[string][]string{"x86_64": {"read", "write"}, "x86": {"exit"}}, Any: []string{"x32"}},
+		{Version: exeCacheVersion, Identity: "9", Digest: "", Arches: map[string][]string{}, Error: "not an ELF file"},
+	} {
+		enc := ec.encode()
+		back, ok := decodeExeCalls(enc)
+		if !ok {
+			t.Fatalf("cannot read back:\n%s", enc)
+		}
+		if again := back.encode(); !bytes.Equal(again, enc) {
+			t.Errorf("read back differently:\n%s\nvs\n%s", enc, again)
+		}
+		if !slices.Equal(back.Objects, ec.Objects) || back.Error != ec.Error || back.Identity != ec.Identity {
+			t.Errorf("read back %+v, wrote %+v", back, ec)
+		}
+		for _, bad := range [][]byte{enc[:len(enc)-1], bytes.Replace(enc, []byte("sctrace-exe-calls 5"), []byte("sctrace-exe-calls 4"), 1),
+			append(bytes.Clone(enc), "extra line\n"...), []byte(`{"version":5}`)} {
+			if _, ok := decodeExeCalls(bad); ok {
+				t.Errorf("accepted:\n%s", bad)
+			}
+		}
 	}
 }

@@ -3,13 +3,14 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -34,19 +35,98 @@ type possibleCalls struct {
 // executable and of every object the analysis read (its libraries) is the same, for the same
 // version of the analysis.
 type exeCalls struct {
-	Version  int    `json:"version"`
-	Identity string `json:"identity"`
+	Version  int
+	Identity string
 	// Objects are the files the analysis read (libraries, modules), and Digest the hash of
 	// their identities: one string to compare, rather than hundreds (gconv has 253 modules).
-	Objects []string            `json:"objects"`
-	Digest  string              `json:"digest"`
-	Arches  map[string][]string `json:"arches"`
-	Any     []string            `json:"any,omitempty"`
-	Error   string              `json:"error,omitempty"` // the analysis failed: not an ELF, ...
+	Objects []string
+	Digest  string
+	Arches  map[string][]string
+	Any     []string
+	Error   string // the analysis failed: not an ELF, ...
 }
 
-// exeCacheVersion changes with what the analysis finds: older results are recomputed.
-const exeCacheVersion = 4
+// exeCacheVersion changes with what the analysis finds, or with the file's format: older
+// results are recomputed.
+const exeCacheVersion = 5
+
+// The cache file of one executable is a few lines of text (encoding/json's first use in a
+// process costs about 0.25 ms, which every run paid):
+//
+//	sctrace-exe-calls 5
+//	identity "65024:326321:79784:1670850661.000000000"
+//	digest 3f5a...
+//	object "/lib/x86_64-linux-gnu/libc.so.6"
+//	any x86
+//	arch x86_64 access arch_prctl bind ...
+//	error "not an ELF file"
+//
+// Paths and messages are Go-quoted; arch and call names have no spaces.
+
+// encode writes ec in the cache's text format.
+func (ec *exeCalls) encode() []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "sctrace-exe-calls %d\nidentity %q\ndigest %s\n", ec.Version, ec.Identity, ec.Digest)
+	for _, o := range ec.Objects {
+		fmt.Fprintf(&b, "object %q\n", o)
+	}
+	for _, a := range ec.Any {
+		fmt.Fprintf(&b, "any %s\n", a)
+	}
+	for _, a := range slices.Sorted(maps.Keys(ec.Arches)) {
+		fmt.Fprintf(&b, "arch %s %s\n", a, strings.Join(ec.Arches[a], " "))
+	}
+	if ec.Error != "" {
+		fmt.Fprintf(&b, "error %q\n", ec.Error)
+	}
+	return []byte(b.String())
+}
+
+// decodeExeCalls reads what encode wrote; false for anything else (another version included).
+func decodeExeCalls(data []byte) (*exeCalls, bool) {
+	text := string(data)
+	if !strings.HasSuffix(text, "\n") {
+		return nil, false
+	}
+	ec := &exeCalls{Arches: map[string][]string{}}
+	for i, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+		key, val, _ := strings.Cut(line, " ")
+		if i == 0 {
+			if key != "sctrace-exe-calls" || val != strconv.Itoa(exeCacheVersion) {
+				return nil, false
+			}
+			ec.Version = exeCacheVersion
+			continue
+		}
+		var err error
+		switch key {
+		case "identity":
+			ec.Identity, err = strconv.Unquote(val)
+		case "digest":
+			ec.Digest = val
+		case "object":
+			var o string
+			o, err = strconv.Unquote(val)
+			ec.Objects = append(ec.Objects, o)
+		case "any":
+			ec.Any = append(ec.Any, val)
+		case "arch":
+			f := strings.Fields(val)
+			if len(f) == 0 {
+				return nil, false
+			}
+			ec.Arches[f[0]] = f[1:]
+		case "error":
+			ec.Error, err = strconv.Unquote(val)
+		default:
+			return nil, false
+		}
+		if err != nil {
+			return nil, false
+		}
+	}
+	return ec, ec.Version == exeCacheVersion
+}
 
 // maxFreshAnalyses bounds the executables one run analyses afresh (a large one takes seconds):
 // the others are not analysed this time, and sctrace says so.
@@ -152,14 +232,13 @@ func exeCallsOf(exe, cacheDir string, before func() bool) (*exeCalls, bool, erro
 	var file string
 	if cacheDir != "" {
 		sum := sha256.Sum256([]byte(exe))
-		file = filepath.Join(cacheDir, "exe", hex.EncodeToString(sum[:16])+".json")
+		file = filepath.Join(cacheDir, "exe", hex.EncodeToString(sum[:16])+".calls")
 		if b, err := os.ReadFile(file); err == nil && trustedCacheFile(file) {
-			var ec exeCalls
-			if json.Unmarshal(b, &ec) == nil && ec.Version == exeCacheVersion && ec.Identity == id && objectsDigest(ec.Objects) == ec.Digest {
+			if ec, ok := decodeExeCalls(b); ok && ec.Identity == id && objectsDigest(ec.Objects) == ec.Digest {
 				if ec.Error != "" {
 					return nil, false, errors.New(ec.Error)
 				}
-				return &ec, false, nil
+				return ec, false, nil
 			}
 		}
 	}
@@ -193,10 +272,10 @@ func exeCallsOf(exe, cacheDir string, before func() bool) (*exeCalls, bool, erro
 		}
 		slices.Sort(ec.Any)
 	}
-	if file != "" {
-		if b, err := json.Marshal(ec); err == nil && os.MkdirAll(filepath.Dir(file), 0o755) == nil {
-			writeAtomic(file, func(w io.Writer) error { _, err := w.Write(b); return err })
-		}
+	if file != "" && os.MkdirAll(filepath.Dir(file), 0o755) == nil {
+		b := ec.encode()
+		writeAtomic(file, func(w io.Writer) error { _, err := w.Write(b); return err })
+		os.Remove(strings.TrimSuffix(file, ".calls") + ".json") // the format before version 5
 	}
 	if ec.Error != "" {
 		return nil, true, errors.New(ec.Error)
