@@ -204,21 +204,19 @@ func (t *tracer) startHelper(path string, argv []string, filter []bpf.RawInstruc
 			stdio[i] = def
 		}
 	}
-	var pid int
-	var filterW, errR *os.File
 	if e, ok := helper.TakeExec(); ok {
 		if m, ok := earlyStdio(stdio); ok {
-			pid, msg.Stdio = e.Pid, m
-			filterW, errR = os.NewFile(uintptr(e.Filter), "helper filter"), os.NewFile(uintptr(e.Errs), "helper errors")
-		} else {
-			discardEarly(e)
+			msg.Stdio = m
+			if e.Fill(&msg) {
+				return t.startEarly(e)
+			}
+			msg.Stdio = helper.Identity
 		}
+		discardEarly(e) // other descriptors, or a command line too long for it
 	}
-	if pid == 0 {
-		var err error
-		if pid, filterW, errR, err = spawnHelper(stdio); err != nil {
-			return 0, nil, err
-		}
+	pid, filterW, errR, err := spawnHelper(stdio)
+	if err != nil {
+		return 0, nil, err
 	}
 	defer filterW.Close()
 	var ready [1]byte
@@ -228,11 +226,7 @@ func (t *tracer) startHelper(path string, argv []string, filter []bpf.RawInstruc
 		errR.Close()
 		return 0, nil, errors.New("start helper: it exited before it was ready")
 	}
-	options := seizeOptions
-	if t.exitStops {
-		options |= unix.PTRACE_O_TRACEEXIT
-	}
-	if errno := ptrace(unix.PTRACE_SEIZE, pid, 0, uintptr(options)); errno != 0 {
+	if errno := ptrace(unix.PTRACE_SEIZE, pid, 0, t.seizeOptions()); errno != 0 {
 		unix.Kill(pid, unix.SIGKILL)
 		reap(pid)
 		errR.Close()
@@ -245,6 +239,35 @@ func (t *tracer) startHelper(path string, argv []string, filter []bpf.RawInstruc
 		unix.Kill(pid, unix.SIGKILL)
 		errR.Close()
 		return 0, nil, fmt.Errorf("hand filter to helper: %w", err)
+	}
+	return pid, errR, nil
+}
+
+// seizeOptions are the options the workload's first process is seized with.
+func (t *tracer) seizeOptions() uintptr {
+	options := uintptr(seizeOptions)
+	if t.exitStops {
+		options |= unix.PTRACE_O_TRACEEXIT
+	}
+	return options
+}
+
+// startEarly seizes the early child (helper.Prespawn), whose work is filled in, and lets it go
+// on: it sets itself up and calls execve as the exec helper would.
+func (t *tracer) startEarly(e *helper.EarlyFork) (int, *os.File, error) {
+	pid := e.Pid
+	if errno := ptrace(unix.PTRACE_SEIZE, pid, 0, t.seizeOptions()); errno != 0 {
+		discardEarly(e)
+		return 0, nil, seizeError(errno, pid)
+	}
+	t.root = pid
+	t.tab.AddRoot(pid, pid)
+	t.emit(&Event{Kind: EventSpawn, Pid: pid})
+	errR := os.NewFile(uintptr(e.Errs), "workload errors")
+	if err := e.Go(); err != nil {
+		unix.Kill(pid, unix.SIGKILL)
+		errR.Close()
+		return 0, nil, fmt.Errorf("start the workload's process: %w", err)
 	}
 	return pid, errR, nil
 }
@@ -293,11 +316,9 @@ func earlyStdio(stdio []*os.File) (m [3]byte, ok bool) {
 	return m, true
 }
 
-// discardEarly ends an early exec helper that is not used.
-func discardEarly(e *helper.Early) {
-	unix.Kill(e.Pid, unix.SIGKILL)
-	unix.Close(e.Filter)
-	unix.Close(e.Errs)
+// discardEarly ends an early child that is not used.
+func discardEarly(e *helper.EarlyFork) {
+	e.Discard()
 	reap(e.Pid)
 }
 

@@ -5,31 +5,25 @@ import (
 	"syscall"
 )
 
-// Early is an exec helper started before it is needed (Prespawn): its process, the write end of
-// its FilterFD pipe and the read end of its ErrFD pipe. The helper waits for its Message.
-type Early struct {
-	Pid          int
-	Filter, Errs int
-}
-
 // early holds what Prespawn started until the tracer takes it.
 var early struct {
-	exec   atomic.Pointer[Early]
+	exec   atomic.Pointer[EarlyFork]
 	ticker atomic.Int64
 }
 
-// Prespawn starts an exec helper and, with ticker, a ticker, so that their start-up (a second
-// Go runtime each) overlaps this process's own. The sctrace command calls it from an init
-// function when its command line will launch a workload; tracer.Launch takes them (TakeExec,
-// TakeTicker), or kills them when it cannot use them. A helper nobody takes exits when this
-// process does: its FilterFD pipe reaches EOF with no message, and it has the parent-death
-// signal (it is started from the main thread, which lives as long as the process).
+// Prespawn forks the early child that becomes the workload (fork_unsafe_linux.go) and, with
+// ticker, starts a ticker, so that neither costs the command's start-up later. The sctrace
+// command calls it from an init function when its command line will launch a workload;
+// tracer.Launch takes them (TakeExec, TakeTicker), or kills them when it cannot use them. A
+// child nobody takes exits when this process does: its go-ahead pipe reaches EOF, and it has
+// the parent-death signal of the main thread, which lives as long as the process (the ticker
+// too).
 //
 // Prespawn must run before anything else starts a process or changes the working directory,
 // the descriptors 0 to 2 or the signal mask; failures are silent, since Launch then starts the
-// helpers itself.
+// exec helper itself.
 func Prespawn(ticker bool) {
-	if e, ok := spawnExec(); ok {
+	if e, ok := prespawnFork(); ok {
 		early.exec.Store(e)
 	}
 	if ticker {
@@ -42,34 +36,8 @@ func Prespawn(ticker bool) {
 	}
 }
 
-// spawnExec starts an exec helper that shares this process's descriptors 0 to 2.
-func spawnExec() (*Early, bool) {
-	var fp, ep [2]int
-	if err := syscall.Pipe2(fp[:], syscall.O_CLOEXEC); err != nil {
-		return nil, false
-	}
-	if err := syscall.Pipe2(ep[:], syscall.O_CLOEXEC); err != nil {
-		syscall.Close(fp[0])
-		syscall.Close(fp[1])
-		return nil, false
-	}
-	pid, err := syscall.ForkExec("/proc/self/exe", []string{"sctrace-helper"}, &syscall.ProcAttr{
-		Env:   []string{Env + "=exec"},
-		Files: []uintptr{0, 1, 2, uintptr(fp[0]), uintptr(ep[1])},
-		Sys:   &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
-	})
-	syscall.Close(fp[0])
-	syscall.Close(ep[1])
-	if err != nil {
-		syscall.Close(fp[1])
-		syscall.Close(ep[0])
-		return nil, false
-	}
-	return &Early{Pid: pid, Filter: fp[1], Errs: ep[0]}, true
-}
-
-// TakeExec returns the exec helper Prespawn started, once.
-func TakeExec() (*Early, bool) {
+// TakeExec returns the early child Prespawn forked, once.
+func TakeExec() (*EarlyFork, bool) {
 	e := early.exec.Swap(nil)
 	return e, e != nil
 }
@@ -78,4 +46,12 @@ func TakeExec() (*Early, bool) {
 func TakeTicker() (int, bool) {
 	pid := int(early.ticker.Swap(0))
 	return pid, pid != 0
+}
+
+// EarlyPid returns the pid of the early child Prespawn forked and nothing has taken yet, or 0.
+func EarlyPid() int {
+	if e := early.exec.Load(); e != nil {
+		return e.Pid
+	}
+	return 0
 }

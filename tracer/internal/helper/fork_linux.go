@@ -1,0 +1,147 @@
+package helper
+
+import (
+	"syscall"
+	"unsafe"
+)
+
+// forkHeader starts the shared mapping: what the child does, with pointers into the mapping.
+type forkHeader struct {
+	path, argv, envv, dir uintptr // dir 0: stay; argv and envv: NULL-terminated arrays
+	fprog                 sockFprog
+	listener              [3]uintptr // seccomp(2)'s number and the cookie; number 0: no listener
+	ignore                uint64     // signals to set to SIG_IGN, bit N-1 for signal N
+	stdio                 [3]int32   // the child's descriptors that become 0, 1 and 2
+	identity              int32      // stdio is {0, 1, 2}
+	sigIgn                kernelSigaction
+}
+
+// sockFprog is struct sock_fprog.
+type sockFprog struct {
+	len    uint16
+	filter uintptr
+}
+
+// kernelSigaction is the kernel's struct sigaction, which starts with the handler on every arch
+// but MIPS (include/linux/signal_types.h).
+type kernelSigaction struct {
+	handler, flags, restorer uintptr
+	mask                     uint64
+}
+
+// sharedSize is the size of the shared mapping. Only the pages written cost memory; a workload
+// whose command line and environment do not fit gets the exec helper instead.
+const sharedSize = 8 << 20
+
+// EarlyFork is the early child, waiting for its work.
+type EarlyFork struct {
+	Pid    int
+	goW    int    // the go-ahead pipe
+	Errs   int    // the read end of the error pipe
+	shared []byte // the shared mapping
+}
+
+// Fill writes m into the shared mapping for the child; false if it does not fit (the caller
+// then discards the child and starts the exec helper). m.Stdio names the child's descriptors,
+// which are this process's 0, 1 and 2 as they were at the fork.
+func (f *EarlyFork) Fill(m *Message) bool {
+	hsize := (int(unsafe.Sizeof(forkHeader{})) + 7) &^ 7
+	off := hsize
+	base := uintptr(unsafe.Pointer(&f.shared[0]))
+	room := func(n int) (int, bool) {
+		at := (off + 7) &^ 7
+		if at+n > len(f.shared) {
+			return 0, false
+		}
+		off = at + n
+		return at, true
+	}
+	str := func(s string) (uintptr, bool) {
+		at, ok := room(len(s) + 1)
+		if !ok {
+			return 0, false
+		}
+		copy(f.shared[at:], s)
+		f.shared[at+len(s)] = 0
+		return base + uintptr(at), true
+	}
+	list := func(ss []string) (uintptr, bool) {
+		at, ok := room((len(ss) + 1) * int(unsafe.Sizeof(uintptr(0))))
+		if !ok {
+			return 0, false
+		}
+		for i, s := range ss {
+			p, ok := str(s)
+			if !ok {
+				return 0, false
+			}
+			*(*uintptr)(unsafe.Pointer(&f.shared[at+i*int(unsafe.Sizeof(uintptr(0)))])) = p
+		}
+		*(*uintptr)(unsafe.Pointer(&f.shared[at+len(ss)*int(unsafe.Sizeof(uintptr(0)))])) = 0
+		return base + uintptr(at), true
+	}
+	for _, s := range append(append([]string{m.Path, m.Dir}, m.Argv...), m.Env...) {
+		for i := 0; i < len(s); i++ {
+			if s[i] == 0 {
+				return false // the exec helper reports it (EINVAL)
+			}
+		}
+	}
+	var h forkHeader
+	var ok bool
+	if h.path, ok = str(m.Path); !ok {
+		return false
+	}
+	if h.argv, ok = list(m.Argv); !ok {
+		return false
+	}
+	if h.envv, ok = list(m.Env); !ok {
+		return false
+	}
+	if m.Dir != "" {
+		if h.dir, ok = str(m.Dir); !ok {
+			return false
+		}
+	}
+	at, ok := room(len(m.Filter))
+	if !ok || len(m.Filter) == 0 || len(m.Filter)%8 != 0 || len(m.Filter)/8 > 4096 {
+		return false
+	}
+	copy(f.shared[at:], m.Filter)
+	h.fprog = sockFprog{len: uint16(len(m.Filter) / 8), filter: base + uintptr(at)}
+	h.listener = [3]uintptr{uintptr(m.Listener[0]), uintptr(m.Listener[1]), uintptr(m.Listener[2])}
+	h.ignore = m.Ignore
+	h.identity = 1
+	for i, s := range m.Stdio {
+		h.stdio[i] = int32(s)
+		if int(s) != i {
+			h.identity = 0
+		}
+	}
+	h.sigIgn.handler = 1 // SIG_IGN
+	*(*forkHeader)(unsafe.Pointer(&f.shared[0])) = h
+	return true
+}
+
+// Go lets the child go on (the tracer has seized it), and releases what this process holds of it
+// but the error pipe.
+func (f *EarlyFork) Go() error {
+	_, err := syscall.Write(f.goW, []byte{'G'})
+	f.release()
+	return err
+}
+
+// Discard ends a child that is not used.
+func (f *EarlyFork) Discard() {
+	syscall.Kill(f.Pid, syscall.SIGKILL)
+	f.release()
+	syscall.Close(f.Errs)
+}
+
+func (f *EarlyFork) release() {
+	syscall.Close(f.goW)
+	if f.shared != nil {
+		syscall.Munmap(f.shared)
+		f.shared = nil
+	}
+}

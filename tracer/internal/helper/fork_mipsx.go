@@ -1,0 +1,7 @@
+//go:build linux && (mips || mipsle || mips64 || mips64le)
+
+package helper
+
+// prespawnFork is not implemented on MIPS, whose struct sigaction starts with the flags: the
+// tracer starts the exec helper there.
+func prespawnFork() (*EarlyFork, bool) { return nil, false }

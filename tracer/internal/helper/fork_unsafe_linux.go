@@ -1,0 +1,182 @@
+//go:build !mips && !mipsle && !mips64 && !mips64le
+
+package helper
+
+import (
+	"runtime"
+	"syscall"
+	"unsafe"
+)
+
+// The early child: instead of re-executing sctrace as the exec helper (a second Go runtime,
+// whose start-up competed with the command's own for the CPU, and whose execve of the workload
+// had to end its threads), Prespawn forks this process while it is still small, before the heavy
+// packages initialize. The child starts no runtime: from the fork to its execve it makes only raw
+// system calls, in forkEarly's frame, as package syscall's own fork does. It waits for the go-ahead
+// byte on a pipe; by then the tracer has seized it and written, into a shared anonymous mapping
+// that the fork left at the same address in both processes, everything the workload's execve
+// needs (a forkHeader, then the strings and pointer arrays it points to). A failed step is
+// reported as the exec helper reports it: (step, errno) on its error pipe, whose close-on-exec
+// EOF otherwise means the execve succeeded.
+
+// The Go runtime's fork hooks, which package syscall uses around its own fork (the runtime keeps
+// them linkable for that, go.dev/issue/67401): BeforeFork blocks signals and makes stack growth
+// fatal; AfterFork undoes that in the parent; AfterForkInChild resets the runtime's signal
+// handlers to the default in the child.
+//
+//go:linkname runtimeBeforeFork syscall.runtime_BeforeFork
+func runtimeBeforeFork()
+
+//go:linkname runtimeAfterFork syscall.runtime_AfterFork
+func runtimeAfterFork()
+
+//go:linkname runtimeAfterForkInChild syscall.runtime_AfterForkInChild
+func runtimeAfterForkInChild()
+
+// prespawnFork forks the early child.
+func prespawnFork() (*EarlyFork, bool) {
+	shared, err := syscall.Mmap(-1, 0, sharedSize, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED|syscall.MAP_ANONYMOUS)
+	if err != nil {
+		return nil, false
+	}
+	var goP, errP [2]int
+	if err := syscall.Pipe2(goP[:], syscall.O_CLOEXEC); err != nil {
+		syscall.Munmap(shared)
+		return nil, false
+	}
+	if err := syscall.Pipe2(errP[:], syscall.O_CLOEXEC); err != nil {
+		syscall.Close(goP[0])
+		syscall.Close(goP[1])
+		syscall.Munmap(shared)
+		return nil, false
+	}
+	// Like package syscall: no other goroutine may make a descriptor without close-on-exec
+	// while the child is copied.
+	syscall.ForkLock.Lock()
+	pid, errno := forkEarly(unsafe.Pointer(&shared[0]), goP[0], errP[1], syscall.Getpid())
+	syscall.ForkLock.Unlock()
+	syscall.Close(goP[0])
+	syscall.Close(errP[1])
+	if errno != 0 {
+		syscall.Close(goP[1])
+		syscall.Close(errP[0])
+		syscall.Munmap(shared)
+		return nil, false
+	}
+	return &EarlyFork{Pid: pid, goW: goP[1], Errs: errP[0], shared: shared}, true
+}
+
+// forkEarly forks the early child (see above) and returns its pid in the parent.
+//
+//go:noinline
+//go:norace
+//go:nocheckptr
+func forkEarly(shared unsafe.Pointer, goR, errW, ppid int) (int, syscall.Errno) {
+	var (
+		r1   uintptr
+		e    syscall.Errno
+		step uint32
+		sig  uintptr
+		fd   uintptr
+		tmp  [3]uintptr
+		buf  [8]byte
+		i    int
+		h    *forkHeader
+	)
+	// prctl(2) and seccomp(2) constants, the same on every arch.
+	const (
+		prSetPdeathsig, prSetNoNewPrivs, prSetSeccomp, seccompModeFilter = 1, 38, 22, 2
+		setModeFilter, newListener, waitKillable                         = 1, 0x8, 0x20
+	)
+	runtimeBeforeFork()
+	if runtime.GOARCH == "s390x" {
+		r1, _, e = syscall.RawSyscall6(syscall.SYS_CLONE, 0, uintptr(syscall.SIGCHLD), 0, 0, 0, 0)
+	} else {
+		r1, _, e = syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
+	}
+	if e != 0 || r1 != 0 {
+		runtimeAfterFork()
+		return int(r1), e
+	}
+
+	// The child. It dies with this thread (the main thread, which lives as long as the process)
+	// until the tracer has seized it, after which PTRACE_O_EXITKILL does that job; and at once
+	// if the parent is gone already.
+	runtimeAfterForkInChild()
+	if _, _, e = syscall.RawSyscall6(syscall.SYS_PRCTL, prSetPdeathsig, uintptr(syscall.SIGKILL), 0, 0, 0, 0); e != 0 {
+		goto exit
+	}
+	if r1, _, _ = syscall.RawSyscall(syscall.SYS_GETPPID, 0, 0, 0); r1 != uintptr(ppid) {
+		goto exit
+	}
+	for {
+		r1, _, e = syscall.RawSyscall(syscall.SYS_READ, uintptr(goR), uintptr(unsafe.Pointer(&buf[0])), 1)
+		if e != syscall.EINTR {
+			break
+		}
+	}
+	if e != 0 || r1 != 1 {
+		goto exit // not needed after all, or the tracer is gone
+	}
+	h = (*forkHeader)(shared)
+	// The workload must not inherit the parent-death signal (it survives execve).
+	if _, _, e = syscall.RawSyscall6(syscall.SYS_PRCTL, prSetPdeathsig, 0, 0, 0, 0, 0); e != 0 {
+		step = stepPrctl
+		goto fail
+	}
+	if h.dir != 0 {
+		if _, _, e = syscall.RawSyscall(syscall.SYS_CHDIR, h.dir, 0, 0); e != 0 {
+			step = stepChdir
+			goto fail
+		}
+	}
+	if h.identity == 0 {
+		// The sources out of the way first, so that any mapping (a swap too) comes out right.
+		for i = 0; i < 3; i++ {
+			if tmp[i], _, e = syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(h.stdio[i]), syscall.F_DUPFD_CLOEXEC, 10); e != 0 {
+				step = stepStdio
+				goto fail
+			}
+		}
+		for i = 0; i < 3; i++ {
+			if _, _, e = syscall.RawSyscall(syscall.SYS_DUP3, tmp[i], uintptr(i), 0); e != 0 {
+				step = stepStdio
+				goto fail
+			}
+		}
+	}
+	for sig = 1; sig <= 64; sig++ {
+		if h.ignore&(1<<(sig-1)) != 0 && sig != uintptr(syscall.SIGKILL) && sig != uintptr(syscall.SIGSTOP) {
+			syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, sig, uintptr(unsafe.Pointer(&h.sigIgn)), 0, 8, 0, 0)
+		}
+	}
+	if _, _, e = syscall.RawSyscall6(syscall.SYS_PRCTL, prSetNoNewPrivs, 1, 0, 0, 0, 0); e != 0 {
+		step = stepPrctl
+		goto fail
+	}
+	if h.listener[0] != 0 {
+		// seccomp(SECCOMP_SET_MODE_FILTER, NEW_LISTENER | WAIT_KILLABLE_RECV): see the package comment.
+		fd, _, e = syscall.RawSyscall(h.listener[0], setModeFilter, newListener|waitKillable, uintptr(unsafe.Pointer(&h.fprog)))
+		if e == syscall.EINVAL {
+			fd, _, e = syscall.RawSyscall(h.listener[0], setModeFilter, newListener, uintptr(unsafe.Pointer(&h.fprog)))
+		}
+		if e != 0 {
+			step = stepListener
+			goto fail
+		}
+	} else if _, _, e = syscall.RawSyscall6(syscall.SYS_PRCTL, prSetSeccomp, seccompModeFilter,
+		uintptr(unsafe.Pointer(&h.fprog)), 0, 0, 0); e != 0 {
+		step = stepSeccomp
+		goto fail
+	}
+	_, _, e = syscall.RawSyscall6(syscall.SYS_EXECVE, h.path, h.argv, h.envv, fd, h.listener[1], h.listener[2])
+	step = stepExecve
+fail:
+	buf[0], buf[1], buf[2], buf[3] = byte(step), byte(step>>8), byte(step>>16), byte(step>>24)
+	buf[4], buf[5], buf[6], buf[7] = byte(e), byte(e>>8), byte(e>>16), byte(e>>24)
+	syscall.RawSyscall(syscall.SYS_WRITE, uintptr(errW), uintptr(unsafe.Pointer(&buf[0])), 8)
+exit:
+	for {
+		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 127, 0, 0)
+	}
+}
