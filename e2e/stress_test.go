@@ -621,8 +621,8 @@ func TestSelfState(t *testing.T) {
 func hasTicker(pid int) bool {
 	procs, _ := filepath.Glob("/proc/[0-9]*")
 	for _, p := range procs {
-		cmdline, err := os.ReadFile(p + "/cmdline")
-		if err != nil || string(cmdline) != "sctrace-ticker\x00" {
+		comm, err := os.ReadFile(p + "/comm")
+		if err != nil || string(comm) != "sctrace-ticker\n" {
 			continue
 		}
 		status, _ := os.ReadFile(p + "/status")

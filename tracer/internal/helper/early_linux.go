@@ -23,16 +23,19 @@ var early struct {
 // the descriptors 0 to 2 or the signal mask; failures are silent, since Launch then starts the
 // exec helper itself.
 func Prespawn(ticker bool) {
-	if e, ok := prespawnFork(); ok {
-		early.exec.Store(e)
-	}
+	// The ticker first, so that it holds no copy of the early child's pipes.
 	if ticker {
-		if pid, err := syscall.ForkExec("/proc/self/exe", []string{"sctrace-ticker"}, &syscall.ProcAttr{
+		if pid, ok := prespawnTicker(); ok {
+			early.ticker.Store(int64(pid))
+		} else if pid, err := syscall.ForkExec("/proc/self/exe", []string{"sctrace-ticker"}, &syscall.ProcAttr{
 			Env: []string{Env + "=ticker"},
 			Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setsid: true},
 		}); err == nil {
 			early.ticker.Store(int64(pid))
 		}
+	}
+	if e, ok := prespawnFork(); ok {
+		early.exec.Store(e)
 	}
 }
 

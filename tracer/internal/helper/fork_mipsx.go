@@ -5,3 +5,6 @@ package helper
 // prespawnFork is not implemented on MIPS, whose struct sigaction starts with the flags: the
 // tracer starts the exec helper there.
 func prespawnFork() (*EarlyFork, bool) { return nil, false }
+
+// prespawnTicker is not implemented on MIPS either: Prespawn re-executes the ticker.
+func prespawnTicker() (int, bool) { return 0, false }
