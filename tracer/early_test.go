@@ -6,9 +6,11 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -130,5 +132,23 @@ func TestEarlyChild(t *testing.T) {
 	_, early, err = launchEarly(t, []string{"true"}, Options{Dir: filepath.Join(dir, "missing")})
 	if !early || !errors.As(err, &ee) || ee.Step != "chdir" || !errors.Is(err, syscall.ENOENT) {
 		t.Errorf("missing Dir: %v (early child %v), want a chdir ExecError with ENOENT", err, early)
+	}
+}
+
+// TestEarlyChildKilled: an early child killed before the launch (by a signal meant for someone
+// else, say) is not an error: the exec helper starts the workload instead.
+func TestEarlyChildKilled(t *testing.T) {
+	rep, early, err := launchEarlyThen(t, func() {
+		pid := helper.EarlyPid()
+		syscall.Kill(pid, syscall.SIGKILL)
+		for i := 0; i < 100; i++ { // until it is a zombie
+			if b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat"); strings.Contains(string(b), ") Z ") {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}, []string{"sh", "-c", "exit 4"}, Options{})
+	if err != nil || early || rep.Status.ExitCode() != 4 {
+		t.Errorf("status %v, early child %v (want the exec helper), %v", rep.Status, early, err)
 	}
 }

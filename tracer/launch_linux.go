@@ -208,11 +208,16 @@ func (t *tracer) startHelper(path string, argv []string, filter []bpf.RawInstruc
 		if m, ok := earlyStdio(stdio); ok {
 			msg.Stdio = m
 			if e.Fill(&msg) {
-				return t.startEarly(e)
+				if pid, errR, ok, err := t.startEarly(e); ok {
+					return pid, errR, err
+				}
+			} else {
+				discardEarly(e) // a command line too long for its mapping
 			}
 			msg.Stdio = helper.Identity
+		} else {
+			discardEarly(e) // other descriptors
 		}
-		discardEarly(e) // other descriptors, or a command line too long for it
 	}
 	pid, filterW, errR, err := spawnHelper(stdio)
 	if err != nil {
@@ -253,23 +258,25 @@ func (t *tracer) seizeOptions() uintptr {
 }
 
 // startEarly seizes the early child (helper.Prespawn), whose work is filled in, and lets it go
-// on: it sets itself up and calls execve as the exec helper would.
-func (t *tracer) startEarly(e *helper.EarlyFork) (int, *os.File, error) {
-	pid := e.Pid
+// on: it sets itself up and calls execve as the exec helper would. If it cannot be seized (it
+// was killed, say), it is discarded and ok is false: the caller starts the exec helper, whose
+// seize says why ptrace fails, if it does.
+func (t *tracer) startEarly(e *helper.EarlyFork) (pid int, errR *os.File, ok bool, err error) {
+	pid = e.Pid
 	if errno := ptrace(unix.PTRACE_SEIZE, pid, 0, t.seizeOptions()); errno != 0 {
 		discardEarly(e)
-		return 0, nil, seizeError(errno, pid)
+		return 0, nil, false, nil
 	}
 	t.root = pid
 	t.tab.AddRoot(pid, pid)
 	t.emit(&Event{Kind: EventSpawn, Pid: pid})
-	errR := os.NewFile(uintptr(e.Errs), "workload errors")
+	errR = os.NewFile(uintptr(e.Errs), "workload errors")
 	if err := e.Go(); err != nil {
 		unix.Kill(pid, unix.SIGKILL)
 		errR.Close()
-		return 0, nil, fmt.Errorf("start the workload's process: %w", err)
+		return 0, nil, true, fmt.Errorf("start the workload's process: %w", err)
 	}
-	return pid, errR, nil
+	return pid, errR, true, nil
 }
 
 // spawnHelper starts an exec helper with stdio as its descriptors 0 to 2. It uses
