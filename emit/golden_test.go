@@ -49,7 +49,7 @@ func goldenProfile(t *testing.T, prof string) {
 
 // TestUnlearnedConditionsLeftOut: a call allowed only with argument values sctrace did not
 // learn from a recording (tgkill with SIGURG only, from run's timing completion) is left out by
-// the formats that cannot carry conditions, never widened to any arguments.
+// the formats that cannot carry conditions, never widened to any arguments; minijail carries it.
 func TestUnlearnedConditionsLeftOut(t *testing.T) {
 	p := golden.Profile(t, "profile.json")
 	p.Version = learn.Version
@@ -64,7 +64,11 @@ func TestUnlearnedConditionsLeftOut(t *testing.T) {
 			if !bytes.Contains(out, []byte("tgkill")) {
 				t.Errorf("%s: tgkill with its condition is missing", format)
 			}
-		case "systemd", "minijail", "go-seccomp-bpf":
+		case "minijail":
+			if !bytes.Contains(out, []byte("\ntgkill: arg2 == 0x17\n")) {
+				t.Errorf("minijail: tgkill with its condition is missing:\n%s", out)
+			}
+		case "systemd", "go-seccomp-bpf":
 			for _, line := range strings.Split(string(out), "\n") {
 				if strings.Contains(line, "tgkill") && !strings.HasPrefix(strings.TrimSpace(line), "#") {
 					t.Errorf("%s: tgkill allowed without its condition: %q", format, line)

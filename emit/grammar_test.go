@@ -3,7 +3,10 @@ package emit
 import (
 	"bufio"
 	"bytes"
+	"fmt"
+	"math/rand"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -196,9 +199,23 @@ func TestSystemdGrammar(t *testing.T) {
 
 // parseMinijail reads a minijail0 seccomp policy: "#" comments, blank lines, and one
 // "name: FILTER" per line, where FILTER is "1" (allow), "return ERRNO" (fail with ERRNO) or an
-// argument expression; a name may appear once.
+// argument condition (allowed when it holds: conds); a name may appear once.
 func parseMinijail(t *testing.T, data []byte) (allow map[string]bool, ret map[string]int, order []string) {
-	allow, ret = map[string]bool{}, map[string]int{}
+	allow, ret, _, order = parseMinijailConds(t, data)
+	return allow, ret, order
+}
+
+// mjAtom is one test of a minijail condition: argument, operator ("==", "&" or "in"), constant.
+type mjAtom struct {
+	arg int
+	op  string
+	c   uint64
+}
+
+// parseMinijailConds is parseMinijail with the conditions: for each call, the alternatives
+// ("||"), each a conjunction ("&&", which binds tighter, syscall_filter.c) of atoms.
+func parseMinijailConds(t *testing.T, data []byte) (allow map[string]bool, ret map[string]int, conds map[string][][]mjAtom, order []string) {
+	allow, ret, conds = map[string]bool{}, map[string]int{}, map[string][][]mjAtom{}
 	s := bufio.NewScanner(bytes.NewReader(data))
 	for n := 1; s.Scan(); n++ {
 		line := strings.TrimSpace(s.Text())
@@ -210,12 +227,29 @@ func parseMinijail(t *testing.T, data []byte) (allow map[string]bool, ret map[st
 		if !ok || !syscallName.MatchString(name) {
 			t.Fatalf("line %d: %q is not name: filter", n, line)
 		}
-		if allow[name] || ret[name] != 0 {
+		if allow[name] || ret[name] != 0 || conds[name] != nil {
 			t.Fatalf("line %d: %s twice", n, name)
 		}
 		switch {
 		case filter == "1":
 			allow[name] = true
+			order = append(order, name)
+		case strings.HasPrefix(filter, "arg"):
+			for _, alt := range strings.Split(filter, "||") {
+				var and []mjAtom
+				for _, atom := range strings.Split(alt, "&&") {
+					f := strings.Fields(atom)
+					if len(f) != 3 || len(f[0]) != 4 || f[0][:3] != "arg" || f[0][3] < '0' || f[0][3] > '5' {
+						t.Fatalf("line %d: bad atom %q", n, atom)
+					}
+					c, err := strconv.ParseUint(f[2], 0, 64)
+					if err != nil || (f[1] != "==" && f[1] != "&" && f[1] != "in") {
+						t.Fatalf("line %d: bad atom %q", n, atom)
+					}
+					and = append(and, mjAtom{int(f[0][3] - '0'), f[1], c})
+				}
+				conds[name] = append(conds[name], and)
+			}
 			order = append(order, name)
 		case strings.HasPrefix(filter, "return "):
 			v, err := strconv.Atoi(strings.TrimPrefix(filter, "return "))
@@ -227,7 +261,93 @@ func parseMinijail(t *testing.T, data []byte) (allow map[string]bool, ret map[st
 			t.Fatalf("line %d: unexpected filter %q", n, filter)
 		}
 	}
-	return allow, ret, order
+	return allow, ret, conds, order
+}
+
+// mjHolds evaluates a condition as minijail's filter does (bpf.c): "==" compares the whole 64-bit
+// argument, "&" holds when any bit of the constant is set, "in" when no bit outside it is.
+func mjHolds(alts [][]mjAtom, args [6]uint64) bool {
+	for _, and := range alts {
+		ok := true
+		for _, a := range and {
+			v := args[a.arg]
+			switch a.op {
+			case "==":
+				ok = ok && v == a.c
+			case "&":
+				ok = ok && v&a.c != 0
+			case "in":
+				ok = ok && v&^a.c == 0
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// TestMinijailArgs: the minijail conditions allow exactly the argument values sctrace's own
+// filter allows (Args.Allows: the masked low 32 bits), for values a caller passes zero-extended
+// (unsigned) and sign-extended (int), on random learned combinations.
+func TestMinijailArgs(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	masks := []uint64{0xffffffff, 0xf, 6, 0x7e020000 | 0x00800000, 0x80000001}
+	interesting := []uint64{0, 1, 2, 4, 6, 0xf, 0x11, 0x5401, 0x80000000, 0x80086601, 0xc0186201, 0xffffff9c, 0xffffffff, 0x10000000, 0x00800000}
+	for iter := 0; iter < 300; iter++ {
+		n := 1 + rng.Intn(3)
+		a := &learn.Args{}
+		for i := 0; i < n; i++ {
+			a.Index = append(a.Index, i*2) // 0, 2, 4
+			a.Mask = append(a.Mask, masks[rng.Intn(len(masks))])
+		}
+		seen := map[string]bool{}
+		for k := 0; k < 1+rng.Intn(5); k++ {
+			v := make([]uint64, n)
+			for i := range v {
+				v[i] = interesting[rng.Intn(len(interesting))] & a.Mask[i]
+			}
+			if key := fmt.Sprint(v); !seen[key] {
+				seen[key] = true
+				a.Values = append(a.Values, v)
+			}
+		}
+		slices.SortFunc(a.Values, slices.Compare)
+		p := learn.NewProfile()
+		p.Version = learn.Version
+		p.Arches["x86_64"] = &learn.SyscallSet{Syscalls: map[string]*learn.SyscallStat{
+			"execve": {Count: 1}, "ioctl": {Count: 1, Args: a}}}
+		out, _, err := Emit("minijail", p, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, conds, _ := parseMinijailConds(t, out)
+		if conds["ioctl"] == nil {
+			t.Fatalf("no condition for ioctl:\n%s", out)
+		}
+		for trial := 0; trial < 200; trial++ {
+			var args [6]uint64
+			for i := range a.Index {
+				x := interesting[rng.Intn(len(interesting))]
+				if rng.Intn(2) == 0 {
+					x = uint64(rng.Uint32())
+				}
+				args[a.Index[i]] = x
+			}
+			want := a.Allows(args)
+			for _, ext := range []string{"zero", "sign"} {
+				in := args
+				if ext == "sign" {
+					for i := range in {
+						in[i] = uint64(int64(int32(uint32(in[i]))))
+					}
+				}
+				if got := mjHolds(conds["ioctl"], in); got != want {
+					t.Fatalf("args %#x (%s-extended): minijail allows %v, sctrace %v\n%s\nlearned %+v", in[:5], ext, got, want, out, a)
+				}
+			}
+		}
+	}
 }
 
 func TestMinijailGrammar(t *testing.T) {

@@ -34,7 +34,7 @@ var registry = []struct {
 	{"oci", func(in formatInput) ([]byte, []Note, error) { return ociJSON(in.q) }, true},
 	{"k8s", func(in formatInput) ([]byte, []Note, error) { return k8sYAML(in.q, in.opt.Name, in.added) }, true},
 	{"systemd", func(in formatInput) ([]byte, []Note, error) { return systemdDropIn(in.q, in.added) }, false},
-	{"minijail", func(in formatInput) ([]byte, []Note, error) { return minijailPolicy(in.q, in.added) }, false},
+	{"minijail", func(in formatInput) ([]byte, []Note, error) { return minijailPolicy(in.q, in.added) }, true},
 	{"go-seccomp-bpf", func(in formatInput) ([]byte, []Note, error) { return goSeccompBPF(in.q, in.p, in.opt, in.added) }, false},
 	{"bpf", func(in formatInput) ([]byte, []Note, error) {
 		b, err := rawBPF(in.q, in.opt)
@@ -71,10 +71,10 @@ func Emit(name string, p *learn.Profile, opt Options) ([]byte, []Note, error) {
 					for _, set := range q.Arches {
 						delete(set.Syscalls, name)
 					}
-					notes = append(notes, Note{Syscall: name, Text: "left out: allowed only with some argument values, which this format cannot carry (oci, k8s and bpf can)"})
+					notes = append(notes, Note{Syscall: name, Text: "left out: allowed only with some argument values, which this format cannot carry (oci, k8s, minijail and bpf can)"})
 					continue
 				}
-				notes = append(notes, Note{Syscall: name, Text: "allowed with any arguments: this format cannot carry the learned argument values (oci, k8s and bpf can)"})
+				notes = append(notes, Note{Syscall: name, Text: "allowed with any arguments: this format cannot carry the learned argument values (oci, k8s, minijail and bpf can)"})
 			}
 			q.DropArgs()
 		}
