@@ -210,3 +210,53 @@ func TestRunForwardsSignals(t *testing.T) {
 		t.Errorf("exit %d, want 143", code)
 	}
 }
+
+// TestRunOutCallsOnly: `run -o` adds calls, not the footprint: it sees only the calls the profile
+// lacks (and those of fully traced new executables), without their results, so a file it saw
+// would be half the story (a failed open written as an open, which diff's gate then counts).
+// record --base records the footprint. And a call allowed beside the profile that a process makes
+// on the path a denial sent it down is not added, as a denied one is not.
+func TestRunOutCallsOnly(t *testing.T) {
+	dir := t.TempDir()
+	base, out := filepath.Join(dir, "base.json"), filepath.Join(dir, "out.json")
+	if b, err := exec.Command(sctraceBin, "record", "-q", "-o", base, "--", "sh", "-c", "/bin/true; true").CombinedOutput(); err != nil {
+		t.Fatalf("record: %v\n%s", err, b)
+	}
+	missing := filepath.Join(dir, "nonexistent")
+	cmd := exec.Command(sctraceBin, "run", "-q", "--on-deny", "report", "-o", out, "--profile", base, "--", "sh", "-c", "cat "+missing+"; true")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("run: %v\n%s", err, b)
+	}
+	var bp, op struct {
+		Files map[string][]string `json:"files"`
+	}
+	for path, p := range map[string]any{base: &bp, out: &op} {
+		b, _ := os.ReadFile(path)
+		if err := json.Unmarshal(b, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if uses, ok := op.Files[missing]; ok {
+		t.Errorf("run -o wrote the file it could not open as %v", uses)
+	}
+	if len(op.Files) != len(bp.Files) {
+		t.Errorf("run -o changed the files: %d, the base has %d", len(op.Files), len(bp.Files))
+	}
+
+	// errpath is new to the base, so it is traced fully; after its denied mkdirat it makes
+	// sched_yield (allowed beside the profile: timing-dependent) and getpgid.
+	errpath := prog(t, "errpath")
+	cmd = exec.Command(sctraceBin, "run", "-q", "--on-deny", "errno", "-o", out, "--profile", base, "--", "sh", "-c", errpath+" deny "+dir+"; true")
+	b, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, b)
+	}
+	p := readRefined(t, out)
+	calls := p.Arches["x86_64"].Syscalls
+	if calls["mkdirat"] == nil {
+		t.Errorf("the denied mkdirat was not added\n%s", b)
+	}
+	if calls["sched_yield"] != nil || calls["getpgid"] != nil {
+		t.Errorf("calls of the error path were added (sched_yield %v, getpgid %v)\n%s", calls["sched_yield"] != nil, calls["getpgid"] != nil, b)
+	}
+}

@@ -245,7 +245,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 			if v := judge.Verdict(e.Audit, e.Nr, e.Args) & 0xffff0000; v != emit.ActAllow && v != emit.ActTrace {
 				return // named and counted by decide
 			}
-			// An allowed call of a fully traced process: its executable's set must have it.
+			// An allowed call of a fully traced process: its executable's set must have it,
+			// unless the process is on the path a denial sent it down (as for denied calls).
+			if mode != "report" && l.afterFailure(e.Pid) {
+				return
+			}
 		case tracer.EventSpawn:
 			if e.Parent == 0 && root == 0 {
 				root = e.Pid

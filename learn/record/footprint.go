@@ -157,6 +157,9 @@ func (f *footprint) file(path, use string) {
 
 // Memory records what a peeked call revealed: mem is what Peek asked for.
 func (r *Recorder) Memory(tid int, audit uint32, nr int, args [6]uint64, mem []byte, dir string) {
+	if r.NoFootprint {
+		return
+	}
 	a, call, spec := peekFor(audit, nr)
 	if a == nil || len(mem) == 0 {
 		return
