@@ -128,8 +128,9 @@ func TestEmitExe(t *testing.T) {
 	if code != 2 || !strings.Contains(stderr, `no executable "/no/such"`) {
 		t.Errorf("unknown exe: exit %d %q", code, stderr)
 	}
+	// An unknown format is refused before anything else is done (no analysis, no notes).
 	code, _, stderr = sctrace(t, "emit", "--format", "yaml", reportProfile)
-	if code != 2 || !strings.Contains(stderr, "unknown format") {
+	if code != 2 || !strings.HasPrefix(stderr, `sctrace: emit: unknown --format "yaml"`) || strings.Count(stderr, "\n") != 1 {
 		t.Errorf("unknown format: exit %d %q", code, stderr)
 	}
 }

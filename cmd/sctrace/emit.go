@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/sctrace/sctrace/emit"
@@ -52,6 +53,9 @@ func cmdEmit(args []string, stdout, stderr io.Writer) error {
 	}
 	if *format == "" {
 		return usageErrorf("emit: --format is required (see 'sctrace emit --help')")
+	}
+	if !slices.Contains(emit.Formats, *format) {
+		return usageErrorf("emit: unknown --format %q (want %s)", *format, strings.Join(emit.Formats, ", "))
 	}
 	if len(pos) != 1 {
 		return usageErrorf("emit: want exactly one PROFILE (usage: sctrace emit --format FORMAT PROFILE)")

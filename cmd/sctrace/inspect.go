@@ -179,11 +179,20 @@ func inspectTables(r *reach.Result) []audit.Table {
 	name := r.Path
 	sum := audit.Table{Section: "summary", Title: "What " + name + " can call", Fields: true, Shrink: 1}
 	add := func(k, v string) { sum.Rows = append(sum.Rows, []string{k, v}) }
-	kinds := []string{}
+	// The objects by name, and module sets (gconv's 253, NSS, lib-dynload) by their directory.
+	var names []string
+	modules := map[string]int{}
 	for _, o := range r.Objects {
-		kinds = append(kinds, filepath.Base(o.Path))
+		if o.Kind == "module" {
+			modules[filepath.Dir(o.Path)]++
+			continue
+		}
+		names = append(names, filepath.Base(o.Path))
 	}
-	add("objects", fmt.Sprintf("%d: %s", len(r.Objects), strings.Join(kinds, ", ")))
+	for _, dir := range slices.Sorted(maps.Keys(modules)) {
+		names = append(names, fmt.Sprintf("%d modules in %s", modules[dir], dir))
+	}
+	add("objects", fmt.Sprintf("%d: %s", len(r.Objects), strings.Join(names, ", ")))
 	calls := audit.Table{Section: "calls", Title: "System calls " + name + " can make", Header: []string{"arch", "group", "syscall", "reached from"}, Shrink: 3}
 	risks := audit.Table{Section: "risks", Title: "Risky calls " + name + " can make", Header: []string{"arch", "syscall", "why it matters", "path"}, Shrink: -1, Wrap: 2}
 	var risky []string

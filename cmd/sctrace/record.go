@@ -253,7 +253,7 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 		if !*noFootprint {
 			fmt.Fprintf(stderr, "sctrace: %s, %s, %s", plural(len(p.Files), "file", "files"), plural(len(p.Programs), "program", "programs"),
 				plural(len(p.Endpoints), "network endpoint", "network endpoints"))
-			if dest != "-" {
+			if dest != "-" && fileIsRegular(dest) {
 				fmt.Fprintf(stderr, " ('sctrace report %s' shows them)", dest)
 			}
 			fmt.Fprintln(stderr)
@@ -634,4 +634,11 @@ func shellJoinShort(argv []string) string {
 		s = s[:57] + "..."
 	}
 	return s
+}
+
+// fileIsRegular reports whether path is a regular file (a profile written to /dev/null or a pipe
+// cannot be read back).
+func fileIsRegular(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular()
 }

@@ -296,7 +296,7 @@ func objectsDigest(paths []string) string {
 // analysisError says why an executable could not be analysed, without quoting its bytes.
 func analysisError(err error) string {
 	msg := err.Error()
-	if strings.Contains(msg, "bad magic number") || strings.Contains(msg, "not ELF") {
+	if strings.Contains(msg, "not an ELF file") {
 		return "not an ELF file"
 	}
 	return msg

@@ -75,9 +75,16 @@ func openObject(path string) (*elfObject, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !bytes.HasPrefix(raw, []byte(elf.ELFMAG)) {
+		what := "not an ELF file"
+		if bytes.HasPrefix(raw, []byte("#!")) {
+			what = "a script, not an ELF file (inspect its interpreter)"
+		}
+		return nil, fmt.Errorf("%s: %w: %s", path, ErrUnsupported, what)
+	}
 	f, err := elf.NewFile(bytes.NewReader(raw))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w: not ELF: %v", path, ErrUnsupported, err)
+		return nil, fmt.Errorf("%s: %w: a damaged ELF file: %v", path, ErrUnsupported, err)
 	}
 	o := &elfObject{path: path, f: f, raw: raw, slots: map[uint64]gotSlot{}, names: map[uint64]string{}}
 	switch {
