@@ -242,10 +242,12 @@ func printDiff(w io.Writer, d *audit.Difference) {
 		fmt.Fprintf(w, "- file %s\n", s)
 	}
 	if d.NeedsMore() {
+		singular := map[string]string{"new calls": "new call", "wider arguments": "wider argument", "new executables": "new executable",
+			"new programs": "new program", "new endpoints": "new endpoint", "new file uses": "new file use"}
 		var parts []string
 		for _, k := range []string{"new calls", "wider arguments", "new executables", "new programs", "new endpoints", "new file uses"} {
 			if n := gate[k]; n > 0 {
-				parts = append(parts, fmt.Sprintf("%d %s", n, k))
+				parts = append(parts, plural(n, singular[k], k))
 			}
 		}
 		fmt.Fprintf(w, "NEW needs more than OLD (exit 1): %s\n", strings.Join(parts, ", "))

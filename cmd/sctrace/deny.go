@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"unicode/utf8"
 
 	"github.com/sctrace/sctrace/arch"
 	"github.com/sctrace/sctrace/arch/decode"
@@ -275,6 +276,15 @@ func (l *ledger) summary(argv []string, out, added string) {
 		return sorted[i].call < sorted[j].call
 	})
 	const maxRows = 20
+	// The call column as wide as its widest entry (a call with its arguments runs long).
+	width := 18
+	for i, e := range sorted {
+		if n := utf8.RuneCountInString(e.call) + 2 + utf8.RuneCountInString(e.combo); i < maxRows && e.combo != "" && n > width {
+			width = n
+		} else if i < maxRows && utf8.RuneCountInString(e.call) > width {
+			width = utf8.RuneCountInString(e.call)
+		}
+	}
 	for i, e := range sorted {
 		if i == maxRows {
 			fmt.Fprintf(l.w, "  ... and %d more (listed above as they came)\n", len(sorted)-maxRows)
@@ -288,7 +298,7 @@ func (l *ledger) summary(argv []string, out, added string) {
 		if e.combo != "" {
 			call += "(" + e.combo + ")"
 		}
-		fmt.Fprintf(l.w, "  %-7s %-18s %4d×  %s: %s%s\n", e.arch, call, e.count, e.exe, e.answer, note)
+		fmt.Fprintf(l.w, "  %-7s %-*s %4d×  %s: %s%s\n", e.arch, width, call, e.count, e.exe, e.answer, note)
 	}
 	cmd := "sctrace run --profile " + shellQuote(l.profile) + " --on-deny report -o " + shellQuote(l.profile) + " -- " + shellJoin(argv)
 	switch {

@@ -128,8 +128,8 @@ func warnIncomplete(stderr io.Writer, path string, p *learn.Profile) {
 		n += len(r.Hidden)
 	}
 	if n > 0 {
-		fmt.Fprintf(stderr, "sctrace: warning: %s may lack calls its recording could not see (%d reasons: 'sctrace report %s' lists them)\n",
-			path, n, path)
+		fmt.Fprintf(stderr, "sctrace: warning: %s may lack calls its recording could not see (%s: 'sctrace report %s' lists them)\n",
+			path, plural(n, "reason", "reasons"), path)
 	}
 }
 
