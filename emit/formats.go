@@ -215,7 +215,7 @@ func newerNames(names []string) []Note {
 	var notes []Note
 	for _, n := range names {
 		if v, ok := libseccompSince[n]; ok {
-			notes = append(notes, Note{Syscall: n, Text: "added in Linux " + v + ": libseccomp older than that version does not know it"})
+			notes = append(notes, Note{Syscall: n, Text: "new in Linux " + v + ": a libseccomp older than that does not know it"})
 		}
 	}
 	return notes

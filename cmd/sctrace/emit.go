@@ -12,7 +12,7 @@ import (
 	"github.com/sctrace/sctrace/tracer"
 )
 
-const emitUsage = `Usage: sctrace emit --format FORMAT [--runtime R] [--nnp true|false] [--exe PATH] [-o FILE] PROFILE
+const emitUsage = `Usage: sctrace emit --format FORMAT [--runtime R] [--nnp true|false] [--exe PATH] [--name NAME] [-o FILE] [-q] PROFILE
 
 Writes PROFILE in a format other programs read:
 
@@ -38,7 +38,7 @@ func cmdEmit(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("emit", emitUsage, stdout)
 	format := fs.String("format", "", "output `FORMAT`: "+strings.Join(emit.Formats, ", "))
 	runtime := fs.String("runtime", "", "add the calls runtime `R` makes after installing the filter: runc, crun or bwrap")
-	nnp := fs.String("nnp", "", "the runtime runs with no_new_privs `true` or false (default: add what either needs)")
+	nnp := fs.String("nnp", "", "the runtime runs with no_new_privs (`BOOL`: true or false) (default: add what either needs)")
 	exe := fs.String("exe", "", "emit the footprint of the executable `PATH` only")
 	name := fs.String("name", "", "resource name (k8s)")
 	out := fs.String("o", "-", "write to `FILE` (- for stdout)")

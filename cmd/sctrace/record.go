@@ -20,8 +20,8 @@ import (
 	"github.com/sctrace/sctrace/tracer"
 )
 
-const recordUsage = `Usage: sctrace record [-o FILE] [--base PROFILE] [--runs N] [-q] -- COMMAND [ARG...]
-       sctrace record [-o FILE] -p PID
+const recordUsage = `Usage: sctrace record [-o FILE] [--base PROFILE] [--runs N] [--syscalls-only] [--no-args] [--redact] [-q] -- COMMAND [ARG...]
+       sctrace record [-o FILE] [--syscalls-only] [--no-args] [--redact] [-q] -p PID
 
 Runs COMMAND under a seccomp filter that stops it at every system call, follows every process
 and thread it starts, and writes the calls it made as a profile (JSON, see README.md). A summary

@@ -21,7 +21,7 @@ import (
 	"github.com/sctrace/sctrace/tracer"
 )
 
-const runUsage = `Usage: sctrace run --profile FILE [--on-deny ACTION] [-o FILE] [-q] -- COMMAND [ARG...]
+const runUsage = `Usage: sctrace run --profile FILE [--on-deny ACTION] [-o FILE] [--redact] [-q] -- COMMAND [ARG...]
 
 Runs COMMAND under a seccomp filter that allows exactly the calls FILE recorded (plus the few
 every program may need, listed on stderr) and answers every other call with ACTION:
@@ -50,7 +50,7 @@ Flags:
 func cmdRun(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("run", runUsage, stdout)
 	profilePath := fs.String("profile", "", "the profile to enforce (`FILE`, required)")
-	onDeny := fs.String("on-deny", "errno", "what a call the profile lacks gets: errno, explain, kill, trap, log or report")
+	onDeny := fs.String("on-deny", "errno", "what a call the profile lacks gets (`ACTION`): errno, explain, kill, trap, log or report")
 	out := fs.String("o", "", "write the profile with the calls it lacked added to `FILE` (- for stdout); a call a process makes after one of its calls failed is not added")
 	quiet := fs.Bool("q", false, "print no notes (the calls allowed beside the profile, warnings): only the denials and the summary")
 	redact := fs.Bool("redact", false, "with -o: "+redactHelp)
