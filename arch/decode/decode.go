@@ -25,36 +25,38 @@ import (
 type kind uint8
 
 const (
-	kInt       kind = iota // signed decimal (C int)
-	kLong                  // signed decimal (C long)
-	kUint                  // unsigned decimal
-	kHex                   // hexadecimal
-	kPtr                   // an address: NULL or hexadecimal
-	kFd                    // a descriptor
-	kAtFd                  // a directory descriptor: AT_FDCWD
-	kPath                  // a NUL-terminated string in memory
-	kMode                  // octal
-	kOpenFlags             // O_*
-	kDomain                // AF_*
-	kSockType              // SOCK_*
-	kIoctl                 // an ioctl request
-	kProt                  // PROT_*
-	kMapFlags              // MAP_*
-	kClone                 // CLONE_* and the exit signal
-	kPrctl                 // PR_*
-	kSignal                // SIG*
-	kFcntl                 // F_*
-	kLevel                 // SOL_*
-	kSockaddr              // a socket address in memory
-	kPersona               // personality(2)
-	kPtrace                // PTRACE_*
-	kAtFlags               // AT_*
-	kSeccompOp             // SECCOMP_SET_MODE_*
-	kSigHow                // SIG_BLOCK, ...
-	kWhence                // SEEK_*
-	kMsgFlags              // MSG_*
-	kClock                 // CLOCK_*
-	kWhich                 // PRIO_*
+	kInt        kind = iota // signed decimal (C int)
+	kLong                   // signed decimal (C long)
+	kUint                   // unsigned decimal
+	kHex                    // hexadecimal
+	kPtr                    // an address: NULL or hexadecimal
+	kFd                     // a descriptor
+	kAtFd                   // a directory descriptor: AT_FDCWD
+	kPath                   // a NUL-terminated string in memory
+	kMode                   // octal
+	kOpenFlags              // O_*
+	kDomain                 // AF_*
+	kSockType               // SOCK_*
+	kIoctl                  // an ioctl request
+	kProt                   // PROT_*
+	kMapFlags               // MAP_*
+	kClone                  // CLONE_* and the exit signal
+	kPrctl                  // PR_*
+	kSignal                 // SIG*
+	kFcntl                  // F_*
+	kLevel                  // SOL_*
+	kSockaddr               // a socket address in memory
+	kPersona                // personality(2)
+	kPtrace                 // PTRACE_*
+	kAtFlags                // AT_*
+	kSeccompOp              // SECCOMP_SET_MODE_*
+	kSigHow                 // SIG_BLOCK, ...
+	kWhence                 // SEEK_*
+	kMsgFlags               // MSG_*
+	kClock                  // CLOCK_*
+	kWhich                  // PRIO_*
+	kSockOpt                // SO_*, TCP_*, IP_*, IPV6_*: the option name of the level before it
+	kEpollFlags             // EPOLL_CLOEXEC
 )
 
 // sigs lists the argument kinds of the calls decoded here.
@@ -67,8 +69,8 @@ var sigs = map[string][]kind{
 	"listen":         {kFd, kInt},
 	"accept":         {kFd, kPtr, kPtr},
 	"accept4":        {kFd, kPtr, kPtr, kHex},
-	"setsockopt":     {kFd, kLevel, kInt, kPtr, kUint},
-	"getsockopt":     {kFd, kLevel, kInt, kPtr, kPtr},
+	"setsockopt":     {kFd, kLevel, kSockOpt, kPtr, kUint},
+	"getsockopt":     {kFd, kLevel, kSockOpt, kPtr, kPtr},
 	"ioctl":          {kFd, kIoctl, kPtr},
 	"open":           {kPath, kOpenFlags, kMode},
 	"openat":         {kAtFd, kPath, kOpenFlags, kMode},
@@ -175,7 +177,7 @@ var sigs = map[string][]kind{
 	"waitid":                  {kInt, kInt, kPtr, kHex, kPtr},
 	"pipe":                    {kPtr},
 	"eventfd2":                {kUint, kHex},
-	"epoll_create1":           {kHex},
+	"epoll_create1":           {kEpollFlags},
 	"epoll_ctl":               {kFd, kInt, kFd, kPtr},
 	"epoll_wait":              {kFd, kPtr, kInt, kInt},
 	"epoll_pwait":             {kFd, kPtr, kInt, kInt, kPtr, kUint},
@@ -352,14 +354,43 @@ func Call(a *arch.Arch, nr int, args [6]uint64, mem []byte, memArg int) string {
 		if i == memArg {
 			m = mem
 		}
+		if k == kSockOpt && i > 0 {
+			parts[i] = sockOpt(a, args[i-1], args[i])
+			continue
+		}
 		parts[i] = arg(a, k, args[i], m, i == memArg)
 	}
 	return name + "(" + strings.Join(parts, ", ") + ")"
 }
 
+// sockOpt renders a socket option name, which means something only with its level.
+func sockOpt(a *arch.Arch, level, v uint64) string {
+	if names := sockOpts[int64(int32(uint32(level)))]; names != nil && generic(a) {
+		if n, ok := names[int64(int32(uint32(v)))]; ok {
+			return n
+		}
+	}
+	return fmt.Sprintf("%d", int32(uint32(v)))
+}
+
 // Arg renders one argument of a call of a as Call would (a pointer or path as its address:
-// there is no memory to read), or "" when the call is not one this package decodes.
+// there is no memory to read), or "" when the call is not one this package decodes. An argument
+// whose meaning depends on another (a socket option's name on its level) is rendered alone as
+// a number: ArgIn has the others.
 func Arg(a *arch.Arch, nr, index int, v uint64) string {
+	var args [6]uint64
+	if index >= 0 && index < 6 {
+		args[index] = v
+	}
+	return argIn(a, nr, index, args, false)
+}
+
+// ArgIn is Arg, with the other arguments of the call (those that decide what this one means).
+func ArgIn(a *arch.Arch, nr, index int, args [6]uint64) string {
+	return argIn(a, nr, index, args, true)
+}
+
+func argIn(a *arch.Arch, nr, index int, args [6]uint64, context bool) string {
 	name, known := a.SyscallName(nr)
 	if !known || index < 0 || index > 5 {
 		return ""
@@ -368,7 +399,13 @@ func Arg(a *arch.Arch, nr, index int, v uint64) string {
 	if !ok || index >= len(sig) {
 		return ""
 	}
-	return arg(a, sig[index], v, nil, false)
+	if sig[index] == kSockOpt && index > 0 {
+		if !context {
+			return fmt.Sprintf("%d", int32(uint32(args[index])))
+		}
+		return sockOpt(a, args[index-1], args[index])
+	}
+	return arg(a, sig[index], args[index], nil, false)
 }
 
 func hexArgs(args []uint64) string {
@@ -508,6 +545,10 @@ func arg(a *arch.Arch, k kind, v uint64, mem []byte, peeked bool) string {
 		return enum(i32, fcntls, "F_")
 	case kLevel:
 		return enum(i32, levels, "SOL_")
+	case kSockOpt:
+		return fmt.Sprintf("%d", i32)
+	case kEpollFlags:
+		return flags(v, epollFlags)
 	case kPersona:
 		if uint32(v) == 0xffffffff {
 			return "0xffffffff"

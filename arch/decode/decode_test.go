@@ -47,7 +47,10 @@ func TestCall(t *testing.T) {
 		{x, "fcntl", [6]uint64{3, 1030, 0}, nil, -1, "fcntl(3, F_DUPFD_CLOEXEC, 0)"},
 		{x, "getppid", [6]uint64{1, 2}, nil, -1, "getppid()"},
 		{x, "socket", [6]uint64{99, 1}, nil, -1, "socket(99 /* AF_??? */, SOCK_STREAM, 0)"},
-		{x, "setsockopt", [6]uint64{3, 1, 2, 0x10, 4}, nil, -1, "setsockopt(3, SOL_SOCKET, 2, 0x10, 4)"},
+		{x, "setsockopt", [6]uint64{3, 1, 2, 0x10, 4}, nil, -1, "setsockopt(3, SOL_SOCKET, SO_REUSEADDR, 0x10, 4)"},
+		{x, "getsockopt", [6]uint64{3, 6, 1, 0x10, 0x20}, nil, -1, "getsockopt(3, SOL_TCP, TCP_NODELAY, 0x10, 0x20)"},
+		{x, "setsockopt", [6]uint64{3, 99, 1, 0x10, 4}, nil, -1, "setsockopt(3, 99 /* SOL_??? */, 1, 0x10, 4)"},
+		{x, "epoll_create1", [6]uint64{0x80000}, nil, -1, "epoll_create1(EPOLL_CLOEXEC)"},
 		// A 32-bit ABI: only the low half of each argument counts.
 		{arch.X86, "kill", [6]uint64{0xffffffff00000004, 15}, nil, -1, "kill(4, SIGTERM)"},
 		// MIPS numbers its socket types differently: hexadecimal, not a wrong name.
@@ -120,5 +123,13 @@ func TestArg(t *testing.T) {
 		if got := Arg(a, c.nr, c.index, c.v); got != c.want {
 			t.Errorf("Arg(%d, %d, %#x) = %q, want %q", c.nr, c.index, c.v, got, c.want)
 		}
+	}
+	// A socket option's name needs its level: alone it is a number, with the level a name.
+	setsockopt, _ := a.SyscallNumber("setsockopt")
+	if got := Arg(a, setsockopt, 2, 4); got != "4" {
+		t.Errorf("Arg(setsockopt, 2, 4) = %q, want 4", got)
+	}
+	if got := ArgIn(a, setsockopt, 2, [6]uint64{0, 1, 4}); got != "SO_ERROR" {
+		t.Errorf("ArgIn(setsockopt, 2, SOL_SOCKET 4) = %q, want SO_ERROR", got)
 	}
 }

@@ -23,10 +23,16 @@ func DescribeValues(archName, call string, index []int, v []uint64) string {
 // describeMasked renders a combination; with masks, a masked argument whose kept bits are all
 // clear says so ("none of PROT_WRITE|PROT_EXEC") rather than showing a 0 that reads as a value.
 func describeMasked(a *arch.Arch, nr int, named bool, index []int, mask, v []uint64) string {
+	var all [6]uint64 // the combination, for arguments read in the light of others
+	for i, idx := range index {
+		all[idx] = v[i]
+	}
 	show := func(idx int, x uint64) string {
 		s := ""
 		if named {
-			s = decode.Arg(a, nr, idx, x)
+			in := all
+			in[idx] = x
+			s = decode.ArgIn(a, nr, idx, in)
 		}
 		if s == "" {
 			s = fmt.Sprintf("%#x", x)
