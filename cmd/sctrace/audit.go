@@ -47,7 +47,7 @@ Flags:
 func cmdReport(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("report", reportUsage, stdout)
 	format := fs.String("format", "table", "`FORMAT`: table, json or markdown")
-	sections := fs.String("section", "", "show only these sections, in full: a comma-separated `LIST` (see above), or all")
+	sections := fs.String("section", "", "show only these sections, in full and in the report's order: a comma-separated `LIST` (see above), or all")
 	width := fs.Int("width", 0, "fit tables to `N` columns (default: the terminal's width, else $COLUMNS, else no limit)")
 	coverage := fs.Bool("coverage", false, "add the coverage section: the calls each executable can make (sctrace inspect) against those recorded")
 	cache := fs.String("cache", defaultReachCache(), "with --coverage: cache per-object analyses in `DIR`")

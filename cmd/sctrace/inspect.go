@@ -40,7 +40,7 @@ var inspectSections = []string{"summary", "calls", "risks", "unresolved", "objec
 func cmdInspect(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("inspect", inspectUsage, stdout)
 	format := fs.String("format", "table", "`FORMAT`: table, json or markdown")
-	sections := fs.String("section", "", "show only these sections, in full: a comma-separated `LIST`, or all")
+	sections := fs.String("section", "", "show only these sections, in full and in the report's order: a comma-separated `LIST`, or all")
 	width := fs.Int("width", 0, "fit tables to `N` columns (default: the terminal's width, else $COLUMNS, else no limit)")
 	cache := fs.String("cache", defaultReachCache(), "cache per-object analyses in `DIR`")
 	noCache := fs.Bool("no-cache", false, "analyse everything afresh, and cache nothing")
