@@ -559,3 +559,20 @@ func TestTerminalNote(t *testing.T) {
 		t.Errorf("run says nothing of the terminal:\n%s", stderr)
 	}
 }
+
+// TestRunsInheritDescriptors: a descriptor the command was given (3 here) reaches the workload in
+// every run of record --runs, as it does without sctrace (the first run's process is forked at
+// start-up, the others at their launch).
+func TestRunsInheritDescriptors(t *testing.T) {
+	f, err := os.Open("/etc/hostname")
+	if err != nil {
+		t.Skip(err)
+	}
+	defer f.Close()
+	cmd := exec.Command(sctraceBin, "record", "-q", "--runs", "3", "-o", filepath.Join(t.TempDir(), "p.json"), "--", "sh", "-c", "cat <&3 >/dev/null && echo read3")
+	cmd.ExtraFiles = []*os.File{f}
+	out, err := cmd.CombinedOutput()
+	if err != nil || strings.Count(string(out), "read3") != 3 {
+		t.Errorf("descriptor 3 in 3 runs: %v\n%s", err, out)
+	}
+}

@@ -152,3 +152,88 @@ func TestEarlyChildKilled(t *testing.T) {
 		t.Errorf("status %v, early child %v (want the exec helper), %v", rep.Status, early, err)
 	}
 }
+
+// TestForkNow: where the early child cannot serve, Launch forks a child then: when the process
+// changed since start-up (here a resource limit, as a supervisor's prlimit would), the workload
+// gets the changed state; and with descriptors that were not the command's.
+func TestForkNow(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	var old syscall.Rlimit
+	syscall.Getrlimit(syscall.RLIMIT_CORE, &old)
+	lowered := old
+	lowered.Cur = 4096
+	if lowered.Max < lowered.Cur {
+		t.Skip("core limit too low to lower")
+	}
+	rep, early, err := launchEarlyThen(t, func() { syscall.Setrlimit(syscall.RLIMIT_CORE, &lowered) },
+		[]string{"sh", "-c", "ulimit -c > " + out}, Options{})
+	syscall.Setrlimit(syscall.RLIMIT_CORE, &old)
+	b, _ := os.ReadFile(out)
+	if err != nil || early || rep.Status.ExitCode() != 0 || strings.TrimSpace(string(b)) != "8" { // 4096 bytes: 8 blocks of 512
+		t.Errorf("changed limit: the workload's ulimit -c %q (want 8), early child %v (want a new child), %v", b, early, err)
+	}
+}
+
+// TestExecHelperBigMessage: the exec helper (what MIPS gets) reads a message larger than a pipe
+// holds while the tracer runs (it wrote it before, and both waited for good).
+func TestExecHelperBigMessage(t *testing.T) {
+	forceExecHelper = true
+	defer func() { forceExecHelper = false }()
+	env := os.Environ()
+	for i := 0; i < 8; i++ { // 800 KB in all: each under execve's 128 KiB per string
+		env = append(env, "BIG"+strconv.Itoa(i)+"="+strings.Repeat("b", 100000))
+	}
+	done := make(chan error, 1)
+	go func() {
+		rep, err := Launch([]string{"sh", "-c", "exit 5"}, Options{Env: env})
+		if err == nil && rep.Status.ExitCode() != 5 {
+			err = errors.New("status " + rep.Status.String())
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Error(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("hung: the helper never got its message")
+	}
+}
+
+// TestEarlyTickerKilled: a ticker started early and killed before the launch is replaced.
+func TestEarlyTickerKilled(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	helper.Prespawn(true)
+	pid := helper.TickerPid()
+	if pid == 0 {
+		t.Fatal("no early ticker")
+	}
+	syscall.Kill(pid, syscall.SIGKILL)
+	for i := 0; i < 100; i++ {
+		if b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat"); strings.Contains(string(b), ") Z ") {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	rep, err := Launch([]string{"sh", "-c", "exit 6"}, Options{})
+	if err != nil || rep.Status.ExitCode() != 6 {
+		t.Errorf("status %v, %v", rep.Status, err)
+	}
+}
+
+// TestInterruptedStart: a signal that ends the workload's first process before its execve (a
+// Ctrl-C to the process group during start-up) is an interruption, not an exec failure.
+func TestInterruptedStart(t *testing.T) {
+	_, err := Launch([]string{"true"}, Options{OnEvent: func(e *Event) {
+		if e.Kind == EventSpawn && e.Parent == 0 {
+			syscall.Kill(e.Pid, syscall.SIGTERM) // seized, not yet let go
+		}
+	}})
+	var ie *InterruptedError
+	if !errors.As(err, &ie) || ie.Signal != syscall.SIGTERM {
+		t.Errorf("got %v, want an InterruptedError for SIGTERM", err)
+	}
+}

@@ -126,6 +126,9 @@ func Launch(argv []string, opt Options) (Report, error) {
 	t.blocking = opt.FollowOnly
 	if !opt.FollowOnly {
 		if err := t.startTicker(); err != nil {
+			if e, ok := helper.TakeExec(); ok {
+				discardEarly(e)
+			}
 			return Report{}, err
 		}
 	} else if pid, ok := helper.TakeTicker(); ok {
@@ -170,6 +173,10 @@ func Launch(argv []string, opt Options) (Report, error) {
 		return t.rep, errors.New("lost track of the workload's first process")
 	}
 	if !t.rootExeced {
+		if sig := t.rep.Status.Signal; sig != 0 && sig != int(syscall.SIGSYS) && sig != int(syscall.SIGKILL) {
+			// A signal for the whole process group (Ctrl-C) reached it while it started.
+			return t.rep, &InterruptedError{Signal: syscall.Signal(sig)}
+		}
 		// Killed before its execve could report anything: a filter that kills on execve.
 		return t.rep, &ExecError{Step: "execve", Path: path,
 			Err: fmt.Errorf("it ended (%v) before its execve completed", t.rep.Status)}
@@ -204,49 +211,66 @@ func (t *tracer) startHelper(path string, argv []string, filter []bpf.RawInstruc
 			stdio[i] = def
 		}
 	}
+	// The early child (forked at start-up), else a child forked now, else the exec helper (on
+	// MIPS, or if forking fails).
 	if e, ok := helper.TakeExec(); ok {
-		if m, ok := earlyStdio(stdio); ok {
-			msg.Stdio = m
-			if e.Fill(&msg) {
+		if m, ok := earlyStdio(stdio); ok && !helper.Changed() && e.Fill(&msg, [3]int{int(m[0]), int(m[1]), int(m[2])}) {
+			if pid, errR, ok, err := t.startEarly(e); ok {
+				return pid, errR, err
+			}
+		} else {
+			discardEarly(e) // other descriptors, a changed process, a command line too long
+		}
+	}
+	if !forceExecHelper {
+		if e, ok := helper.ForkNow(&msg); ok {
+			fds := [3]int{int(stdio[0].Fd()), int(stdio[1].Fd()), int(stdio[2].Fd())}
+			if e.Fill(&msg, fds) {
 				if pid, errR, ok, err := t.startEarly(e); ok {
 					return pid, errR, err
 				}
 			} else {
-				discardEarly(e) // a command line too long for its mapping
+				discardEarly(e)
 			}
-			msg.Stdio = helper.Identity
-		} else {
-			discardEarly(e) // other descriptors
 		}
 	}
 	pid, filterW, errR, err := spawnHelper(stdio)
 	if err != nil {
 		return 0, nil, err
 	}
-	defer filterW.Close()
 	var ready [1]byte
 	if n, _ := errR.Read(ready[:]); n != 1 || ready[0] != 'R' {
 		unix.Kill(pid, unix.SIGKILL)
 		reap(pid)
 		errR.Close()
+		filterW.Close()
 		return 0, nil, errors.New("start helper: it exited before it was ready")
 	}
 	if errno := ptrace(unix.PTRACE_SEIZE, pid, 0, t.seizeOptions()); errno != 0 {
+		err := seizeError(errno, pid) // before the kill: it names another tracer
 		unix.Kill(pid, unix.SIGKILL)
 		reap(pid)
 		errR.Close()
-		return 0, nil, seizeError(errno, pid)
+		filterW.Close()
+		return 0, nil, err
 	}
 	t.root = pid
 	t.tab.AddRoot(pid, pid)
 	t.emit(&Event{Kind: EventSpawn, Pid: pid})
-	if _, err := filterW.Write(msg.Encode()); err != nil {
-		unix.Kill(pid, unix.SIGKILL)
-		errR.Close()
-		return 0, nil, fmt.Errorf("hand filter to helper: %w", err)
-	}
+	// Written while the loop runs: a message larger than the pipe can hold waits for the
+	// helper to read it, and the helper, now traced, may stop (its runtime's signals) until the
+	// loop resumes it. If the write fails, the helper is gone, which the loop sees.
+	data := msg.Encode()
+	go func() {
+		filterW.Write(data)
+		filterW.Close()
+	}()
 	return pid, errR, nil
 }
+
+// forceExecHelper makes Launch start the exec helper even where it can fork (tests: it is what
+// MIPS gets).
+var forceExecHelper bool
 
 // seizeOptions are the options the workload's first process is seized with.
 func (t *tracer) seizeOptions() uintptr {

@@ -28,25 +28,35 @@ var ErrNoSyscallInfo = errors.New("this kernel lacks PTRACE_GET_SYSCALL_INFO (Li
 // loop needs: a kernel without them is an error before the workload starts, never a recording
 // that silently lacks every call.
 func (t *tracer) startTicker() error {
-	pid, ok := helper.TakeTicker()
-	if !ok {
-		var err error
-		pid, err = syscall.ForkExec("/proc/self/exe", []string{"sctrace-ticker"}, &syscall.ProcAttr{
-			Env: []string{helper.Env + "=ticker"},
-			Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setsid: true},
-		})
-		if err != nil {
-			return fmt.Errorf("start ticker: %w", err)
+	pid, early := helper.TakeTicker()
+	for {
+		if !early {
+			var err error
+			pid, err = syscall.ForkExec("/proc/self/exe", []string{"sctrace-ticker"}, &syscall.ProcAttr{
+				Env: []string{helper.Env + "=ticker"},
+				Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setsid: true},
+			})
+			if err != nil {
+				return fmt.Errorf("start ticker: %w", err)
+			}
 		}
+		errno := ptrace(unix.PTRACE_SEIZE, pid, 0, unix.PTRACE_O_EXITKILL)
+		if errno == 0 {
+			break
+		}
+		err := seizeError(errno, pid) // before the kill: it names another tracer
+		unix.Kill(pid, unix.SIGKILL)
+		var ws unix.WaitStatus
+		wait4(pid, &ws, unix.WALL)
+		if !early {
+			return err
+		}
+		early = false // the early ticker died before the launch (killed): start another
 	}
 	kill := func() {
 		unix.Kill(pid, unix.SIGKILL)
 		var ws unix.WaitStatus
 		wait4(pid, &ws, unix.WALL)
-	}
-	if errno := ptrace(unix.PTRACE_SEIZE, pid, 0, unix.PTRACE_O_EXITKILL); errno != 0 {
-		kill()
-		return seizeError(errno, pid)
 	}
 	if errno := t.probe(pid); errno != 0 {
 		kill()

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"syscall"
 
 	"golang.org/x/net/bpf"
 )
@@ -222,3 +223,11 @@ func (e *ExecError) Error() string {
 }
 
 func (e *ExecError) Unwrap() error { return e.Err }
+
+// InterruptedError is returned by Launch when a signal (a Ctrl-C to the process group, say)
+// ended the workload's first process before its execve: the command did not run.
+type InterruptedError struct{ Signal syscall.Signal }
+
+func (e *InterruptedError) Error() string {
+	return fmt.Sprintf("interrupted (%v) before the command started", e.Signal)
+}

@@ -472,7 +472,10 @@ func pathDir(e *tracer.Event) int { return record.PathDir(e.Audit, e.Nr) }
 
 // launchError gives a workload that could not start the status a shell would.
 func launchError(err error) error {
+	var ie *tracer.InterruptedError
 	switch {
+	case errors.As(err, &ie):
+		return &statusError{code: 128 + int(ie.Signal), err: err}
 	case errors.Is(err, tracer.ErrNotFound), errors.Is(err, syscall.ENOENT):
 		// ENOENT from execve: the command vanished, or a #! interpreter does not exist.
 		return &statusError{code: 127, err: err}

@@ -34,6 +34,7 @@ func Prespawn(ticker bool) {
 			early.ticker.Store(int64(pid))
 		}
 	}
+	forkStamp = stamp()
 	if e, ok := prespawnFork(); ok {
 		early.exec.Store(e)
 	}
@@ -58,3 +59,6 @@ func EarlyPid() int {
 	}
 	return 0
 }
+
+// TickerPid returns the pid of the ticker Prespawn started and nothing has taken yet, or 0.
+func TickerPid() int { return int(early.ticker.Load()) }

@@ -41,10 +41,10 @@ type EarlyFork struct {
 	shared []byte // the shared mapping
 }
 
-// Fill writes m into the shared mapping for the child; false if it does not fit (the caller
-// then discards the child and starts the exec helper). m.Stdio names the child's descriptors,
-// which are this process's 0, 1 and 2 as they were at the fork.
-func (f *EarlyFork) Fill(m *Message) bool {
+// Fill writes m into the shared mapping for the child, with stdio the child's descriptors that
+// become the workload's 0, 1 and 2 (m.Stdio is the exec helper's); false if it does not fit (the
+// caller then discards the child).
+func (f *EarlyFork) Fill(m *Message, stdio [3]int) bool {
 	hsize := (int(unsafe.Sizeof(forkHeader{})) + 7) &^ 7
 	off := hsize
 	base := uintptr(unsafe.Pointer(&f.shared[0]))
@@ -112,15 +112,28 @@ func (f *EarlyFork) Fill(m *Message) bool {
 	h.listener = [3]uintptr{uintptr(m.Listener[0]), uintptr(m.Listener[1]), uintptr(m.Listener[2])}
 	h.ignore = m.Ignore
 	h.identity = 1
-	for i, s := range m.Stdio {
-		h.stdio[i] = int32(s)
-		if int(s) != i {
+	for i, fd := range stdio {
+		h.stdio[i] = int32(fd)
+		if fd != i {
 			h.identity = 0
 		}
 	}
 	h.sigIgn.handler = 1 // SIG_IGN
 	*(*forkHeader)(unsafe.Pointer(&f.shared[0])) = h
 	return true
+}
+
+// sharedNeed is the size of the mapping m needs (an upper bound: every string and array
+// aligned to 8).
+func sharedNeed(m *Message) int {
+	n := int(unsafe.Sizeof(forkHeader{})) + 8 + len(m.Filter) + 8 + len(m.Path) + 9 + len(m.Dir) + 9
+	for _, ss := range [][]string{m.Argv, m.Env} {
+		n += (len(ss)+1)*int(unsafe.Sizeof(uintptr(0))) + 8
+		for _, s := range ss {
+			n += len(s) + 9
+		}
+	}
+	return n
 }
 
 // Go lets the child go on (the tracer has seized it), and releases what this process holds of it

@@ -6,5 +6,8 @@ package helper
 // tracer starts the exec helper there.
 func prespawnFork() (*EarlyFork, bool) { return nil, false }
 
+// ForkNow is not implemented on MIPS either: the tracer starts the exec helper.
+func ForkNow(m *Message) (*EarlyFork, bool) { return nil, false }
+
 // prespawnTicker is not implemented on MIPS either: Prespawn re-executes the ticker.
 func prespawnTicker() (int, bool) { return 0, false }

@@ -34,8 +34,19 @@ func runtimeAfterFork()
 func runtimeAfterForkInChild()
 
 // prespawnFork forks the early child.
-func prespawnFork() (*EarlyFork, bool) {
-	shared, err := syscall.Mmap(-1, 0, sharedSize, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED|syscall.MAP_ANONYMOUS)
+func prespawnFork() (*EarlyFork, bool) { return forkChild(sharedSize) }
+
+// ForkNow forks a child like the early one now, from the calling thread (whose end kills it
+// until it is seized: the tracer's locked thread), with a mapping big enough for m. The tracer
+// uses it where the early child cannot serve: descriptors 0 to 2 that were not the command's,
+// a command line larger than its mapping, a second launch, a process changed since the start.
+func ForkNow(m *Message) (*EarlyFork, bool) {
+	return forkChild(max(sharedNeed(m), 4096))
+}
+
+// forkChild forks a child that waits for its work in a shared mapping of size bytes.
+func forkChild(size int) (*EarlyFork, bool) {
+	shared, err := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED|syscall.MAP_ANONYMOUS)
 	if err != nil {
 		return nil, false
 	}
@@ -53,7 +64,7 @@ func prespawnFork() (*EarlyFork, bool) {
 	// Like package syscall: no other goroutine may make a descriptor without close-on-exec
 	// while the child is copied.
 	syscall.ForkLock.Lock()
-	pid, errno := forkEarly(unsafe.Pointer(&shared[0]), goP[0], errP[1], syscall.Getpid())
+	pid, errno := forkEarly(unsafe.Pointer(&shared[0]), goP[0], goP[1], errP[1], syscall.Getpid())
 	syscall.ForkLock.Unlock()
 	syscall.Close(goP[0])
 	syscall.Close(errP[1])
@@ -71,7 +82,7 @@ func prespawnFork() (*EarlyFork, bool) {
 //go:noinline
 //go:norace
 //go:nocheckptr
-func forkEarly(shared unsafe.Pointer, goR, errW, ppid int) (int, syscall.Errno) {
+func forkEarly(shared unsafe.Pointer, goR, goW, errW, ppid int) (int, syscall.Errno) {
 	var (
 		r1   uintptr
 		e    syscall.Errno
@@ -103,6 +114,9 @@ func forkEarly(shared unsafe.Pointer, goR, errW, ppid int) (int, syscall.Errno) 
 	// until the tracer has seized it, after which PTRACE_O_EXITKILL does that job; and at once
 	// if the parent is gone already.
 	runtimeAfterForkInChild()
+	// Its copy of the go-ahead pipe's write end: without it, the pipe reaches EOF when the tracer
+	// closes its own (a child nobody takes).
+	syscall.RawSyscall(syscall.SYS_CLOSE, uintptr(goW), 0, 0)
 	if _, _, e = syscall.RawSyscall6(syscall.SYS_PRCTL, prSetPdeathsig, uintptr(syscall.SIGKILL), 0, 0, 0, 0); e != 0 {
 		goto exit
 	}
