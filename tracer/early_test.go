@@ -3,6 +3,7 @@ package tracer
 import (
 	"errors"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
@@ -15,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/sctrace/sctrace/tracer/internal/helper"
+	"github.com/sctrace/sctrace/tracer/internal/nofile"
 )
 
 // launchEarly forks an early child (as the sctrace command does from its init) and launches argv
@@ -236,4 +238,46 @@ func TestInterruptedStart(t *testing.T) {
 	if !errors.As(err, &ie) || ie.Signal != syscall.SIGTERM {
 		t.Errorf("got %v, want an InterruptedError for SIGTERM", err)
 	}
+}
+
+// TestWorkloadNofile: the workload gets the soft limit on open files the command was started
+// with, not the one Go raised it to, from the early child, a child forked at the launch and the
+// exec helper alike.
+func TestWorkloadNofile(t *testing.T) {
+	if !nofile.Known {
+		t.Skip("the original limit is not read on this arch")
+	}
+	var now syscall.Rlimit
+	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &now)
+	if nofile.Orig[0] >= now.Cur {
+		// Started with the soft limit at the hard one: nothing was raised. Run again, started
+		// with a lower soft limit (a shell's ulimit), which Go raises.
+		if os.Getenv("SCTRACE_TEST_NOFILE") != "" || now.Max < 2048 {
+			t.Skipf("Go did not raise the limit here (started with %d, now %d)", nofile.Orig[0], now.Cur)
+		}
+		cmd := exec.Command("sh", "-c", `ulimit -Sn 1024 && exec "$0" -test.run='^TestWorkloadNofile$' -test.v`, os.Args[0])
+		cmd.Env = append(os.Environ(), "SCTRACE_TEST_NOFILE=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "--- PASS: TestWorkloadNofile") {
+			t.Errorf("with a soft limit of 1024: %v\n%s", err, out)
+		}
+		return
+	}
+	want := strconv.FormatUint(nofile.Orig[0], 10)
+	out := filepath.Join(t.TempDir(), "out")
+	check := func(how string, early, wantEarly bool, err error) {
+		b, _ := os.ReadFile(out)
+		if err != nil || strings.TrimSpace(string(b)) != want || early != wantEarly {
+			t.Errorf("%s: the workload's soft limit %q, want %s (early child %v, %v)", how, b, want, early, err)
+		}
+	}
+	argv := []string{"sh", "-c", "ulimit -Sn > " + out}
+	_, early, err := launchEarly(t, argv, Options{})
+	check("early child", early, true, err)
+	_, err = Launch(argv, Options{})
+	check("forked at the launch", false, false, err)
+	forceExecHelper = true
+	_, err = Launch(argv, Options{})
+	forceExecHelper = false
+	check("exec helper", false, false, err)
 }

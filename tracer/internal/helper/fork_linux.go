@@ -3,6 +3,8 @@ package helper
 import (
 	"syscall"
 	"unsafe"
+
+	"github.com/sctrace/sctrace/tracer/internal/nofile"
 )
 
 // forkHeader starts the shared mapping: what the child does, with pointers into the mapping.
@@ -156,5 +158,29 @@ func (f *EarlyFork) release() {
 	if f.shared != nil {
 		syscall.Munmap(f.shared)
 		f.shared = nil
+	}
+}
+
+// origNofile is the soft limit on open files the command was started with, or 0 if unknown
+// (package nofile: Go raised it before any code of sctrace's ran).
+func origNofile() uint64 {
+	if !nofile.Known {
+		return 0
+	}
+	return nofile.Orig[0]
+}
+
+// restoreNofile sets this process's soft limit on open files back to the one it was started
+// with, if Go's raise is still in place: the exec helper calls it before its execve.
+func restoreNofile() {
+	orig := origNofile()
+	if orig == 0 {
+		return
+	}
+	var lim [2]uint64
+	if _, _, e := syscall.RawSyscall6(syscall.SYS_PRLIMIT64, 0, syscall.RLIMIT_NOFILE, 0, uintptr(unsafe.Pointer(&lim)), 0, 0); e == 0 &&
+		lim[0] == lim[1]-1 && orig < lim[0] {
+		lim[0] = orig
+		syscall.RawSyscall6(syscall.SYS_PRLIMIT64, 0, syscall.RLIMIT_NOFILE, uintptr(unsafe.Pointer(&lim)), 0, 0, 0)
 	}
 }

@@ -64,7 +64,7 @@ func forkChild(size int) (*EarlyFork, bool) {
 	// Like package syscall: no other goroutine may make a descriptor without close-on-exec
 	// while the child is copied.
 	syscall.ForkLock.Lock()
-	pid, errno := forkEarly(unsafe.Pointer(&shared[0]), goP[0], goP[1], errP[1], syscall.Getpid())
+	pid, errno := forkEarly(unsafe.Pointer(&shared[0]), goP[0], goP[1], errP[1], syscall.Getpid(), origNofile())
 	syscall.ForkLock.Unlock()
 	syscall.Close(goP[0])
 	syscall.Close(errP[1])
@@ -82,7 +82,7 @@ func forkChild(size int) (*EarlyFork, bool) {
 //go:noinline
 //go:norace
 //go:nocheckptr
-func forkEarly(shared unsafe.Pointer, goR, goW, errW, ppid int) (int, syscall.Errno) {
+func forkEarly(shared unsafe.Pointer, goR, goW, errW, ppid int, nofile uint64) (int, syscall.Errno) {
 	var (
 		r1   uintptr
 		e    syscall.Errno
@@ -93,6 +93,7 @@ func forkEarly(shared unsafe.Pointer, goR, goW, errW, ppid int) (int, syscall.Er
 		buf  [8]byte
 		i    int
 		h    *forkHeader
+		lim  [2]uint64
 	)
 	// prctl(2) and seccomp(2) constants, the same on every arch.
 	const (
@@ -162,6 +163,15 @@ func forkEarly(shared unsafe.Pointer, goR, goW, errW, ppid int) (int, syscall.Er
 	for sig = 1; sig <= 64; sig++ {
 		if h.ignore&(1<<(sig-1)) != 0 && sig != uintptr(syscall.SIGKILL) && sig != uintptr(syscall.SIGSTOP) {
 			syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, sig, uintptr(unsafe.Pointer(&h.sigIgn)), 0, 8, 0, 0)
+		}
+	}
+	// The soft limit on open files the command was started with, if Go's raise is still in
+	// place (soft = hard - 1; otherwise someone set it since, and it stays).
+	if nofile != 0 {
+		if _, _, e = syscall.RawSyscall6(syscall.SYS_PRLIMIT64, 0, syscall.RLIMIT_NOFILE, 0, uintptr(unsafe.Pointer(&lim)), 0, 0); e == 0 &&
+			lim[0] == lim[1]-1 && nofile < lim[0] {
+			lim[0] = nofile
+			syscall.RawSyscall6(syscall.SYS_PRLIMIT64, 0, syscall.RLIMIT_NOFILE, uintptr(unsafe.Pointer(&lim)), 0, 0, 0)
 		}
 	}
 	if _, _, e = syscall.RawSyscall6(syscall.SYS_PRCTL, prSetNoNewPrivs, 1, 0, 0, 0, 0); e != 0 {

@@ -107,6 +107,7 @@ func execHelper() {
 			ignore(syscall.Signal(s))
 		}
 	}
+	restoreNofile()
 	// Everything execve needs is allocated before the filter goes in: after it, the only system
 	// call this thread makes is execve (the enforcement filter may allow nothing else).
 	path, err := syscall.BytePtrFromString(m.Path)
