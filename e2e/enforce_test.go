@@ -9,7 +9,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // The enforcement tests run each --on-deny mode with both ways sctrace answers the calls a
@@ -574,5 +576,31 @@ func TestRunsInheritDescriptors(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err != nil || strings.Count(string(out), "read3") != 3 {
 		t.Errorf("descriptor 3 in 3 runs: %v\n%s", err, out)
+	}
+}
+
+// TestRunsInterrupted: SIGTERM to sctrace during record --runs stops the recording, not only the
+// current run: no more runs, the profile so far is written, and the status is the workload's
+// (143).
+func TestRunsInterrupted(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "p.json")
+	cmd := exec.Command(sctraceBin, "record", "--runs", "3", "-o", out, "--", "sleep", "1")
+	cmd.Env = markedEnv()
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(400 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGTERM)
+	err := cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 143 {
+		t.Errorf("exit %d (%v), want 143\n%s", code, err, stderr.String())
+	}
+	if strings.Contains(stderr.String(), "run 2 of 3") || !strings.Contains(stderr.String(), "interrupted") {
+		t.Errorf("the recording went on, or did not say it stopped:\n%s", stderr.String())
+	}
+	if _, err := os.Stat(out); err != nil {
+		t.Errorf("no profile: %v", err)
 	}
 }

@@ -281,3 +281,69 @@ func TestWorkloadNofile(t *testing.T) {
 	forceExecHelper = false
 	check("exec helper", false, false, err)
 }
+
+// TestEarlyChildInterrupted: an early child killed by a signal a terminal sends the whole
+// process group (SIGINT) means sctrace was interrupted too: the command does not start (a new
+// child would run it after the Ctrl-C).
+func TestEarlyChildInterrupted(t *testing.T) {
+	marker := filepath.Join(t.TempDir(), "ran")
+	_, _, err := launchEarlyThen(t, func() {
+		pid := helper.EarlyPid()
+		syscall.Kill(pid, syscall.SIGINT)
+		for i := 0; i < 100; i++ {
+			if b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat"); strings.Contains(string(b), ") Z ") {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}, []string{"touch", marker}, Options{})
+	var ie *InterruptedError
+	if !errors.As(err, &ie) || ie.Signal != syscall.SIGINT {
+		t.Errorf("got %v, want an InterruptedError for SIGINT", err)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Error("the command ran")
+	}
+}
+
+// TestForkNowScheduling: renice and taskset without -a change the main thread only; a child
+// forked at the launch from another thread still gets the main thread's nice value.
+func TestForkNowScheduling(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to set the nice value back")
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	pid := os.Getpid()
+	var early, onMain bool
+	var err error
+	// Launch forks from the thread it runs on, which must not be the main thread: hold the main
+	// thread with one goroutine while another launches.
+	done := make(chan struct{})
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		launch := func() {
+			defer close(done)
+			_, early, err = launchEarlyThen(t, func() {
+				onMain = syscall.Gettid() == pid
+				syscall.Setpriority(syscall.PRIO_PROCESS, pid, 7)
+			}, []string{"sh", "-c", "cut -d' ' -f19 /proc/self/stat > " + out}, Options{})
+		}
+		if syscall.Gettid() != pid {
+			launch()
+			return
+		}
+		inner := make(chan struct{})
+		go func() { launch(); close(inner) }()
+		<-inner
+	}()
+	<-done
+	syscall.Setpriority(syscall.PRIO_PROCESS, pid, 0)
+	if onMain {
+		t.Fatal("launched on the main thread")
+	}
+	b, _ := os.ReadFile(out)
+	if err != nil || early || strings.TrimSpace(string(b)) != "7" {
+		t.Errorf("the workload's nice value %q, want 7 (early child %v, want a new child; %v)", b, early, err)
+	}
+}

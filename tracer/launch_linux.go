@@ -9,9 +9,11 @@ import (
 	"os/exec"
 	"os/signal"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -135,6 +137,18 @@ func Launch(argv []string, opt Options) (Report, error) {
 		unix.Kill(pid, unix.SIGKILL)
 		reap(pid)
 	}
+	if fwd != nil {
+		select {
+		case s := <-fwd.ch: // a Ctrl-C while sctrace prepared: the command does not start
+			t.stopTicker()
+			t.drain()
+			if e, ok := helper.TakeExec(); ok {
+				discardEarly(e)
+			}
+			return Report{}, &InterruptedError{Signal: s.(syscall.Signal)}
+		default:
+		}
+	}
 	root, errR, err := t.startHelper(path, argv, filter, opt, ignored)
 	if err != nil {
 		t.stopTicker()
@@ -147,6 +161,10 @@ func Launch(argv []string, opt Options) (Report, error) {
 	}
 
 	t.loop()
+	if fwd != nil {
+		fwd.stop() // the forwarder's goroutine is done: its count is final (stop twice is fine)
+		t.rep.Interrupted = syscall.Signal(fwd.got.Load())
+	}
 	if t.sup != nil {
 		err := t.sup.stop()
 		t.rep.Supervised, t.rep.Withdrawn = t.sup.answered, t.sup.withdrawn
@@ -173,7 +191,7 @@ func Launch(argv []string, opt Options) (Report, error) {
 		return t.rep, errors.New("lost track of the workload's first process")
 	}
 	if !t.rootExeced {
-		if sig := t.rep.Status.Signal; sig != 0 && sig != int(syscall.SIGSYS) && sig != int(syscall.SIGKILL) {
+		if sig := t.rep.Status.Signal; sig != 0 && interrupting(syscall.Signal(sig)) {
 			// A signal for the whole process group (Ctrl-C) reached it while it started.
 			return t.rep, &InterruptedError{Signal: syscall.Signal(sig)}
 		}
@@ -288,6 +306,13 @@ func (t *tracer) seizeOptions() uintptr {
 func (t *tracer) startEarly(e *helper.EarlyFork) (pid int, errR *os.File, ok bool, err error) {
 	pid = e.Pid
 	if errno := ptrace(unix.PTRACE_SEIZE, pid, 0, t.seizeOptions()); errno != 0 {
+		var ws unix.WaitStatus
+		// Dead of a signal a terminal or a supervisor sends the whole group (Ctrl-C): sctrace
+		// got it too, and the command must not start. Killed alone (SIGKILL): fork another.
+		if got, _ := wait4(pid, &ws, unix.WALL|unix.WNOHANG); got == pid && ws.Signaled() && slices.Contains(forwarded, ws.Signal()) {
+			e.Discard() // dead and reaped: its descriptors and mapping only
+			return 0, nil, true, &InterruptedError{Signal: ws.Signal()}
+		}
 		discardEarly(e)
 		return 0, nil, false, nil
 	}
@@ -296,8 +321,12 @@ func (t *tracer) startEarly(e *helper.EarlyFork) (pid int, errR *os.File, ok boo
 	t.emit(&Event{Kind: EventSpawn, Pid: pid})
 	errR = os.NewFile(uintptr(e.Errs), "workload errors")
 	if err := e.Go(); err != nil {
-		unix.Kill(pid, unix.SIGKILL)
+		// It died after the seize (its end of the pipe is closed): how?
+		ws := reapTraced(pid)
 		errR.Close()
+		if ws.Signaled() {
+			return 0, nil, true, &InterruptedError{Signal: ws.Signal()}
+		}
 		return 0, nil, true, fmt.Errorf("start the workload's process: %w", err)
 	}
 	return pid, errR, true, nil
@@ -365,6 +394,28 @@ func DiscardEarly() {
 	}
 }
 
+// interrupting reports whether sig, which ended the workload's first process before its execve,
+// came from outside (a Ctrl-C to the group, a kill), not from its filter (SIGSYS).
+func interrupting(sig syscall.Signal) bool { return sig != syscall.SIGSYS }
+
+// reapTraced kills pid, a traced child, and waits for its end, resuming its stops, and returns
+// how it ended (killed by SIGKILL if it was still alive).
+func reapTraced(pid int) unix.WaitStatus {
+	unix.Kill(pid, unix.SIGKILL)
+	var ws unix.WaitStatus
+	for {
+		if _, errno := wait4(pid, &ws, unix.WALL); errno == syscall.EINTR {
+			continue
+		} else if errno != 0 {
+			return ws
+		}
+		if ws.Exited() || ws.Signaled() {
+			return ws
+		}
+		ptrace(unix.PTRACE_CONT, pid, 0, 0)
+	}
+}
+
 // reap waits for pid, a child that was killed, to end.
 func reap(pid int) {
 	var ws unix.WaitStatus
@@ -416,12 +467,14 @@ var forwarded = []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP
 // then does not send it a second time. With a terminal, Ctrl-C and friends reach the workload
 // in the foreground process group directly, and only SIGTERM is forwarded.
 type forwarder struct {
-	ch    chan os.Signal
-	done  chan struct{}
-	wg    sync.WaitGroup
-	t     *tracer
-	pidfd int
-	root  int
+	got      atomic.Int32 // the last signal received once started
+	stopOnce sync.Once
+	ch       chan os.Signal
+	done     chan struct{}
+	wg       sync.WaitGroup
+	t        *tracer
+	pidfd    int
+	root     int
 }
 
 // forwardWait is how long the forwarder waits to see whether the workload got a signal by itself.
@@ -510,6 +563,7 @@ func (f *forwarder) start(t *tracer, root int) {
 		for {
 			select {
 			case s := <-f.ch:
+				f.got.Store(int32(s.(syscall.Signal)))
 				f.forward(s.(syscall.Signal))
 			case <-f.done:
 				return
@@ -519,7 +573,9 @@ func (f *forwarder) start(t *tracer, root int) {
 }
 
 func (f *forwarder) forward(sig syscall.Signal) {
-	if sig != syscall.SIGTERM && inForeground() {
+	// From a terminal the signal reached the workload's process group by itself, unless the
+	// workload's first process was forked after it came (it is not running its command yet).
+	if sig != syscall.SIGTERM && inForeground() && f.t.started.Load() {
 		return
 	}
 	since := time.Now().Add(-forwardWait)
@@ -543,12 +599,14 @@ func (f *forwarder) forward(sig syscall.Signal) {
 }
 
 func (f *forwarder) stop() {
-	signal.Stop(f.ch)
-	close(f.done)
-	f.wg.Wait()
-	if f.pidfd >= 0 {
-		unix.Close(f.pidfd)
-	}
+	f.stopOnce.Do(func() {
+		signal.Stop(f.ch)
+		close(f.done)
+		f.wg.Wait()
+		if f.pidfd >= 0 {
+			unix.Close(f.pidfd)
+		}
+	})
 }
 
 // ignoredSignals returns the signals (bit N-1 for signal N) this process was started with

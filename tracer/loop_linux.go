@@ -60,6 +60,8 @@ type tracer struct {
 	root       int
 	rootDone   bool
 	rootExeced bool
+	// started is rootExeced for other goroutines (the forwarder).
+	started atomic.Bool
 
 	ticker       int // pid of the ticker, 0 if none
 	tickerDone   bool
@@ -377,6 +379,7 @@ func (t *tracer) stopped(r *waitReport) {
 		path := t.execStop(tid)
 		if tid == t.root && !t.rootExeced {
 			t.rootExeced = true
+			t.started.Store(true)
 			if t.followOnly {
 				// Nothing is read from now on: wait the runtime-aware way, no ticker needed.
 				t.blocking = true

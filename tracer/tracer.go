@@ -206,6 +206,9 @@ type Report struct {
 	MaxTasks int
 	// Errors lists unexpected ptrace failures (at most a few, then a count).
 	Errors []string
+	// Interrupted (Launch with ForwardSignals) is the last signal sctrace received to pass on
+	// (Ctrl-C, SIGTERM, ...), or 0: the user asked the run to stop.
+	Interrupted syscall.Signal
 }
 
 // ExecError reports that the workload could not be started after the helper process was created.

@@ -193,13 +193,15 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 	var nproc int
 	var added string
 	var ref *refiner
+	var interrupted syscall.Signal
 	stableSince := 0
 	for i := 1; i <= *runs; i++ {
-		q, r, st, n, err := recordOnce(argv, base, filter, keep{!*noFootprint, !*noArgs}, dest == "-")
+		q, r, rep, n, err := recordOnce(argv, base, filter, keep{!*noFootprint, !*noArgs}, dest == "-")
 		if err != nil {
 			return err
 		}
-		status, nproc, ref = st, n, r
+		status, nproc, ref = rep.Status, n, r
+		interrupted = rep.Interrupted
 		before := base
 		if before == nil {
 			before = p
@@ -220,6 +222,12 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 		if *runs > 1 && !*quiet {
 			fmt.Fprintf(stderr, "sctrace: run %d of %d: %s %s; %s\n", i, *runs, argv[0], status, added)
 		}
+		if interrupted != 0 && i < *runs {
+			// Ctrl-C or a kill: the user stops the recording, not only this run.
+			fmt.Fprintf(stderr, "sctrace: interrupted (%v): no more runs; the profile has the %s\n", interrupted, plural(i, "run", "runs"))
+			*runs = i
+			break
+		}
 		if base == nil {
 			continue
 		}
@@ -228,7 +236,7 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	if *runs > 1 && !*quiet {
+	if *runs > 1 && !*quiet && interrupted == 0 {
 		if stableSince < *runs {
 			fmt.Fprintf(stderr, "sctrace: the profile stopped growing after run %d of %d\n", stableSince, *runs)
 		} else {
@@ -292,7 +300,7 @@ func refineFilter(base *learn.Profile, noFootprint bool) ([]bpf.RawInstruction, 
 // keep says what a recording keeps beside the calls.
 type keep struct{ footprint, args bool }
 
-func recordOnce(argv []string, base *learn.Profile, filter []bpf.RawInstruction, k keep, profileToStdout bool) (*learn.Profile, *refiner, tracer.Status, int, error) {
+func recordOnce(argv []string, base *learn.Profile, filter []bpf.RawInstruction, k keep, profileToStdout bool) (*learn.Profile, *refiner, tracer.Report, int, error) {
 	noFootprint := !k.footprint
 	rec := record.NewRecorder()
 	rec.NoFootprint, rec.NoArgs = noFootprint, !k.args
@@ -320,7 +328,7 @@ func recordOnce(argv []string, base *learn.Profile, filter []bpf.RawInstruction,
 	}
 	rep, err := tracer.Launch(argv, opt)
 	if err != nil {
-		return nil, nil, rep.Status, 0, launchError(err)
+		return nil, nil, rep, 0, launchError(err)
 	}
 	host := tracer.ThisHost()
 	p := rec.Profile(learn.Recording{Command: argv, Kernel: host.Kernel, Machine: host.Machine, ExitCode: rep.Status.ExitCode(),
@@ -328,7 +336,7 @@ func recordOnce(argv []string, base *learn.Profile, filter []bpf.RawInstruction,
 	if ref != nil {
 		ref.mark(p)
 	}
-	return p, ref, rep.Status, rec.Processes(), nil
+	return p, ref, rep, rec.Processes(), nil
 }
 
 // recordAttached is record -p: trace a running process until Ctrl-C (or its end).

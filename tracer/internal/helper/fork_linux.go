@@ -16,6 +16,9 @@ type forkHeader struct {
 	stdio                 [3]int32   // the child's descriptors that become 0, 1 and 2
 	identity              int32      // stdio is {0, 1, 2}
 	sigIgn                kernelSigaction
+	prio                  int32     // the main thread's getpriority(2) value (20 - nice); 0: leave
+	ncpus                 int32     // bytes of cpus; 0: leave
+	cpus                  [128]byte // the main thread's CPU affinity mask
 }
 
 // sockFprog is struct sock_fprog.
@@ -121,6 +124,8 @@ func (f *EarlyFork) Fill(m *Message, stdio [3]int) bool {
 		}
 	}
 	h.sigIgn.handler = 1 // SIG_IGN
+	prio, cpus := mainThreadSched()
+	h.prio, h.ncpus = int32(prio), int32(copy(h.cpus[:], cpus))
 	*(*forkHeader)(unsafe.Pointer(&f.shared[0])) = h
 	return true
 }
@@ -163,24 +168,28 @@ func (f *EarlyFork) release() {
 
 // origNofile is the soft limit on open files the command was started with, or 0 if unknown
 // (package nofile: Go raised it before any code of sctrace's ran).
-func origNofile() uint64 {
+func origNofile() [2]uint64 {
 	if !nofile.Known {
-		return 0
+		return [2]uint64{}
 	}
-	return nofile.Orig[0]
+	return nofile.Orig
+}
+
+// nofileToRestore says whether to set the soft limit on open files back to orig's, given the
+// current limit cur: only if Go's raise is still in place (soft = hard - 1, the hard limit the
+// process started with: as package syscall decides for its own children).
+func nofileToRestore(orig, cur [2]uint64) bool {
+	return orig[0] != 0 && cur[1] == orig[1] && cur[0] == cur[1]-1 && orig[0] < cur[0]
 }
 
 // restoreNofile sets this process's soft limit on open files back to the one it was started
 // with, if Go's raise is still in place: the exec helper calls it before its execve.
 func restoreNofile() {
 	orig := origNofile()
-	if orig == 0 {
-		return
-	}
 	var lim [2]uint64
 	if _, _, e := syscall.RawSyscall6(syscall.SYS_PRLIMIT64, 0, syscall.RLIMIT_NOFILE, 0, uintptr(unsafe.Pointer(&lim)), 0, 0); e == 0 &&
-		lim[0] == lim[1]-1 && orig < lim[0] {
-		lim[0] = orig
+		nofileToRestore(orig, lim) {
+		lim[0] = orig[0]
 		syscall.RawSyscall6(syscall.SYS_PRLIMIT64, 0, syscall.RLIMIT_NOFILE, uintptr(unsafe.Pointer(&lim)), 0, 0, 0)
 	}
 }

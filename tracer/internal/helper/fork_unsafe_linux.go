@@ -82,7 +82,7 @@ func forkChild(size int) (*EarlyFork, bool) {
 //go:noinline
 //go:norace
 //go:nocheckptr
-func forkEarly(shared unsafe.Pointer, goR, goW, errW, ppid int, nofile uint64) (int, syscall.Errno) {
+func forkEarly(shared unsafe.Pointer, goR, goW, errW, ppid int, nofile [2]uint64) (int, syscall.Errno) {
 	var (
 		r1   uintptr
 		e    syscall.Errno
@@ -148,7 +148,7 @@ func forkEarly(shared unsafe.Pointer, goR, goW, errW, ppid int, nofile uint64) (
 	if h.identity == 0 {
 		// The sources out of the way first, so that any mapping (a swap too) comes out right.
 		for i = 0; i < 3; i++ {
-			if tmp[i], _, e = syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(h.stdio[i]), syscall.F_DUPFD_CLOEXEC, 10); e != 0 {
+			if tmp[i], _, e = syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(h.stdio[i]), syscall.F_DUPFD_CLOEXEC, 3); e != 0 {
 				step = stepStdio
 				goto fail
 			}
@@ -160,6 +160,14 @@ func forkEarly(shared unsafe.Pointer, goR, goW, errW, ppid int, nofile uint64) (
 			}
 		}
 	}
+	// The main thread's scheduling, which a child forked from another thread (ForkNow) does not
+	// inherit; failures (a nice value only root may set) leave the inherited one.
+	if h.prio != 0 {
+		syscall.RawSyscall(syscall.SYS_SETPRIORITY, 0 /* PRIO_PROCESS */, 0, uintptr(20-h.prio))
+	}
+	if h.ncpus != 0 {
+		syscall.RawSyscall(syscall.SYS_SCHED_SETAFFINITY, 0, uintptr(h.ncpus), uintptr(unsafe.Pointer(&h.cpus[0])))
+	}
 	for sig = 1; sig <= 64; sig++ {
 		if h.ignore&(1<<(sig-1)) != 0 && sig != uintptr(syscall.SIGKILL) && sig != uintptr(syscall.SIGSTOP) {
 			syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, sig, uintptr(unsafe.Pointer(&h.sigIgn)), 0, 8, 0, 0)
@@ -167,10 +175,11 @@ func forkEarly(shared unsafe.Pointer, goR, goW, errW, ppid int, nofile uint64) (
 	}
 	// The soft limit on open files the command was started with, if Go's raise is still in
 	// place (soft = hard - 1; otherwise someone set it since, and it stays).
-	if nofile != 0 {
+	// (nofileToRestore, written out: nothing may be called here that could grow the stack.)
+	if nofile[0] != 0 {
 		if _, _, e = syscall.RawSyscall6(syscall.SYS_PRLIMIT64, 0, syscall.RLIMIT_NOFILE, 0, uintptr(unsafe.Pointer(&lim)), 0, 0); e == 0 &&
-			lim[0] == lim[1]-1 && nofile < lim[0] {
-			lim[0] = nofile
+			lim[1] == nofile[1] && lim[0] == lim[1]-1 && nofile[0] < lim[0] {
+			lim[0] = nofile[0]
 			syscall.RawSyscall6(syscall.SYS_PRLIMIT64, 0, syscall.RLIMIT_NOFILE, uintptr(unsafe.Pointer(&lim)), 0, 0, 0)
 		}
 	}

@@ -164,7 +164,7 @@ func execHelper() {
 func setStdio(stdio [3]byte) {
 	var tmp [3]int
 	for i := range tmp {
-		fd, err := dupAbove(int(stdio[i]), 10)
+		fd, err := dupAbove(int(stdio[i]), 3)
 		if err != 0 {
 			fail(stepStdio, err)
 		}

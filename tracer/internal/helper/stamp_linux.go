@@ -13,7 +13,7 @@ import (
 // stamp reads the state a child inherits that a supervisor is likely to change from outside.
 func stamp() string {
 	var b []byte
-	for _, f := range []string{"/proc/self/cgroup", "/proc/self/oom_score_adj"} {
+	for _, f := range []string{"/proc/self/cgroup", "/proc/self/oom_score_adj", "/proc/self/coredump_filter"} {
 		b = append(b, readSmall(f)...)
 		b = append(b, 0)
 	}
@@ -24,14 +24,28 @@ func stamp() string {
 		b = appendUint(b, lim[0])
 		b = appendUint(b, lim[1])
 	}
-	prio, _, _ := syscall.RawSyscall(syscall.SYS_GETPRIORITY, 0 /* PRIO_PROCESS */, 0, 0)
-	b = appendUint(b, uint64(prio))
-	var mask [128]byte
-	n, _, _ := syscall.RawSyscall(syscall.SYS_SCHED_GETAFFINITY, 0, uintptr(len(mask)), uintptr(unsafe.Pointer(&mask[0])))
-	if int(n) <= len(mask) {
-		b = append(b, mask[:n]...)
-	}
+	// The main thread's (tid = pid): renice, taskset and ionice without -a change only it.
+	nice, cpus := mainThreadSched()
+	b = appendUint(b, uint64(nice))
+	b = append(b, cpus...)
 	return string(b)
+}
+
+// mainThreadSched returns the main thread's nice value (as getpriority(2) returns it, 20 - nice;
+// 0 if unknown) and CPU affinity mask (nil if unknown: a machine with more than 1024 CPUs, or a
+// filter that refuses the call).
+func mainThreadSched() (int, []byte) {
+	pid := uintptr(syscall.Getpid())
+	prio, _, e := syscall.RawSyscall(syscall.SYS_GETPRIORITY, 0 /* PRIO_PROCESS */, pid, 0)
+	if e != 0 {
+		prio = 0
+	}
+	mask := make([]byte, 128)
+	n, _, e := syscall.RawSyscall(syscall.SYS_SCHED_GETAFFINITY, pid, uintptr(len(mask)), uintptr(unsafe.Pointer(&mask[0])))
+	if e != 0 || n > uintptr(len(mask)) {
+		return int(prio), nil
+	}
+	return int(prio), mask[:n]
 }
 
 // readSmall reads up to 4 KiB of a file ("" if it cannot).
