@@ -260,3 +260,23 @@ func TestRunOutCallsOnly(t *testing.T) {
 		t.Errorf("calls of the error path were added (sched_yield %v, getpgid %v)\n%s", calls["sched_yield"] != nil, calls["getpgid"] != nil, b)
 	}
 }
+
+// TestDenialSecondPath: a denied call with two paths (rename's) is named with both, read from the
+// waiting caller, under the supervisor and the ptrace fallback.
+func TestDenialSecondPath(t *testing.T) {
+	dir := t.TempDir()
+	prof := filepath.Join(dir, "p.json")
+	if b, err := exec.Command(sctraceBin, "record", "-q", "-o", prof, "--", "true").CombinedOutput(); err != nil {
+		t.Fatalf("record: %v\n%s", err, b)
+	}
+	from, to := filepath.Join(dir, "from"), filepath.Join(dir, "to")
+	os.WriteFile(from, nil, 0o644)
+	for _, sup := range []string{"", "ptrace"} {
+		cmd := exec.Command(sctraceBin, "run", "-q", "--profile", prof, "--", "mv", from, to)
+		cmd.Env = append(markedEnv(), "SCTRACE_SUPERVISOR="+sup)
+		out, _ := cmd.CombinedOutput()
+		if !strings.Contains(string(out), `"`+from+`", AT_FDCWD, "`+to+`"`) {
+			t.Errorf("supervisor %q: the rename is not named with both paths:\n%s", sup, out)
+		}
+	}
+}

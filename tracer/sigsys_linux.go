@@ -119,3 +119,10 @@ func (t *tracer) exitStop(tid int, tk *tasks.Task) {
 	}
 	t.emit(&e)
 }
+
+// ReadString reads a NUL-terminated string of at most max bytes at addr in thread tid's memory
+// (process_vm_readv: the thread should be stopped, or waiting in a supervised call), or nil.
+func ReadString(tid int, addr uint64, max int) []byte {
+	var m memReader
+	return m.read(tid, addr, max, true)
+}

@@ -38,3 +38,6 @@ func DiscardEarly() {}
 
 // TerminalWidth returns 0 where sctrace cannot trace.
 func TerminalWidth(w any) int { return 0 }
+
+// ReadString reads nothing where sctrace cannot trace.
+func ReadString(tid int, addr uint64, max int) []byte { return nil }

@@ -196,11 +196,13 @@ var sigs = map[string][]kind{
 	"clock_gettime":           {kClock, kPtr},
 	"clock_nanosleep":         {kClock, kHex, kPtr, kPtr},
 	"umask":                   {kMode},
-	"rename":                  {kPath, kPtr},
-	"renameat":                {kAtFd, kPath, kAtFd, kPtr},
-	"renameat2":               {kAtFd, kPath, kAtFd, kPtr, kHex},
-	"link":                    {kPath, kPtr},
-	"symlink":                 {kPtr, kPath},
+	"rename":                  {kPath, kPath},
+	"renameat":                {kAtFd, kPath, kAtFd, kPath},
+	"renameat2":               {kAtFd, kPath, kAtFd, kPath, kHex},
+	"link":                    {kPath, kPath},
+	"symlink":                 {kPath, kPath},
+	"symlinkat":               {kPath, kAtFd, kPath},
+	"linkat":                  {kAtFd, kPath, kAtFd, kPath, kAtFlags},
 	"utimensat":               {kAtFd, kPath, kPtr, kAtFlags},
 	"flock":                   {kFd, kInt},
 	"fsync":                   {kFd},
@@ -249,7 +251,7 @@ var sigs = map[string][]kind{
 	"swapoff":                 {kPath},
 	"reboot":                  {kHex, kHex, kHex, kPtr},
 	"acct":                    {kPath},
-	"pivot_root":              {kPath, kPtr},
+	"pivot_root":              {kPath, kPath},
 	"quotactl":                {kHex, kPath, kInt, kPtr},
 	"syslog":                  {kInt, kPtr, kInt},
 	"iopl":                    {kInt},
@@ -334,9 +336,39 @@ func Peek(a *arch.Arch, nr int, args [6]uint64) (arg int, addr uint64, max int, 
 	return 0, 0, 0, false, false
 }
 
+// PathArgs lists the arguments of call nr of ABI a that are paths (NUL-terminated strings in
+// memory) and not NULL: Peek asks for the first; a caller that can read the others gives them to
+// CallMems.
+func PathArgs(a *arch.Arch, nr int, args [6]uint64) []int {
+	name, known := a.SyscallName(nr)
+	if !known {
+		return nil
+	}
+	var out []int
+	for i, k := range sigs[name] {
+		if k == kPath && args[i] != 0 {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// CallMems is Call with the memory of several arguments (a path each, by argument index).
+func CallMems(a *arch.Arch, nr int, args [6]uint64, mems map[int][]byte) string {
+	return call(a, nr, args, mems)
+}
+
 // Call renders call nr of ABI a with args; mem is the memory Peek asked for at argument memArg
 // (nil if it could not be read).
 func Call(a *arch.Arch, nr int, args [6]uint64, mem []byte, memArg int) string {
+	var mems map[int][]byte
+	if memArg >= 0 && mem != nil {
+		mems = map[int][]byte{memArg: mem}
+	}
+	return call(a, nr, args, mems)
+}
+
+func call(a *arch.Arch, nr int, args [6]uint64, mems map[int][]byte) string {
 	name, known := a.SyscallName(nr)
 	if !known {
 		return fmt.Sprintf("syscall_%#x(%s)", uint32(nr), hexArgs(args[:]))
@@ -350,15 +382,12 @@ func Call(a *arch.Arch, nr int, args [6]uint64, mem []byte, memArg int) string {
 	}
 	parts := make([]string, len(sig))
 	for i, k := range sig {
-		var m []byte
-		if i == memArg {
-			m = mem
-		}
+		m, peeked := mems[i]
 		if k == kSockOpt && i > 0 {
 			parts[i] = sockOpt(a, args[i-1], args[i])
 			continue
 		}
-		parts[i] = arg(a, k, args[i], m, i == memArg)
+		parts[i] = arg(a, k, args[i], m, peeked)
 	}
 	return name + "(" + strings.Join(parts, ", ") + ")"
 }

@@ -133,3 +133,17 @@ func TestArg(t *testing.T) {
 		t.Errorf("ArgIn(setsockopt, 2, SOL_SOCKET 4) = %q, want SO_ERROR", got)
 	}
 }
+
+// TestCallMems: a call with two paths shows both when both were read, and PathArgs names them.
+func TestCallMems(t *testing.T) {
+	a, _ := arch.ByName("x86_64")
+	nr, _ := a.SyscallNumber("renameat")
+	args := [6]uint64{uint64(0xffffff9c), 0x1000, uint64(0xffffff9c), 0x2000}
+	if got := PathArgs(a, nr, args); len(got) != 2 || got[0] != 1 || got[1] != 3 {
+		t.Errorf("PathArgs(renameat) = %v, want [1 3]", got)
+	}
+	got := CallMems(a, nr, args, map[int][]byte{1: []byte("/a"), 3: []byte("/b")})
+	if want := `renameat(AT_FDCWD, "/a", AT_FDCWD, "/b")`; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}

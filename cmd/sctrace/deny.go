@@ -71,18 +71,28 @@ func callName(audit uint32, nr int) (archName, call string, a *arch.Arch, n int)
 	return a.Name, strconv.Itoa(n), a, n
 }
 
-// render decodes a call as strace would.
-func render(a *arch.Arch, n int, args [6]uint64, mem []byte) string {
+// render decodes a call as strace would: mem is what the tracer read for it (decode.Peek's
+// argument); the other paths of the call (rename's, link's second) are read now from thread tid,
+// which is stopped or waiting for its answer (0: not).
+func render(a *arch.Arch, n int, args [6]uint64, mem []byte, tid int) string {
 	if a == nil {
 		return fmt.Sprintf("syscall_%d(%#x, %#x, %#x, %#x, %#x, %#x)", n, args[0], args[1], args[2], args[3], args[4], args[5])
 	}
-	memArg := -1
-	if mem != nil {
-		if i, _, _, _, ok := decode.Peek(a, n, args); ok {
-			memArg = i
+	mems := map[int][]byte{}
+	first := -1
+	if i, _, _, _, ok := decode.Peek(a, n, args); ok && mem != nil {
+		mems[i], first = mem, i
+	}
+	if tid > 0 {
+		for _, i := range decode.PathArgs(a, n, args) {
+			if i != first {
+				if b := tracer.ReadString(tid, args[i], 4096); b != nil {
+					mems[i] = b
+				}
+			}
 		}
 	}
-	return decode.Call(a, n, args, mem, memArg)
+	return decode.CallMems(a, n, args, mems)
 }
 
 // exeOf is the executable a process runs now, from /proc.
@@ -152,7 +162,7 @@ func (l *ledger) noteAs(ev *tracer.Event, v emit.Action, exe string, print bool)
 		e.afterDenial = e.afterDenial && after
 		return
 	}
-	e = &entry{ledgerKey: k, first: render(a, n, ev.Args, ev.Mem), pid: ev.Pid, count: 1, answer: answer, afterDenial: after}
+	e = &entry{ledgerKey: k, first: render(a, n, ev.Args, ev.Mem, ev.Tid), pid: ev.Pid, count: 1, answer: answer, afterDenial: after}
 	l.byKey[k] = e
 	l.order = append(l.order, e)
 	if !print {
@@ -208,7 +218,7 @@ func (l *ledger) killedBy(ev *tracer.Event, exe string, root bool) {
 		lacks = "allows " + call + " only with other arguments"
 	}
 	fmt.Fprintf(l.w, "sctrace: seccomp killed %s (%s) at %s %s: %s %s\n",
-		who(ev), exe, archName, render(a, n, ev.Args, ev.Mem), l.profile, lacks)
+		who(ev), exe, archName, render(a, n, ev.Args, ev.Mem, ev.Tid), l.profile, lacks)
 	if e := l.byKey[ledgerKey{archName, call, exe, combo}]; e != nil && !strings.Contains(e.answer, "killed") {
 		e.answer += ", which killed it"
 	}
