@@ -121,6 +121,7 @@ func Launch(argv []string, opt Options) (Report, error) {
 
 	quietStops()
 	t := newTracer(opt)
+	t.protect = opt.Protect
 	t.handover = ho
 	t.injectCookie = injectC
 	// In follow-only mode nothing is read once the workload runs: the tracer waits with a
@@ -140,11 +141,13 @@ func Launch(argv []string, opt Options) (Report, error) {
 	if fwd != nil {
 		select {
 		case s := <-fwd.ch: // a Ctrl-C while sctrace prepared: the command does not start
-			t.stopTicker()
-			t.drain()
+			// The early child first: it waits for a go-ahead that will not come, and drain
+			// would wait for it for good.
 			if e, ok := helper.TakeExec(); ok {
 				discardEarly(e)
 			}
+			t.stopTicker()
+			t.drain()
 			return Report{}, &InterruptedError{Signal: s.(syscall.Signal)}
 		default:
 		}
@@ -241,7 +244,17 @@ func (t *tracer) startHelper(path string, argv []string, filter []bpf.RawInstruc
 		}
 	}
 	if !forceExecHelper {
-		if e, ok := helper.ForkNow(&msg); ok {
+		// A child of a non-dumpable process (Options.Protect) is non-dumpable, and a tracer
+		// without CAP_SYS_PTRACE cannot seize it: dumpable around the fork only (the workload
+		// does not run yet, and its execve sets its own).
+		if t.protect {
+			unix.Prctl(unix.PR_SET_DUMPABLE, 1, 0, 0, 0)
+		}
+		e, ok := helper.ForkNow(&msg)
+		if t.protect {
+			unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
+		}
+		if ok {
 			fds := [3]int{int(stdio[0].Fd()), int(stdio[1].Fd()), int(stdio[2].Fd())}
 			if e.Fill(&msg, fds) {
 				if pid, errR, ok, err := t.startEarly(e); ok {

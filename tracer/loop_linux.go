@@ -60,6 +60,8 @@ type tracer struct {
 	root       int
 	rootDone   bool
 	rootExeced bool
+	// protect: Options.Protect made this process non-dumpable.
+	protect bool
 	// started is rootExeced for other goroutines (the forwarder).
 	started atomic.Bool
 

@@ -197,6 +197,14 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 	stableSince := 0
 	for i := 1; i <= *runs; i++ {
 		q, r, rep, n, err := recordOnce(argv, base, filter, keep{!*noFootprint, !*noArgs}, dest == "-")
+		var ie *tracer.InterruptedError
+		if errors.As(err, &ie) && p != nil {
+			// Interrupted before this run's command started: keep the runs recorded so far.
+			interrupted = ie.Signal
+			fmt.Fprintf(stderr, "sctrace: interrupted (%v) before run %d of %d: the profile has the %s\n", interrupted, i, *runs, plural(i-1, "run", "runs"))
+			*runs = i - 1
+			break
+		}
 		if err != nil {
 			return err
 		}
@@ -275,6 +283,10 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintln(stderr)
 		renderTables(stderr, audit.Summary(p, 8), outputWidth(stderr))
+	}
+	if interrupted != 0 && status.Signal == 0 {
+		// The recording was cut short: say so in the status, whatever the last run's was.
+		return exitStatus(128 + int(interrupted))
 	}
 	return exitStatus(status.ExitCode())
 }
