@@ -194,6 +194,7 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 	var added string
 	var ref *refiner
 	var interrupted syscall.Signal
+	cutShort := false // runs were left out
 	stableSince := 0
 	for i := 1; i <= *runs; i++ {
 		q, r, rep, n, err := recordOnce(argv, base, filter, keep{!*noFootprint, !*noArgs}, dest == "-")
@@ -202,7 +203,7 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 			// Interrupted before this run's command started: keep the runs recorded so far.
 			interrupted = ie.Signal
 			fmt.Fprintf(stderr, "sctrace: interrupted (%v) before run %d of %d: the profile has the %s\n", interrupted, i, *runs, plural(i-1, "run", "runs"))
-			*runs = i - 1
+			*runs, cutShort = i-1, true
 			break
 		}
 		if err != nil {
@@ -233,7 +234,7 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 		if interrupted != 0 && i < *runs {
 			// Ctrl-C or a kill: the user stops the recording, not only this run.
 			fmt.Fprintf(stderr, "sctrace: interrupted (%v): no more runs; the profile has the %s\n", interrupted, plural(i, "run", "runs"))
-			*runs = i
+			*runs, cutShort = i, true
 			break
 		}
 		if base == nil {
@@ -284,7 +285,7 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr)
 		renderTables(stderr, audit.Summary(p, 8), outputWidth(stderr))
 	}
-	if interrupted != 0 && status.Signal == 0 {
+	if cutShort && status.Signal == 0 {
 		// The recording was cut short: say so in the status, whatever the last run's was.
 		return exitStatus(128 + int(interrupted))
 	}
