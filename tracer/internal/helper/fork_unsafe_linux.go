@@ -77,6 +77,30 @@ func forkChild(size int) (*EarlyFork, bool) {
 	return &EarlyFork{Pid: pid, goW: goP[1], Errs: errP[0], shared: shared}, true
 }
 
+// rawFork forks this process with the runtime's fork hooks: it returns the child's pid in the
+// parent, and 0 in the child, whose runtime signal handlers are then the defaults. From there on
+// the child may call nothing that can grow the stack (system calls only, in the caller's frame).
+//
+//go:noinline
+//go:norace
+//go:nocheckptr
+func rawFork() (uintptr, syscall.Errno) {
+	runtimeBeforeFork()
+	var r1 uintptr
+	var e syscall.Errno
+	if runtime.GOARCH == "s390x" {
+		r1, _, e = syscall.RawSyscall6(syscall.SYS_CLONE, 0, uintptr(syscall.SIGCHLD), 0, 0, 0, 0)
+	} else {
+		r1, _, e = syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
+	}
+	if e != 0 || r1 != 0 {
+		runtimeAfterFork()
+		return r1, e
+	}
+	runtimeAfterForkInChild()
+	return 0, 0
+}
+
 // forkEarly forks the early child (see above) and returns its pid in the parent.
 //
 //go:noinline
@@ -100,21 +124,13 @@ func forkEarly(shared unsafe.Pointer, goR, goW, errW, ppid int, nofile [2]uint64
 		prSetPdeathsig, prSetNoNewPrivs, prSetSeccomp, seccompModeFilter = 1, 38, 22, 2
 		setModeFilter, newListener, waitKillable                         = 1, 0x8, 0x20
 	)
-	runtimeBeforeFork()
-	if runtime.GOARCH == "s390x" {
-		r1, _, e = syscall.RawSyscall6(syscall.SYS_CLONE, 0, uintptr(syscall.SIGCHLD), 0, 0, 0, 0)
-	} else {
-		r1, _, e = syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
-	}
-	if e != 0 || r1 != 0 {
-		runtimeAfterFork()
+	if r1, e = rawFork(); e != 0 || r1 != 0 {
 		return int(r1), e
 	}
 
 	// The child. It dies with this thread (the main thread, which lives as long as the process)
 	// until the tracer has seized it, after which PTRACE_O_EXITKILL does that job; and at once
 	// if the parent is gone already.
-	runtimeAfterForkInChild()
 	// Its copy of the go-ahead pipe's write end: without it, the pipe reaches EOF when the tracer
 	// closes its own (a child nobody takes).
 	syscall.RawSyscall(syscall.SYS_CLOSE, uintptr(goW), 0, 0)
@@ -243,17 +259,9 @@ func forkTicker(act *kernelSigaction, itv *[2]syscall.Timeval, ppid int) (int, s
 		name = [16]byte{'s', 'c', 't', 'r', 'a', 'c', 'e', '-', 't', 'i', 'c', 'k', 'e', 'r'}
 	)
 	const prSetPdeathsig, prSetName = 1, 15
-	runtimeBeforeFork()
-	if runtime.GOARCH == "s390x" {
-		r1, _, e = syscall.RawSyscall6(syscall.SYS_CLONE, 0, uintptr(syscall.SIGCHLD), 0, 0, 0, 0)
-	} else {
-		r1, _, e = syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
-	}
-	if e != 0 || r1 != 0 {
-		runtimeAfterFork()
+	if r1, e = rawFork(); e != 0 || r1 != 0 {
 		return int(r1), e
 	}
-	runtimeAfterForkInChild()
 	// It needs no descriptor (the re-executed ticker has none): close_range(0, ~0, 0), 436 on
 	// every arch, Linux 5.9; without it, the first 1024 one by one.
 	if _, _, e = syscall.RawSyscall(436, 0, ^uintptr(0), 0); e != 0 {
