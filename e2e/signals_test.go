@@ -9,8 +9,11 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/sctrace/sctrace/learn"
 )
 
 // startSleeper starts `sctrace record -- sleeper 600` (or, with viaShell, a shell that forks the
@@ -144,4 +147,121 @@ func alive(pid int) bool {
 	s := string(b)
 	i := strings.LastIndexByte(s, ')')
 	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
+}
+
+// TestSignalWhileWriting: a Ctrl-C (or kill) that comes after the workload ended, while sctrace
+// writes the profile, is held until the profile is written: it used to end sctrace with the
+// recording lost. The profile goes to a FIFO, so that sctrace waits in its write for as long as
+// the test likes; it exits with the workload's status once the profile is read.
+func TestSignalWhileWriting(t *testing.T) {
+	for _, mode := range []string{"launch", "attach"} {
+		t.Run(mode, func(t *testing.T) {
+			dir := t.TempDir()
+			fifo := filepath.Join(dir, "profile")
+			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			var args []string
+			var target *exec.Cmd
+			if mode == "launch" {
+				args = []string{"record", "-o", fifo, "--", "sh", "-c", "exit 3"}
+			} else {
+				target = exec.Command(prog(t, "sleeper"), "600")
+				target.Env = markedEnv()
+				if err := target.Start(); err != nil {
+					t.Fatal(err)
+				}
+				defer func() {
+					target.Process.Kill()
+					target.Wait()
+				}()
+				args = []string{"record", "-o", fifo, "-p", strconv.Itoa(target.Process.Pid)}
+			}
+			cmd := exec.Command(sctraceBin, args...)
+			cmd.Env = markedEnv()
+			var stderr lockedBuffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer cmd.Process.Kill()
+			// sctrace first checks that it can write there: one open of the FIFO, no data.
+			if b, err := os.ReadFile(fifo); err != nil || len(b) != 0 {
+				t.Fatalf("first open of the FIFO: %q, %v", b, err)
+			}
+			if mode == "attach" {
+				waitFor(t, "attached", func() bool { return strings.Contains(stderr.String(), "attached") })
+				cmd.Process.Signal(syscall.SIGINT) // detach
+			}
+			// The workload ended (or was detached) once sctrace has no child left but the ticker.
+			waitFor(t, "the workload to end", func() bool { return childCount(cmd.Process.Pid) <= 1 })
+			time.Sleep(100 * time.Millisecond)
+			for _, s := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
+				cmd.Process.Signal(s)
+				time.Sleep(50 * time.Millisecond)
+			}
+			if st, err := os.ReadFile("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/stat"); err != nil || bytes.Contains(st, []byte(") Z ")) {
+				t.Fatalf("sctrace ended before its profile was read\n%s", stderr.String())
+			}
+			b, err := os.ReadFile(fifo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			code := waitTimeout(t, cmd, 30*time.Second)
+			p, err := learn.Decode(bytes.NewReader(b))
+			if err != nil {
+				t.Fatalf("the profile: %v\n%s", err, stderr.String())
+			}
+			if len(p.Syscalls("x86_64")) == 0 {
+				t.Fatalf("an empty profile\n%s", stderr.String())
+			}
+			want := 3
+			if mode == "attach" {
+				want = 0
+			}
+			if code != want || !strings.Contains(stderr.String(), "exits once what it recorded is written") {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, want, stderr.String())
+			}
+		})
+	}
+}
+
+// childCount returns how many children process pid has.
+func childCount(pid int) int {
+	n := 0
+	tasks, _ := filepath.Glob("/proc/" + strconv.Itoa(pid) + "/task/*/children")
+	for _, f := range tasks {
+		b, _ := os.ReadFile(f)
+		n += len(strings.Fields(string(b)))
+	}
+	return n
+}
+
+// waitFor polls cond for up to 20 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+// lockedBuffer is a bytes.Buffer that a test may read while a command writes it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

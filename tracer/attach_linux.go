@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -52,9 +51,11 @@ func Attach(pid int, opt Options, onAttached func()) (Report, error) {
 	// Signals first: a Ctrl-C from now on detaches, it never kills this process mid-attach.
 	ch := make(chan os.Signal, 4)
 	done := make(chan struct{})
-	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
+	if _, held := hubOwn(ch); held != 0 {
+		ch <- held
+	}
 	defer func() {
-		signal.Stop(ch)
+		hubHold() // from now on held, while the caller writes what was recorded
 		close(done)
 	}()
 

@@ -7,15 +7,11 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"os/signal"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
-	"time"
 
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
@@ -99,21 +95,16 @@ func Launch(argv []string, opt Options) (Report, error) {
 	// Signals first: nothing below may block before a Ctrl-C can be handled.
 	var ignored uint64
 	var fwd *forwarder
-	if f, ign, ok := takePrepared(); ok {
-		ignored = ign
-		if opt.ForwardSignals {
-			fwd = f
-		} else {
-			f.stop()
+	if opt.ForwardSignals {
+		var held syscall.Signal
+		fwd, ignored, held = newForwarder()
+		defer fwd.stop()
+		if held != 0 {
+			// It came after the last launch ended (record --runs): the command does not start.
+			fwd.ch <- held
 		}
 	} else {
-		ignored = ignoredSignals()
-		if opt.ForwardSignals {
-			fwd = newForwarder(ignored)
-		}
-	}
-	if fwd != nil {
-		defer fwd.stop()
+		ignored = hubIgnored()
 	}
 
 	runtime.LockOSThread()
@@ -463,185 +454,4 @@ func commName(pid int) string {
 		return "?"
 	}
 	return strings.TrimSpace(string(b))
-}
-
-// forwarded are the signals sctrace passes on to the workload.
-var forwarded = []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
-
-// forwarder passes SIGINT, SIGTERM, SIGHUP and SIGQUIT on to the workload. It registers for the
-// signals at once (newForwarder), so that a Ctrl-C during start-up is not lost, and forwards them
-// from start on. A signal this process was started with ignored (nohup) stays ignored here and
-// in the workload. It signals the first process through a pidfd, so a signal that arrives after
-// the process is reaped cannot hit a recycled pid; once that process is gone, the signal goes to
-// every process of the workload still traced (the daemons it left).
-//
-// A signal sent to a whole process group without a terminal (a supervisor, timeout(1)) reaches
-// the workload by itself: the tracer sees it arrive (a signal-delivery stop) and the forwarder
-// then does not send it a second time. With a terminal, Ctrl-C and friends reach the workload
-// in the foreground process group directly, and only SIGTERM is forwarded.
-type forwarder struct {
-	got      atomic.Int32 // the last signal received once started
-	stopOnce sync.Once
-	ch       chan os.Signal
-	done     chan struct{}
-	wg       sync.WaitGroup
-	t        *tracer
-	pidfd    int
-	root     int
-}
-
-// forwardWait is how long the forwarder waits to see whether the workload got a signal by itself.
-const forwardWait = 100 * time.Millisecond
-
-// prepared holds the forwarder PrepareSignals registers for the next Launch.
-var prepared struct {
-	sync.Mutex
-	f       *forwarder
-	ignored uint64
-	ready   chan struct{}
-	taken   chan struct{}
-}
-
-// PrepareSignals registers the signals Launch forwards (see Options.ForwardSignals) now, in the
-// background, for the next Launch to take. The first registration makes the Go runtime start a
-// thread for os/signal and wait for it, which cost run's start-up 0.2 to 2 ms when Launch did it
-// on the way to starting the workload. A signal that comes before Launch takes the registration
-// is acted on as if nothing had registered it: a Ctrl-C while sctrace reads a FIFO or analyses
-// executables still ends sctrace. Calling it is optional.
-func PrepareSignals() {
-	prepared.Lock()
-	defer prepared.Unlock()
-	if prepared.f != nil {
-		return
-	}
-	ignored := ignoredSignals() // before the Notify below changes what it reports
-	f := &forwarder{ch: make(chan os.Signal, 8), done: make(chan struct{}), pidfd: -1}
-	ready, taken := make(chan struct{}), make(chan struct{})
-	go func() {
-		f.register(ignored)
-		close(ready)
-		select {
-		case s := <-f.ch:
-			// Not launched yet: what the signal would have done without the registration.
-			signal.Reset(s)
-			syscall.Kill(syscall.Getpid(), s.(syscall.Signal))
-		case <-taken:
-		}
-	}()
-	prepared.f, prepared.ignored, prepared.ready, prepared.taken = f, ignored, ready, taken
-}
-
-// takePrepared returns the forwarder PrepareSignals registered, once its registration is done,
-// and the signals this process was started with ignored.
-func takePrepared() (*forwarder, uint64, bool) {
-	prepared.Lock()
-	defer prepared.Unlock()
-	f := prepared.f
-	if f == nil {
-		return nil, 0, false
-	}
-	<-prepared.ready
-	close(prepared.taken)
-	prepared.f = nil
-	return f, prepared.ignored, true
-}
-
-func newForwarder(ignored uint64) *forwarder {
-	f := &forwarder{ch: make(chan os.Signal, 8), done: make(chan struct{}), pidfd: -1}
-	f.register(ignored)
-	return f
-}
-
-// register asks for the forwarded signals the process was not started with ignored.
-func (f *forwarder) register(ignored uint64) {
-	var sigs []os.Signal
-	for _, s := range forwarded {
-		if ignored&(1<<(uint(s)-1)) == 0 {
-			sigs = append(sigs, s)
-		}
-	}
-	if len(sigs) > 0 {
-		signal.Notify(f.ch, sigs...)
-	}
-}
-
-func (f *forwarder) start(t *tracer, root int) {
-	f.t, f.root = t, root
-	if fd, err := unix.PidfdOpen(root, 0); err == nil {
-		f.pidfd = fd
-	}
-	f.wg.Add(1)
-	go func() {
-		defer f.wg.Done()
-		for {
-			select {
-			case s := <-f.ch:
-				f.got.Store(int32(s.(syscall.Signal)))
-				f.forward(s.(syscall.Signal))
-			case <-f.done:
-				return
-			}
-		}
-	}()
-}
-
-func (f *forwarder) forward(sig syscall.Signal) {
-	// From a terminal the signal reached the workload's process group by itself, unless the
-	// workload's first process was forked after it came (it is not running its command yet).
-	if sig != syscall.SIGTERM && inForeground() && f.t.started.Load() {
-		return
-	}
-	since := time.Now().Add(-forwardWait)
-	deadline := time.Now().Add(forwardWait)
-	for time.Now().Before(deadline) {
-		if f.t.sawSignal(sig, since) {
-			return // it reached the workload by itself
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	if f.pidfd >= 0 {
-		if err := unix.PidfdSendSignal(f.pidfd, sig, nil, 0); err == nil {
-			return
-		}
-	} else if !f.t.rootGone.Load() && unix.Kill(f.root, sig) == nil {
-		return
-	}
-	for _, pid := range f.t.liveProcesses() {
-		unix.Kill(pid, sig)
-	}
-}
-
-func (f *forwarder) stop() {
-	f.stopOnce.Do(func() {
-		signal.Stop(f.ch)
-		close(f.done)
-		f.wg.Wait()
-		if f.pidfd >= 0 {
-			unix.Close(f.pidfd)
-		}
-	})
-}
-
-// ignoredSignals returns the signals (bit N-1 for signal N) this process was started with
-// ignored, which the Go runtime keeps ignored until Notify; call it before any Notify.
-func ignoredSignals() uint64 {
-	var m uint64
-	for s := 1; s <= 64; s++ {
-		if signal.Ignored(syscall.Signal(s)) {
-			m |= 1 << (s - 1)
-		}
-	}
-	return m
-}
-
-// inForeground reports whether this process is in the foreground process group of its terminal,
-// where terminal-generated signals reach the workload directly.
-func inForeground() bool {
-	for _, fd := range []int{0, 1, 2} {
-		pgrp, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP)
-		if err == nil {
-			return pgrp == unix.Getpgrp()
-		}
-	}
-	return false
 }

@@ -2,7 +2,10 @@
 
 package tracer
 
-import "errors"
+import (
+	"errors"
+	"syscall"
+)
 
 // Launch is not supported on this system.
 func Launch(argv []string, opt Options) (Report, error) {
@@ -41,3 +44,6 @@ func TerminalWidth(w any) int { return 0 }
 
 // ReadString reads nothing where sctrace cannot trace.
 func ReadString(tid int, addr uint64, max int) []byte { return nil }
+
+// OnHeldSignal does nothing where sctrace cannot trace.
+func OnHeldSignal(func(syscall.Signal)) {}

@@ -11,12 +11,19 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/sctrace/sctrace/tracer"
+
 	// Starts the helpers of `run` and `record` early; it must initialize before the heavy
 	// packages (see its package comment).
 	_ "github.com/sctrace/sctrace/cmd/sctrace/internal/early"
 )
 
 func main() {
+	// A Ctrl-C (or kill) that comes after the workload ended is held until the profile or
+	// summary is written: losing a long recording to a second Ctrl-C helps nobody.
+	tracer.OnHeldSignal(func(s syscall.Signal) {
+		fmt.Fprintf(os.Stderr, "sctrace: %v: the workload has ended; sctrace exits once what it recorded is written (SIGKILL ends it now)\n", s)
+	})
 	code := exitCode(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr), os.Stderr)
 	if path := os.Getenv("SCTRACE_RUSAGE"); path != "" {
 		writeRusage(path)

@@ -1,0 +1,278 @@
+package tracer
+
+import (
+	"os"
+	"os/signal"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// forwarded are the signals sctrace passes on to the workload.
+var forwarded = []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
+
+// The forwarded signals are registered once for the life of the process (the hub), and what a
+// signal does depends on the phase the process is in:
+//
+//   - before the first Launch or Attach (PrepareSignals registered them early, to spare the
+//     launch the runtime's slow first registration): what it would have done unregistered, so a
+//     Ctrl-C while sctrace reads a FIFO profile or analyses executables still ends sctrace;
+//   - while a Launch or Attach owns them: passed to its channel (forwarded to the workload, or a
+//     detach);
+//   - after it ended: held. sctrace is writing what it recorded: the first held signal is kept
+//     (the next Launch returns InterruptedError for it), OnHeldSignal's function is called,
+//     and nothing dies: a second Ctrl-C while a big profile is written must not lose it. The
+//     process exits when it is done; SIGKILL still ends it at once.
+type hubPhase int
+
+const (
+	phaseNone   hubPhase = iota // not registered
+	phaseBefore                 // registered, no launch yet: the default action
+	phaseOwned                  // a launch owns them
+	phaseAfter                  // a launch ended: held
+)
+
+var hub struct {
+	sync.Mutex
+	phase   hubPhase
+	ch      chan os.Signal
+	ready   chan struct{} // closed once registered
+	ignored uint64        // the signals this process was started with ignored (bit N-1: signal N)
+	owner   chan os.Signal
+	held    syscall.Signal
+	onHeld  func(syscall.Signal)
+}
+
+// PrepareSignals registers the signals Launch forwards (see Options.ForwardSignals) now, in the
+// background, for the next Launch to take. The first registration makes the Go runtime start a
+// thread for os/signal and wait for it, which cost run's start-up 0.2 to 2 ms when Launch did it
+// on the way to starting the workload. A signal that comes before Launch takes the registration
+// is acted on as if nothing had registered it. Calling it is optional.
+func PrepareSignals() {
+	hub.Lock()
+	defer hub.Unlock()
+	if hub.phase != phaseNone {
+		return
+	}
+	hubRegister(true)
+}
+
+// hubRegister registers the forwarded signals the process was not started with ignored (nohup:
+// they stay ignored, here and in the workload), in the background if async. hub is locked.
+func hubRegister(async bool) {
+	hub.ignored = ignoredSignals() // before Notify changes what it reports
+	hub.ch, hub.ready, hub.phase = make(chan os.Signal, 8), make(chan struct{}), phaseBefore
+	var sigs []os.Signal
+	for _, s := range forwarded {
+		if hub.ignored&(1<<(uint(s)-1)) == 0 {
+			sigs = append(sigs, s)
+		}
+	}
+	register := func() {
+		if len(sigs) > 0 {
+			signal.Notify(hub.ch, sigs...)
+		}
+		close(hub.ready)
+	}
+	go hubRun(hub.ch)
+	if async {
+		go register()
+	} else {
+		register()
+	}
+}
+
+// hubRun dispatches the signals of one registration.
+func hubRun(ch chan os.Signal) {
+	for s := range ch {
+		sig := s.(syscall.Signal)
+		hub.Lock()
+		var call func(syscall.Signal)
+		switch hub.phase {
+		case phaseBefore:
+			hub.Unlock()
+			signal.Reset(s)
+			syscall.Kill(syscall.Getpid(), sig)
+			continue
+		case phaseOwned:
+			select {
+			case hub.owner <- s:
+			default: // its buffer is full of the same few signals
+			}
+		case phaseAfter:
+			if hub.held == 0 {
+				hub.held, call = sig, hub.onHeld
+			}
+		}
+		hub.Unlock()
+		if call != nil {
+			call(sig)
+		}
+	}
+}
+
+// hubOwn passes the forwarded signals to ch from now on (registering them if nothing did) and
+// returns the signals this process was started with ignored. A signal held since the last
+// launch ended is returned too: the caller acts on it as if it had come now.
+func hubOwn(ch chan os.Signal) (ignored uint64, held syscall.Signal) {
+	hub.Lock()
+	if hub.phase == phaseNone {
+		hubRegister(false)
+	}
+	ready := hub.ready
+	hub.Unlock()
+	<-ready
+	hub.Lock()
+	defer hub.Unlock()
+	hub.phase, hub.owner, held = phaseOwned, ch, hub.held
+	hub.held = 0
+	return hub.ignored, held
+}
+
+// hubIgnored returns the signals this process was started with ignored, without owning them.
+func hubIgnored() uint64 {
+	hub.Lock()
+	defer hub.Unlock()
+	if hub.phase == phaseNone {
+		return ignoredSignals()
+	}
+	ready := hub.ready
+	hub.Unlock()
+	<-ready
+	hub.Lock()
+	return hub.ignored
+}
+
+// hubHold ends a launch's ownership: signals are held from now on.
+func hubHold() {
+	hub.Lock()
+	defer hub.Unlock()
+	if hub.phase == phaseOwned {
+		hub.phase, hub.owner = phaseAfter, nil
+	}
+}
+
+// OnHeldSignal sets the function called (from another goroutine) when the first signal is held
+// after a Launch or Attach ended: sctrace says it finishes writing first.
+func OnHeldSignal(f func(syscall.Signal)) {
+	hub.Lock()
+	defer hub.Unlock()
+	hub.onHeld = f
+}
+
+// forwarder passes SIGINT, SIGTERM, SIGHUP and SIGQUIT on to the workload. It owns the hub's
+// signals from newForwarder on, so that a Ctrl-C during start-up is not lost, and forwards them
+// from start on. It signals the first process through a pidfd, so a signal that arrives after
+// the process is reaped cannot hit a recycled pid; once that process is gone, the signal goes to
+// every process of the workload still traced (the daemons it left).
+//
+// A signal sent to a whole process group without a terminal (a supervisor, timeout(1)) reaches
+// the workload by itself: the tracer sees it arrive (a signal-delivery stop) and the forwarder
+// then does not send it a second time. With a terminal, Ctrl-C and friends reach the workload
+// in the foreground process group directly, and only SIGTERM is forwarded.
+type forwarder struct {
+	got      atomic.Int32 // the last signal received once started
+	stopOnce sync.Once
+	ch       chan os.Signal
+	done     chan struct{}
+	wg       sync.WaitGroup
+	t        *tracer
+	pidfd    int
+	root     int
+}
+
+// forwardWait is how long the forwarder waits to see whether the workload got a signal by itself.
+const forwardWait = 100 * time.Millisecond
+
+// newForwarder takes the hub's signals. It returns the signals this process was started with
+// ignored, and a signal held since an earlier launch ended (record --runs between two runs).
+func newForwarder() (*forwarder, uint64, syscall.Signal) {
+	f := &forwarder{ch: make(chan os.Signal, 8), done: make(chan struct{}), pidfd: -1}
+	ignored, held := hubOwn(f.ch)
+	return f, ignored, held
+}
+
+func (f *forwarder) start(t *tracer, root int) {
+	f.t, f.root = t, root
+	if fd, err := unix.PidfdOpen(root, 0); err == nil {
+		f.pidfd = fd
+	}
+	f.wg.Add(1)
+	go func() {
+		defer f.wg.Done()
+		for {
+			select {
+			case s := <-f.ch:
+				f.got.Store(int32(s.(syscall.Signal)))
+				f.forward(s.(syscall.Signal))
+			case <-f.done:
+				return
+			}
+		}
+	}()
+}
+
+func (f *forwarder) forward(sig syscall.Signal) {
+	// From a terminal the signal reached the workload's process group by itself, unless the
+	// workload's first process was forked after it came (it is not running its command yet).
+	if sig != syscall.SIGTERM && inForeground() && f.t.started.Load() {
+		return
+	}
+	since := time.Now().Add(-forwardWait)
+	deadline := time.Now().Add(forwardWait)
+	for time.Now().Before(deadline) {
+		if f.t.sawSignal(sig, since) {
+			return // it reached the workload by itself
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if f.pidfd >= 0 {
+		if err := unix.PidfdSendSignal(f.pidfd, sig, nil, 0); err == nil {
+			return
+		}
+	} else if !f.t.rootGone.Load() && unix.Kill(f.root, sig) == nil {
+		return
+	}
+	for _, pid := range f.t.liveProcesses() {
+		unix.Kill(pid, sig)
+	}
+}
+
+// stop ends forwarding: signals are held from now on (see the hub).
+func (f *forwarder) stop() {
+	f.stopOnce.Do(func() {
+		hubHold()
+		close(f.done)
+		f.wg.Wait()
+		if f.pidfd >= 0 {
+			unix.Close(f.pidfd)
+		}
+	})
+}
+
+// ignoredSignals returns the signals (bit N-1 for signal N) this process was started with
+// ignored, which the Go runtime keeps ignored until Notify; call it before any Notify.
+func ignoredSignals() uint64 {
+	var m uint64
+	for s := 1; s <= 64; s++ {
+		if signal.Ignored(syscall.Signal(s)) {
+			m |= 1 << (s - 1)
+		}
+	}
+	return m
+}
+
+// inForeground reports whether this process is in the foreground process group of its terminal,
+// where terminal-generated signals reach the workload directly.
+func inForeground() bool {
+	for _, fd := range []int{0, 1, 2} {
+		pgrp, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP)
+		if err == nil {
+			return pgrp == unix.Getpgrp()
+		}
+	}
+	return false
+}
