@@ -226,6 +226,43 @@ func TestEarlyTickerKilled(t *testing.T) {
 	}
 }
 
+// TestTickerInterrupted: a ticker forked at the launch and killed by a signal for sctrace's
+// process group before its setsid (a Ctrl-C, 1 launch in 300-400) is replaced; it used to fail
+// the launch with a ptrace error.
+func TestTickerInterrupted(t *testing.T) {
+	DiscardEarly()
+	real := forkTicker
+	defer func() { forkTicker = real }()
+	calls := 0
+	forkTicker = func() (int, error) {
+		calls++
+		if calls > 1 {
+			return real()
+		}
+		// A child that died of SIGINT before the seize.
+		pid, err := syscall.ForkExec("/bin/sleep", []string{"sleep", "60"}, &syscall.ProcAttr{})
+		if err == nil {
+			syscall.Kill(pid, syscall.SIGINT)
+			waitZombie(pid)
+		}
+		return pid, err
+	}
+	rep, err := Launch([]string{"sh", "-c", "exit 6"}, Options{})
+	if err != nil || rep.Status.ExitCode() != 6 || calls != 2 {
+		t.Errorf("status %v, %v (%d tickers forked)", rep.Status, err, calls)
+	}
+}
+
+// waitZombie waits (up to a second) until pid has ended and not been reaped.
+func waitZombie(pid int) {
+	for i := 0; i < 100; i++ {
+		if b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat"); strings.Contains(string(b), ") Z ") {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // TestInterruptedStart: a signal that ends the workload's first process before its execve (a
 // Ctrl-C to the process group during start-up) is an interruption, not an exec failure.
 func TestInterruptedStart(t *testing.T) {

@@ -24,80 +24,86 @@ import (
 // ErrNoSyscallInfo is returned when the kernel lacks PTRACE_GET_SYSCALL_INFO (Linux 5.3).
 var ErrNoSyscallInfo = errors.New("this kernel lacks PTRACE_GET_SYSCALL_INFO (Linux 5.3 or newer is needed)")
 
+// forkTicker starts a ticker (a variable for tests).
+var forkTicker = func() (int, error) {
+	return syscall.ForkExec("/proc/self/exe", []string{"sctrace-ticker"}, &syscall.ProcAttr{
+		Env: []string{helper.Env + "=ticker"},
+		Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setsid: true},
+	})
+}
+
 // startTicker starts and seizes the ticker, and probes on it, once, the ptrace features the
 // loop needs: a kernel without them is an error before the workload starts, never a recording
 // that silently lacks every call.
 func (t *tracer) startTicker() error {
 	pid, early := helper.TakeTicker()
-	for {
+	for tries := 0; ; tries++ {
 		if !early {
 			var err error
-			pid, err = syscall.ForkExec("/proc/self/exe", []string{"sctrace-ticker"}, &syscall.ProcAttr{
-				Env: []string{helper.Env + "=ticker"},
-				Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setsid: true},
-			})
-			if err != nil {
+			if pid, err = forkTicker(); err != nil {
 				return fmt.Errorf("start ticker: %w", err)
 			}
 		}
-		errno := ptrace(unix.PTRACE_SEIZE, pid, 0, unix.PTRACE_O_EXITKILL)
-		if errno == 0 {
+		var err error
+		var ws unix.WaitStatus
+		if errno := ptrace(unix.PTRACE_SEIZE, pid, 0, unix.PTRACE_O_EXITKILL); errno != 0 {
+			err = seizeError(errno, pid) // before the kill: it names another tracer
+			unix.Kill(pid, unix.SIGKILL)
+			wait4(pid, &ws, unix.WALL)
+		} else if errno, reaped := t.probe(pid, &ws); errno != 0 {
+			if !reaped {
+				unix.Kill(pid, unix.SIGKILL)
+				wait4(pid, &ws, unix.WALL)
+			}
+			err = os.NewSyscallError("probe ptrace features", errno)
+			if errno == syscall.EIO || errno == syscall.EINVAL {
+				err = ErrNoSyscallInfo
+			}
+		} else {
 			break
 		}
-		err := seizeError(errno, pid) // before the kill: it names another tracer
-		unix.Kill(pid, unix.SIGKILL)
-		var ws unix.WaitStatus
-		wait4(pid, &ws, unix.WALL)
-		if !early {
-			return err
+		// A ticker that died before it was ours was killed: the early one by anything since
+		// start-up, a fresh one by a signal for sctrace's process group (Ctrl-C) before its
+		// setsid. Start another: the signal is sctrace's too, and the launch acts on it.
+		if early || (ws.Signaled() && ws.Signal() != syscall.SIGKILL && tries < 3) {
+			early = false
+			continue
 		}
-		early = false // the early ticker died before the launch (killed): start another
-	}
-	kill := func() {
-		unix.Kill(pid, unix.SIGKILL)
-		var ws unix.WaitStatus
-		wait4(pid, &ws, unix.WALL)
-	}
-	if errno := t.probe(pid); errno != 0 {
-		kill()
-		if errno == syscall.EIO || errno == syscall.EINVAL {
-			return ErrNoSyscallInfo
-		}
-		return os.NewSyscallError("probe ptrace features", errno)
+		return err
 	}
 	t.ticker, t.tickerDone, t.tickerKilled = pid, false, false
 	return nil
 }
 
-// probe stops the freshly seized ticker and asks PTRACE_GET_SYSCALL_INFO about it.
-func (t *tracer) probe(pid int) syscall.Errno {
+// probe stops the freshly seized ticker and asks PTRACE_GET_SYSCALL_INFO about it. If the
+// ticker ended meanwhile, it returns ESRCH and reaped, with how it ended in ws.
+func (t *tracer) probe(pid int, ws *unix.WaitStatus) (errno syscall.Errno, reaped bool) {
 	if errno := ptrace(unix.PTRACE_INTERRUPT, pid, 0, 0); errno != 0 {
-		return errno
+		return errno, false
 	}
-	var ws unix.WaitStatus
 	for {
-		got, errno := wait4(pid, &ws, unix.WALL)
+		got, errno := wait4(pid, ws, unix.WALL)
 		if errno == syscall.EINTR {
 			continue
 		}
 		if errno != 0 {
-			return errno
+			return errno, false
 		}
 		if got == pid && ws.Stopped() {
 			break
 		}
 		if ws.Exited() || ws.Signaled() {
-			return syscall.ESRCH
+			return syscall.ESRCH, true
 		}
 	}
 	var info syscallInfo
-	errno := getSyscallInfo(pid, &info)
+	errno = getSyscallInfo(pid, &info)
 	sig := 0
-	if uint32(ws)>>16 == 0 && ws.StopSignal() != syscall.SIGALRM {
+	if uint32(*ws)>>16 == 0 && ws.StopSignal() != syscall.SIGALRM {
 		sig = int(ws.StopSignal())
 	}
 	ptrace(unix.PTRACE_CONT, pid, 0, uintptr(sig))
-	return errno
+	return errno, false
 }
 
 // stopTicker kills the ticker once no task is left; wait4 reports its end, then ECHILD.
