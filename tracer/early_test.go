@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"unsafe"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -343,8 +344,9 @@ func TestEarlyChildInterrupted(t *testing.T) {
 	}
 }
 
-// TestForkNowScheduling: renice and taskset without -a change the main thread only; a child
-// forked at the launch from another thread still gets the main thread's nice value.
+// TestForkNowScheduling: renice, ionice, chrt and a write to /proc/PID/timerslack_ns change the
+// main thread only; a child forked at the launch from another thread still gets the main
+// thread's nice value, I/O priority, scheduling policy and timer slack.
 func TestForkNowScheduling(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to set the nice value back")
@@ -364,7 +366,11 @@ func TestForkNowScheduling(t *testing.T) {
 			_, early, err = launchEarlyThen(t, func() {
 				onMain = syscall.Gettid() == pid
 				syscall.Setpriority(syscall.PRIO_PROCESS, pid, 7)
-			}, []string{"sh", "-c", "cut -d' ' -f19 /proc/self/stat > " + out}, Options{})
+				syscall.RawSyscall(syscall.SYS_IOPRIO_SET, 1, uintptr(pid), 3<<13) // idle
+				var param int32
+				syscall.RawSyscall(syscall.SYS_SCHED_SETSCHEDULER, uintptr(pid), 3 /* SCHED_BATCH */, uintptr(unsafe.Pointer(&param)))
+				os.WriteFile("/proc/"+strconv.Itoa(pid)+"/timerslack_ns", []byte("123456"), 0)
+			}, []string{"sh", "-c", "echo $(cut -d' ' -f19,41 /proc/self/stat) $(cat /proc/self/timerslack_ns) $(ionice -p $$) > " + out}, Options{})
 		}
 		if syscall.Gettid() != pid {
 			launch()
@@ -376,11 +382,16 @@ func TestForkNowScheduling(t *testing.T) {
 	}()
 	<-done
 	syscall.Setpriority(syscall.PRIO_PROCESS, pid, 0)
+	syscall.RawSyscall(syscall.SYS_IOPRIO_SET, 1, uintptr(pid), 0)
+	var param int32
+	syscall.RawSyscall(syscall.SYS_SCHED_SETSCHEDULER, uintptr(pid), 0 /* SCHED_OTHER */, uintptr(unsafe.Pointer(&param)))
+	os.WriteFile("/proc/"+strconv.Itoa(pid)+"/timerslack_ns", []byte("0"), 0)
 	if onMain {
 		t.Fatal("launched on the main thread")
 	}
 	b, _ := os.ReadFile(out)
-	if err != nil || early || strings.TrimSpace(string(b)) != "7" {
-		t.Errorf("the workload's nice value %q, want 7 (early child %v, want a new child; %v)", b, early, err)
+	// nice 7, policy 3 (SCHED_BATCH), slack 123456 ns, I/O class idle
+	if want := "7 3 123456 idle"; err != nil || early || strings.TrimSpace(string(b)) != want {
+		t.Errorf("the workload's nice, policy, timer slack and I/O class %q, want %q (early child %v, want a new child; %v)", b, want, early, err)
 	}
 }

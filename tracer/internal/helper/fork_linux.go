@@ -19,7 +19,14 @@ type forkHeader struct {
 	prio                  int32     // the main thread's getpriority(2) value (20 - nice); 0: leave
 	ncpus                 int32     // bytes of cpus; 0: leave
 	cpus                  [128]byte // the main thread's CPU affinity mask
+	ioprio                int32     // its ioprio_get(2) value; -1: leave
+	policy                int32     // its scheduling policy; -1: leave
+	rtprio                int32     // its sched_param priority
+	slack                 uint64    // its timer slack in ns; 0: leave
 }
+
+// schedResetOnFork is SCHED_RESET_ON_FORK, or-ed into a policy.
+const schedResetOnFork = 0x40000000
 
 // sockFprog is struct sock_fprog.
 type sockFprog struct {
@@ -124,8 +131,12 @@ func (f *EarlyFork) Fill(m *Message, stdio [3]int) bool {
 		}
 	}
 	h.sigIgn.handler = 1 // SIG_IGN
-	prio, cpus := mainThreadSched()
-	h.prio, h.ncpus = int32(prio), int32(copy(h.cpus[:], cpus))
+	ms := mainThreadSched()
+	h.prio, h.ncpus = int32(ms.prio), int32(copy(h.cpus[:], ms.cpus))
+	h.ioprio, h.policy, h.rtprio, h.slack = int32(ms.ioprio), int32(ms.policy), int32(ms.rtprio), ms.slack
+	if h.policy >= 0 && h.policy&schedResetOnFork != 0 {
+		h.policy = -1 // a child forked from the main thread would have been reset too
+	}
 	*(*forkHeader)(unsafe.Pointer(&f.shared[0])) = h
 	return true
 }

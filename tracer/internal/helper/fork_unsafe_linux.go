@@ -184,6 +184,15 @@ func forkEarly(shared unsafe.Pointer, goR, goW, errW, ppid int, nofile [2]uint64
 	if h.ncpus != 0 {
 		syscall.RawSyscall(syscall.SYS_SCHED_SETAFFINITY, 0, uintptr(h.ncpus), uintptr(unsafe.Pointer(&h.cpus[0])))
 	}
+	if h.ioprio >= 0 {
+		syscall.RawSyscall(syscall.SYS_IOPRIO_SET, 1 /* IOPRIO_WHO_PROCESS */, 0, uintptr(h.ioprio))
+	}
+	if h.policy >= 0 {
+		syscall.RawSyscall(syscall.SYS_SCHED_SETSCHEDULER, 0, uintptr(h.policy), uintptr(unsafe.Pointer(&h.rtprio)))
+	}
+	if h.slack != 0 {
+		syscall.RawSyscall6(syscall.SYS_PRCTL, 29 /* PR_SET_TIMERSLACK */, uintptr(h.slack), 0, 0, 0, 0)
+	}
 	for sig = 1; sig <= 64; sig++ {
 		if h.ignore&(1<<(sig-1)) != 0 && sig != uintptr(syscall.SIGKILL) && sig != uintptr(syscall.SIGSTOP) {
 			syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, sig, uintptr(unsafe.Pointer(&h.sigIgn)), 0, 8, 0, 0)
