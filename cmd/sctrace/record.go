@@ -324,7 +324,8 @@ func recordOnce(argv []string, base *learn.Profile, filter []bpf.RawInstruction,
 	if !noFootprint {
 		opt.Peek, opt.PathDir = peek, pathDir
 		// One more stop per file call, to tell the opens that failed from those that did not.
-		opt.Results = func(e *tracer.Event) bool { return record.NeedsResult(e.Audit, e.Nr) }
+		// (Not where it cannot change the footprint: see ResultMatters.)
+		opt.Results = func(e *tracer.Event) bool { return rec.ResultMatters(e.Tid) }
 		rec.WantResults()
 	}
 	var ref *refiner

@@ -89,10 +89,37 @@ type pendingFile struct{ path, use string }
 // (Memory, then Result), so that it can tell the opens that failed from those that succeeded.
 func (r *Recorder) WantResults() { r.pendingFiles = map[int]pendingFile{} }
 
-// NeedsResult says whether the result of a call matters to the footprint: the file calls.
-func NeedsResult(audit uint32, nr int) bool {
-	_, _, spec := peekFor(audit, nr)
-	return spec.kind == peekPath
+// ResultMatters says whether the result of the file call thread tid has just entered (Memory
+// read its path) can change the footprint. When it cannot, the call is accounted for now and
+// the tracer need not stop at its exit: the path is known already with both outcomes of its
+// use, or it is new and the file cap is reached (it is dropped either way). A file walk past
+// the cap then costs no more than one without the footprint.
+func (r *Recorder) ResultMatters(tid int) bool {
+	pf, ok := r.pendingFiles[tid]
+	if !ok {
+		return false
+	}
+	uses := r.fp.files[pf.path]
+	switch {
+	case uses == nil && len(r.fp.files) >= learn.MaxFiles:
+		r.fp.dropped.Files++
+	case uses != nil && uses[pf.use] && uses[failedUse(pf.use)]:
+	default:
+		return true
+	}
+	delete(r.pendingFiles, tid)
+	return false
+}
+
+// failedUse is the use a failed call of use is noted as.
+func failedUse(use string) string {
+	switch use {
+	case learn.UseOpen:
+		return learn.UseOpenFailed
+	case learn.UseCreate:
+		return learn.UseCreateFailed
+	}
+	return use
 }
 
 // Result notes what the call thread tid last entered returned (ret < 0: it failed).
@@ -103,12 +130,7 @@ func (r *Recorder) Result(tid int, audit uint32, nr int, ret int64) {
 	}
 	delete(r.pendingFiles, tid)
 	if ret < 0 && ret > -4096 {
-		switch pf.use {
-		case learn.UseOpen:
-			pf.use = learn.UseOpenFailed
-		case learn.UseCreate:
-			pf.use = learn.UseCreateFailed
-		}
+		pf.use = failedUse(pf.use)
 	}
 	r.fp.file(pf.path, pf.use)
 }

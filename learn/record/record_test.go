@@ -2,6 +2,7 @@ package record
 
 import (
 	"bytes"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -209,5 +210,57 @@ func TestFileResults(t *testing.T) {
 		if got := strings.Join(p.Files[path], ","); got != want {
 			t.Errorf("%s: %q, want %q", path, got, want)
 		}
+	}
+}
+
+// TestResultMatters: the tracer is asked to stop at a file call's exit only where the result can
+// change the footprint; where it cannot (both outcomes known, or a new path past the cap), the
+// call is accounted for at once, with the same profile as if its result had come.
+func TestResultMatters(t *testing.T) {
+	a := arch.X86_64
+	openat, _ := a.SyscallNumber("openat")
+	r := NewRecorder()
+	r.WantResults()
+	r.Spawn(10, 0)
+	call := func(path string, flags uint64) bool {
+		args := [6]uint64{uint64(0xffffff9c), 0x1000, flags}
+		r.Call(10, a.Audit, openat, &args)
+		r.Memory(10, a.Audit, openat, args, []byte(path), "")
+		return r.ResultMatters(10)
+	}
+	steps := []struct {
+		path  string
+		flags uint64
+		ret   int64
+		want  bool
+	}{
+		{"/a", 0, 3, true},       // new
+		{"/a", 0, 3, true},       // its failure is not known yet
+		{"/a", 0, -2, true},      // now it is
+		{"/a", 0, 3, false},      // both known
+		{"/a", 0o100, 3, true},   // a create is another use
+		{"/a", 0o100, -13, true}, //
+		{"/a", 0o100, -13, false},
+	}
+	for i, s := range steps {
+		if got := call(s.path, s.flags); got != s.want {
+			t.Fatalf("step %d: ResultMatters %v, want %v", i, got, s.want)
+		} else if got {
+			r.Result(10, a.Audit, openat, s.ret)
+		}
+	}
+	for len(r.fp.files) < learn.MaxFiles {
+		if !call(fmt.Sprintf("/f%d", len(r.fp.files)), 0) {
+			t.Fatal("a new path below the cap needs its result")
+		}
+		r.Result(10, a.Audit, openat, 3)
+	}
+	if call("/past-the-cap", 0) || !call("/f1", 0) {
+		t.Error("past the cap: a new path needs no result, a known one still does")
+	}
+	r.Result(10, a.Audit, openat, 3)
+	p := r.Profile(learn.Recording{Command: []string{"x"}})
+	if got := strings.Join(p.Files["/a"], ","); got != "create,create-failed,open,open-failed" || p.Dropped == nil || p.Dropped.Files != 1 || len(p.Files) != learn.MaxFiles {
+		t.Errorf("/a: %q, dropped %+v, %d files", got, p.Dropped, len(p.Files))
 	}
 }
