@@ -306,32 +306,54 @@ func TestInheritedIgnoredSignals(t *testing.T) {
 
 // TestGroupSignalOnce: a signal sent to the whole process group without a terminal (a
 // supervisor, timeout(1)) reaches the workload by itself; sctrace must not deliver it a second
-// time. SIGQUIT is forwarded like the others, not a reason for sctrace to die.
+// time. SIGQUIT is forwarded like the others, not a reason for sctrace to die. A workload that
+// takes its signals from a signalfd shows no signal-delivery stop: it got SIGTERM twice before
+// the ticker, in sctrace's process group, witnessed group signals. A signal sent to sctrace alone
+// still reaches the workload once.
 func TestGroupSignalOnce(t *testing.T) {
+	rec := []string{"record", "-q", "-o", filepath.Join(t.TempDir(), "p.json")}
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT} {
-		cmd := exec.Command(sctraceBin, "record", "-q", "-o", filepath.Join(t.TempDir(), "p.json"), "--", prog(t, "sigcount"), "2")
-		cmd.Env = markedEnv()
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // no terminal
-		stdout, _ := cmd.StdoutPipe()
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		r := bufio.NewReader(stdout)
-		if line, _ := r.ReadString('\n'); line != "ready\n" {
-			t.Fatalf("workload said %q", line)
-		}
-		time.Sleep(200 * time.Millisecond)
+		groupSignalOnce(t, rec, "handler", true, sig)
+	}
+	groupSignalOnce(t, rec, "handler", false, syscall.SIGTERM)
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		groupSignalOnce(t, rec, "signalfd", true, sig)
+	}
+	groupSignalOnce(t, rec, "signalfd", false, syscall.SIGTERM)
+	// run has no ticker: its witness process counts the group's signals.
+	profile := record(t, prog(t, "sigcount"), "0", "signalfd").path
+	run := []string{"run", "-q", "--profile", profile}
+	groupSignalOnce(t, run, "signalfd", true, syscall.SIGTERM)
+	groupSignalOnce(t, run, "signalfd", false, syscall.SIGTERM)
+}
+
+func groupSignalOnce(t *testing.T, sub []string, mode string, group bool, sig syscall.Signal) {
+	cmd := exec.Command(sctraceBin, append(sub, "--", prog(t, "sigcount"), "1", mode)...)
+	cmd.Env = markedEnv()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // no terminal
+	stdout, _ := cmd.StdoutPipe()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(stdout)
+	if line, _ := r.ReadString('\n'); line != "ready\n" {
+		t.Fatalf("workload said %q", line)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if group {
 		syscall.Kill(-cmd.Process.Pid, sig)
-		counts, _ := r.ReadString('\n')
-		if code := waitTimeout(t, cmd, 20*time.Second); code != 0 {
-			t.Errorf("%v to the group: sctrace exit %d\n%s", sig, code, &stderr)
-		}
-		name := map[syscall.Signal]string{syscall.SIGINT: "INT", syscall.SIGTERM: "TERM", syscall.SIGHUP: "HUP", syscall.SIGQUIT: "QUIT"}[sig]
-		if !strings.Contains(counts, name+"=1 ") && !strings.HasSuffix(strings.TrimSpace(counts), name+"=1") {
-			t.Errorf("%v to the group: the workload counted %q, want %s=1", sig, strings.TrimSpace(counts), name)
-		}
+	} else {
+		syscall.Kill(cmd.Process.Pid, sig)
+	}
+	counts, _ := r.ReadString('\n')
+	if code := waitTimeout(t, cmd, 20*time.Second); code != 0 {
+		t.Errorf("%s %s, %v (group %v): sctrace exit %d\n%s", sub[0], mode, sig, group, code, &stderr)
+	}
+	name := map[syscall.Signal]string{syscall.SIGINT: "INT", syscall.SIGTERM: "TERM", syscall.SIGHUP: "HUP", syscall.SIGQUIT: "QUIT"}[sig]
+	if !strings.Contains(counts, name+"=1 ") && !strings.HasSuffix(strings.TrimSpace(counts), name+"=1") {
+		t.Errorf("%s %s, %v (group %v): the workload counted %q, want %s=1", sub[0], mode, sig, group, strings.TrimSpace(counts), name)
 	}
 }
 

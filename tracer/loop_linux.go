@@ -77,15 +77,23 @@ type tracer struct {
 	blocking bool
 
 	// Shared with the signal forwarder (another goroutine).
-	sigSeen  [65]atomic.Int64 // when a process of the workload last got signal N (UnixNano)
-	rootGone atomic.Bool
-	procsMu  sync.Mutex
-	procs    map[int]bool // live processes (thread group leaders) of the workload
+	sigSeen [65]atomic.Int64 // when a process of the workload last got signal N (UnixNano)
+	// when the ticker last got signal N: the ticker is in sctrace's process group, and nothing
+	// else signals it, so it witnesses a signal sent to the whole group (see tickerSignal)
+	groupSeen [65]atomic.Int64
+	rootGone  atomic.Bool
+	procsMu   sync.Mutex
+	procs     map[int]bool // live processes (thread group leaders) of the workload
 }
 
 // sawSignal reports whether a process of the workload got sig (a signal-delivery stop) since t.
 func (t *tracer) sawSignal(sig syscall.Signal, since time.Time) bool {
 	return sig > 0 && int(sig) < len(t.sigSeen) && t.sigSeen[sig].Load() >= since.UnixNano()
+}
+
+// sawGroupSignal reports whether sig was sent to sctrace's whole process group since t.
+func (t *tracer) sawGroupSignal(sig syscall.Signal, since time.Time) bool {
+	return sig > 0 && int(sig) < len(t.groupSeen) && t.groupSeen[sig].Load() >= since.UnixNano()
 }
 
 // liveProcesses lists the workload's processes still traced.
@@ -275,11 +283,29 @@ func (t *tracer) tickerStop(ws unix.WaitStatus) {
 		}
 		return
 	}
-	sig := 0
-	if ws.Stopped() && uint32(ws)>>16 == 0 && ws.StopSignal() != syscall.SIGALRM {
-		sig = int(ws.StopSignal()) // the ticker's own runtime signals (SIGURG)
+	ptrace(unix.PTRACE_CONT, t.ticker, 0, uintptr(t.tickerSignal(ws)))
+}
+
+// tickerSignal returns the signal a stop of the ticker delivers (0: none). The ticker shares
+// sctrace's process group and nothing signals it on purpose, so a signal it gets from outside
+// was sent to the whole group (a Ctrl-C, kill(0, …), timeout(1)): the workload's processes in
+// the group got it too, and the forwarder must not send it again. A workload that takes its
+// signals with signalfd or sigwait shows no signal-delivery stop of its own, and got SIGTERM
+// twice before the ticker told. Those signals, its ticks and job-control stops are swallowed:
+// the ticker ignores them anyway, and must keep ticking. Its own runtime's (SIGURG) pass.
+func (t *tracer) tickerSignal(ws unix.WaitStatus) int {
+	if !ws.Stopped() || uint32(ws)>>16 != 0 {
+		return 0
 	}
-	ptrace(unix.PTRACE_CONT, t.ticker, 0, uintptr(sig))
+	switch sig := ws.StopSignal(); sig {
+	case syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT:
+		t.groupSeen[sig].Store(time.Now().UnixNano())
+		return 0
+	case syscall.SIGALRM, syscall.SIGSTOP, syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU:
+		return 0
+	default:
+		return int(sig)
+	}
 }
 
 func (t *tracer) exited(tid int, ws unix.WaitStatus) {

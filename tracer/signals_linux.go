@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sctrace/sctrace/tracer/internal/helper"
 )
 
 // forwarded are the signals sctrace passes on to the workload.
@@ -170,8 +172,9 @@ func OnHeldSignal(f func(syscall.Signal)) {
 // every process of the workload still traced (the daemons it left).
 //
 // A signal sent to a whole process group without a terminal (a supervisor, timeout(1)) reaches
-// the workload by itself: the tracer sees it arrive (a signal-delivery stop) and the forwarder
-// then does not send it a second time. With a terminal, Ctrl-C and friends reach the workload
+// the workload by itself: the tracer sees it arrive (a signal-delivery stop of the workload, or
+// of the ticker, which is in sctrace's process group; without a ticker, the witness counts it)
+// and the forwarder then does not send it a second time. With a terminal, Ctrl-C and friends reach the workload
 // in the foreground process group directly, and only SIGTERM is forwarded.
 type forwarder struct {
 	got      atomic.Int32 // the last signal received once started
@@ -182,7 +185,13 @@ type forwarder struct {
 	t        *tracer
 	pidfd    int
 	root     int
+	// witness, where there is no ticker (run): see helper.Witness. Used by the forwarder's
+	// goroutine only.
+	witness *helper.Witness
 }
+
+// witnessDelay is how long the workload runs before the forwarder starts its witness.
+const witnessDelay = 20 * time.Millisecond
 
 // forwardWait is how long the forwarder waits to see whether the workload got a signal by itself.
 const forwardWait = 100 * time.Millisecond
@@ -200,6 +209,13 @@ func (f *forwarder) start(t *tracer, root int) {
 	if fd, err := unix.PidfdOpen(root, 0); err == nil {
 		f.pidfd = fd
 	}
+	// Without a ticker, a witness (helper.Witness), started once the workload has run for
+	// witnessDelay: a fork of sctrace takes 0.2-0.4 ms, which a short command would pay in
+	// full. A group's signal before that is forwarded as before.
+	var witness <-chan time.Time
+	if t.ticker == 0 {
+		witness = time.After(witnessDelay)
+	}
 	f.wg.Add(1)
 	go func() {
 		defer f.wg.Done()
@@ -208,6 +224,10 @@ func (f *forwarder) start(t *tracer, root int) {
 			case s := <-f.ch:
 				f.got.Store(int32(s.(syscall.Signal)))
 				f.forward(s.(syscall.Signal))
+			case <-witness:
+				if w, err := helper.StartWitness(); err == nil {
+					f.witness = w
+				}
 			case <-f.done:
 				return
 			}
@@ -224,7 +244,7 @@ func (f *forwarder) forward(sig syscall.Signal) {
 	since := time.Now().Add(-forwardWait)
 	deadline := time.Now().Add(forwardWait)
 	for time.Now().Before(deadline) {
-		if f.t.sawSignal(sig, since) {
+		if f.t.sawSignal(sig, since) || f.t.sawGroupSignal(sig, since) || (f.witness != nil && f.witness.Take(sig)) {
 			return // it reached the workload by itself
 		}
 		time.Sleep(5 * time.Millisecond)
@@ -247,6 +267,9 @@ func (f *forwarder) stop() {
 		hubHold()
 		close(f.done)
 		f.wg.Wait()
+		if f.witness != nil {
+			f.witness.Close()
+		}
 		if f.pidfd >= 0 {
 			unix.Close(f.pidfd)
 		}

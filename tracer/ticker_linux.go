@@ -17,9 +17,11 @@ import (
 // goroutine — the one forwarding Ctrl-C to a workload that sleeps for minutes included. The ticker
 // guarantees that wait4 returns at least every 50 ms, so nothing waits longer than that.
 //
-// Nothing from the terminal may kill it (DESIGN trap 25): it runs in a session of its own (no
-// controlling terminal, not in the foreground process group that Ctrl-C, SIGQUIT and a hang-up
-// reach) and ignores every catchable signal. If it dies all the same, the tracer starts another.
+// Nothing from the terminal may kill it (DESIGN trap 25): it ignores every catchable signal, and
+// once traced, the tracer swallows the ones sent to it (tickerSignal). It stays in sctrace's
+// process group, the terminal's foreground one, on purpose: a signal it gets was sent to the
+// whole group, which tells the forwarder that the workload got it too. If it dies all the same,
+// the tracer starts another.
 
 // ErrNoSyscallInfo is returned when the kernel lacks PTRACE_GET_SYSCALL_INFO (Linux 5.3).
 var ErrNoSyscallInfo = errors.New("this kernel lacks PTRACE_GET_SYSCALL_INFO (Linux 5.3 or newer is needed)")
@@ -28,7 +30,7 @@ var ErrNoSyscallInfo = errors.New("this kernel lacks PTRACE_GET_SYSCALL_INFO (Li
 var forkTicker = func() (int, error) {
 	return syscall.ForkExec("/proc/self/exe", []string{"sctrace-ticker"}, &syscall.ProcAttr{
 		Env: []string{helper.Env + "=ticker"},
-		Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setsid: true},
+		Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
 	})
 }
 
@@ -63,8 +65,8 @@ func (t *tracer) startTicker() error {
 			break
 		}
 		// A ticker that died before it was ours was killed: the early one by anything since
-		// start-up, a fresh one by a signal for sctrace's process group (Ctrl-C) before its
-		// setsid. Start another: the signal is sctrace's too, and the launch acts on it.
+		// start-up, a fresh one by a signal for sctrace's process group (Ctrl-C) before it
+		// ignored it. Start another: the signal is sctrace's too, and the launch acts on it.
 		if early || (ws.Signaled() && ws.Signal() != syscall.SIGKILL && tries < 3) {
 			early = false
 			continue
@@ -98,11 +100,7 @@ func (t *tracer) probe(pid int, ws *unix.WaitStatus) (errno syscall.Errno, reape
 	}
 	var info syscallInfo
 	errno = getSyscallInfo(pid, &info)
-	sig := 0
-	if uint32(*ws)>>16 == 0 && ws.StopSignal() != syscall.SIGALRM {
-		sig = int(ws.StopSignal())
-	}
-	ptrace(unix.PTRACE_CONT, pid, 0, uintptr(sig))
+	ptrace(unix.PTRACE_CONT, pid, 0, uintptr(t.tickerSignal(*ws)))
 	return errno, false
 }
 

@@ -29,7 +29,7 @@ func Prespawn(ticker bool) {
 			early.ticker.Store(int64(pid))
 		} else if pid, err := syscall.ForkExec("/proc/self/exe", []string{"sctrace-ticker"}, &syscall.ProcAttr{
 			Env: []string{Env + "=ticker"},
-			Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setsid: true},
+			Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
 		}); err == nil {
 			early.ticker.Store(int64(pid))
 		}

@@ -2,6 +2,8 @@
 
 package helper
 
+import "syscall"
+
 // prespawnFork is not implemented on MIPS, whose struct sigaction starts with the flags: the
 // tracer starts the exec helper there.
 func prespawnFork() (*EarlyFork, bool) { return nil, false }
@@ -11,3 +13,16 @@ func ForkNow(m *Message) (*EarlyFork, bool) { return nil, false }
 
 // prespawnTicker is not implemented on MIPS either: Prespawn re-executes the ticker.
 func prespawnTicker() (int, bool) { return 0, false }
+
+// Witness is not implemented on MIPS: signals for sctrace's process group are then forwarded as
+// if sent to sctrace alone, when the workload shows no delivery of its own.
+type Witness struct{}
+
+// StartWitness is not implemented on MIPS.
+func StartWitness() (*Witness, error) { return nil, syscall.ENOSYS }
+
+// Take reports nothing on MIPS.
+func (w *Witness) Take(sig syscall.Signal) bool { return false }
+
+// Close does nothing on MIPS.
+func (w *Witness) Close() {}

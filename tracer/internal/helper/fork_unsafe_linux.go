@@ -250,7 +250,7 @@ func prespawnTicker() (int, bool) {
 	return pid, errno == 0
 }
 
-// forkTicker forks the ticker: a child in a session of its own, with the parent-death signal,
+// forkTicker forks the ticker: a child in sctrace's process group, with the parent-death signal,
 // that ignores the signals a terminal or a user sends (DESIGN trap 25) and sleeps in ppoll while
 // its interval timer raises SIGALRM every TickInterval.
 //
@@ -278,7 +278,6 @@ func forkTicker(act *kernelSigaction, itv *[2]syscall.Timeval, ppid int) (int, s
 			syscall.RawSyscall(syscall.SYS_CLOSE, uintptr(i), 0, 0)
 		}
 	}
-	syscall.RawSyscall(syscall.SYS_SETSID, 0, 0, 0)
 	syscall.RawSyscall6(syscall.SYS_PRCTL, prSetName, uintptr(unsafe.Pointer(&name[0])), 0, 0, 0, 0)
 	syscall.RawSyscall6(syscall.SYS_PRCTL, prSetPdeathsig, uintptr(syscall.SIGKILL), 0, 0, 0, 0)
 	if r1, _, _ = syscall.RawSyscall(syscall.SYS_GETPPID, 0, 0, 0); r1 != uintptr(ppid) {

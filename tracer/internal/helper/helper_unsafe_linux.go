@@ -228,9 +228,9 @@ func readAll(fd int) []byte {
 
 // ticker stops every TickInterval with SIGALRM (a signal-delivery stop the tracer swallows),
 // so that the tracer's raw wait4 returns at least that often. It ignores every catchable signal
-// (a terminal's Ctrl-C, hang-up or quit must not end it: DESIGN trap 25); the tracer starts it
-// in a session of its own. Before the tracer attaches, an ignored SIGALRM is discarded; once
-// traced, ignored signals are still reported to the tracer (kernel/signal.c, sig_ignored).
+// (a terminal's Ctrl-C, hang-up or quit must not end it: DESIGN trap 25). Before the tracer
+// attaches, an ignored signal is discarded; once traced, ignored signals are still reported to
+// the tracer (kernel/signal.c, sig_ignored), which swallows them.
 func ticker() {
 	// Its name, as the forked ticker's (prespawnTicker): comm "sctrace-ticker".
 	name := [16]byte{'s', 'c', 't', 'r', 'a', 'c', 'e', '-', 't', 'i', 'c', 'k', 'e', 'r'}
