@@ -25,34 +25,43 @@ cc -O2 -o "$work/allow-floor" "$top/bench/allow-floor.c"
 cc -O2 -o "$work/floor" "$top/bench/floor.c"
 (cd "$top" && go build -o "$work/golaunch" ./bench/golaunch)
 floor="$work/floor"
+times=()
 
 # now_ns prints a monotonic-enough wall clock in nanoseconds.
 now_ns() { date +%s%N; }
 
-# median_ms CMD... runs the command $runs times (output discarded) and prints the median in ms.
-median_ms() {
-	local times=() t0 t1
-	for ((i = 0; i < runs; i++)); do
-		t0=$(now_ns)
-		"$@" >/dev/null 2>&1 || true
-		t1=$(now_ns)
-		times+=($(( (t1 - t0) / 1000 )))
+# interleaved CMD... runs each command (a string, eval'd; output discarded) $runs times, in
+# turns: one run of each, then again, so that drift on a shared machine touches all alike. It
+# sets times[i] to the median of command i, in ms.
+interleaved() {
+	local n=$# i r t0 t1 cmd
+	local -a cmds=("$@") acc
+	for ((r = 0; r < runs; r++)); do
+		for ((i = 0; i < n; i++)); do
+			cmd=${cmds[$i]}
+			t0=$(now_ns)
+			eval "$cmd" >/dev/null 2>&1 || true
+			t1=$(now_ns)
+			acc[$i]+="$(((t1 - t0) / 1000)) "
+		done
 	done
-	printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/1000}'
+	times=()
+	for ((i = 0; i < n; i++)); do
+		times[$i]=$(printf '%s\n' ${acc[$i]} | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/1000}')
+	done
 }
 
 measure() {
 	local name=$1; shift
-	local bare sct str flo=""
-	bare=$(median_ms "$@")
-	sct=$(median_ms "$work/sctrace" record -q -o - -- "$@")
-	str=$(median_ms strace -f --seccomp-bpf -e trace=all -qq -o /dev/null "$@")
-	[ -n "$floor" ] && flo=$(median_ms "$floor" "$@")
-	echo "== $name (median of $runs, ms): bare $bare  sctrace $sct  strace $str${flo:+  floor $flo}"
+	local q
+	q=$(printf '%q ' "$@")
+	interleaved "$q" "$work/sctrace record -q -o - -- $q" "strace -f --seccomp-bpf -e trace=all -qq -o /dev/null $q" "$floor $q"
+	local bare=${times[0]} sct=${times[1]} str=${times[2]} flo=${times[3]}
+	echo "== $name (median of $runs, interleaved, ms): bare $bare  sctrace $sct  strace $str  floor $flo"
 	awk -v b="$bare" -v s="$sct" -v t="$str" -v f="$flo" 'BEGIN {
 		printf "   sctrace/bare   %.2fx\n", s / b
-		if (f != "") printf "   sctrace/floor  %.2fx   (target <= 1.15x)\n", s / f
-		printf "   sctrace/strace %.2fx   (target <= 0.6x)\n", s / t
+		printf "   sctrace/floor  %.2fx   (target <= 1.05x)\n", s / f
+		printf "   sctrace/strace %.2fx   (target <= 0.5x)\n", s / t
 	}'
 }
 
@@ -60,18 +69,18 @@ measure() {
 # `sctrace record --base` with it, against the workload alone.
 enforce() {
 	local name=$1; shift
+	local q
+	q=$(printf '%q ' "$@")
 	"$work/sctrace" record -q -o "$work/own.json" -- "$@" >/dev/null 2>&1 || true
 	"$work/sctrace" record -q --syscalls-only -o "$work/own-s.json" -- "$@" >/dev/null 2>&1 || true
-	local bare allow run refine refines
-	bare=$(median_ms "$@")
-	allow=$(median_ms "$work/allow-floor" "$@")
-	run=$(median_ms "$work/sctrace" run -q --profile "$work/own.json" -- "$@")
-	refine=$(median_ms "$work/sctrace" record -q --base "$work/own.json" -o - -- "$@")
-	refines=$(median_ms "$work/sctrace" record -q --syscalls-only --base "$work/own-s.json" -o - -- "$@")
-	echo "== $name, enforcing its own profile (median of $runs, ms): bare $bare  allow-all filter $allow  run $run  record --base $refine"
+	interleaved "$q" "$work/allow-floor $q" "$work/sctrace run -q --profile $work/own.json -- $q" \
+		"$work/sctrace record -q --base $work/own.json -o - -- $q" \
+		"$work/sctrace record -q --syscalls-only --base $work/own-s.json -o - -- $q"
+	local bare=${times[0]} allow=${times[1]} run=${times[2]} refine=${times[3]} refines=${times[4]}
+	echo "== $name, enforcing its own profile (median of $runs, interleaved, ms): bare $bare  allow-all filter $allow  run $run  record --base $refine"
 	awk -v b="$bare" -v a="$allow" -v r="$run" -v f="$refine" -v fs="$refines" 'BEGIN {
 		printf "   run --on-deny errno / bare      %.3fx   (target <= 1.05x)\n", r / b
-		printf "   run --on-deny errno / allow-all %.3fx   (any seccomp filter costs allow-all/bare = %.3fx)\n", r / a, a / b
+		printf "   run --on-deny errno / allow-all %.3fx   (target <= 1.03x; any seccomp filter costs allow-all/bare = %.3fx)\n", r / a, a / b
 		printf "   record --base / bare            %.3fx   (target <= 1.10x)\n", f / b
 		printf "   record --base --syscalls-only   %.3fx   (no file footprint to read, merge and write)\n", fs / b
 	}'
