@@ -228,7 +228,9 @@ func (t *tracer) loop() {
 		for i := range t.batch {
 			t.handle(&t.batch[i])
 		}
-		t.releaseStale()
+		if len(t.held) > 0 {
+			t.releaseStale()
+		}
 		if n := t.tab.Len(); n > t.rep.MaxTasks {
 			t.rep.MaxTasks = n
 		}
