@@ -2,7 +2,9 @@ package reach
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -277,13 +279,15 @@ func (a *analysis) rootObject(i int, exports bool) {
 		if l.kind == "module" {
 			exp = rootPred(rootModule, i, l.how)
 		}
-		for _, addrs := range l.sum.Exports {
-			for _, ad := range addrs {
+		// In name order: the first root to reach a function is its provenance, and the
+		// report must read the same on every run.
+		for _, name := range slices.Sorted(maps.Keys(l.sum.Exports)) {
+			for _, ad := range l.sum.Exports[name] {
 				a.root(i, ad, exp)
 			}
 		}
-		for _, cs := range l.sum.DataExports {
-			for _, c := range cs {
+		for _, name := range slices.Sorted(maps.Keys(l.sum.DataExports)) {
+			for _, c := range l.sum.DataExports[name] {
 				a.reachData(i, c, noFunc)
 			}
 		}

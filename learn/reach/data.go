@@ -3,6 +3,7 @@ package reach
 import (
 	"debug/elf"
 	"encoding/binary"
+	"slices"
 	"sort"
 )
 
@@ -63,9 +64,14 @@ func dataSectionAt(secs []dataSection, addr uint64) int {
 // alignment) equal to a function start or inside a data section: such programs store addresses
 // in data without relocations.
 func (o *elfObject) scanPointers(secs []dataSection) []dataPtr {
-	starts := make(map[uint64]bool, len(o.starts))
-	for _, a := range o.starts {
-		starts[a] = true
+	// Most words are no code address: the range of function starts is checked before the
+	// (sorted) starts themselves.
+	isStart := func(v uint64) bool {
+		if len(o.starts) == 0 || v < o.starts[0] || v > o.starts[len(o.starts)-1] {
+			return false
+		}
+		_, ok := slices.BinarySearch(o.starts, v)
+		return ok
 	}
 	var lo, hi uint64
 	if len(secs) > 0 {
@@ -88,7 +94,7 @@ func (o *elfObject) scanPointers(secs []dataSection) []dataPtr {
 			if v == 0 {
 				continue
 			}
-			if starts[v] || (v >= lo && v < hi && dataSectionAt(secs, v) >= 0) {
+			if isStart(v) || (v >= lo && v < hi && dataSectionAt(secs, v) >= 0) {
 				out = append(out, dataPtr{where: s.addr + uint64(i), local: v, hasLocal: true})
 			}
 		}

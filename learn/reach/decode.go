@@ -19,7 +19,11 @@ func (in *inst) next() uint64 { return in.addr + uint64(in.x.Len) }
 // which the decoder does not know, are measured and kept as opaque instructions (Op 0: they may
 // write any register). Other bytes that do not decode are skipped one at a time.
 func decodeRange(code []byte, start uint64, mode int) []inst {
-	out := make([]inst, 0, len(code)/4)
+	return decodeInto(make([]inst, 0, len(code)/4), code, start, mode)
+}
+
+// decodeInto is decodeRange appending to out.
+func decodeInto(out []inst, code []byte, start uint64, mode int) []inst {
 	for off := 0; off < len(code); {
 		x, err := x86asm.Decode(code[off:], mode)
 		if err != nil || x.Len == 0 {

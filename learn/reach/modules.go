@@ -3,9 +3,11 @@ package reach
 import (
 	"bufio"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -101,9 +103,10 @@ func (a *analysis) addModules(files []string, how string, entry func(string) boo
 	for i := first; i < len(a.objs); i++ {
 		a.rootObject(i, i < modules && entry == nil)
 		if i < modules && entry != nil {
-			for name, addrs := range a.objs[i].sum.Exports {
+			exports := a.objs[i].sum.Exports
+			for _, name := range slices.Sorted(maps.Keys(exports)) { // in name order, as rootObject
 				if entry(name) {
-					for _, ad := range addrs {
+					for _, ad := range exports[name] {
 						a.root(i, ad, rootPred(rootModule, i, how))
 					}
 				}
@@ -118,13 +121,15 @@ func (a *analysis) addModules(files []string, how string, entry func(string) boo
 
 // rebind binds again the imports no object defined before modules were loaded.
 func (a *analysis) rebind() {
-	for name, p := range a.pendingTaken {
+	for _, name := range slices.Sorted(maps.Keys(a.pendingTaken)) {
+		p := a.pendingTaken[name]
 		delete(a.symCache, name)
 		delete(a.pendingTaken, name)
 		delete(a.takenNames, name)
 		a.takeImport(name, p)
 	}
-	for name, cs := range a.pending {
+	for _, name := range slices.Sorted(maps.Keys(a.pending)) {
+		cs := a.pending[name]
 		delete(a.symCache, name)
 		rs := a.lookup(name)
 		if len(rs) == 0 {

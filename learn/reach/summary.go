@@ -3,6 +3,7 @@ package reach
 import (
 	"debug/elf"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -250,12 +251,13 @@ func summarize(o *elfObject) *objSummary {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var buf []inst // reused: most functions' instructions are not kept
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(o.starts) {
 					return
 				}
-				o.scanFunc(sum, i, startSet, withSites, flows, fallAddrs, ninsts)
+				o.scanFunc(sum, i, startSet, withSites, flows, fallAddrs, ninsts, &buf)
 			}
 		}()
 	}
@@ -269,12 +271,13 @@ func summarize(o *elfObject) *objSummary {
 }
 
 // scanFunc decodes and scans function i into sum.Funcs[i] and the per-function slices.
-func (o *elfObject) scanFunc(sum *objSummary, i int, startSet map[uint64]bool, withSites [][]inst, flows [][]flowInst, fallAddrs [][]uint64, ninsts []int) {
+func (o *elfObject) scanFunc(sum *objSummary, i int, startSet map[uint64]bool, withSites [][]inst, flows [][]flowInst, fallAddrs [][]uint64, ninsts []int, buf *[]inst) {
 	start := o.starts[i]
 	end := o.funcEnd(i)
 	fs := &sum.Funcs[i]
 	fs.Start, fs.End, fs.Name = start, end, o.names[start]
-	insts := decodeRange(o.funcBytes(i), start, o.mode)
+	insts := decodeInto((*buf)[:0], o.funcBytes(i), start, o.mode)
+	*buf = insts
 	ninsts[i] = len(insts)
 	hasSite := false
 	viaReg := o.slotRegCalls(insts, start, end)
@@ -299,7 +302,7 @@ func (o *elfObject) scanFunc(sum *objSummary, i int, startSet map[uint64]bool, w
 		fallAddrs[i][k] = insts[k].addr
 	}
 	if hasSite {
-		withSites[i] = insts
+		withSites[i] = slices.Clone(insts)
 	}
 }
 
@@ -441,10 +444,6 @@ type flowInst struct {
 
 // flowOf reduces a function's instructions to their control flow.
 func (o *elfObject) flowOf(insts []inst, fs *funcSum, start, end uint64, starts map[uint64]bool) []flowInst {
-	idx := make(map[uint64]int32, len(insts))
-	for k := range insts {
-		idx[insts[k].addr] = int32(k)
-	}
 	imp := map[uint64]string{}
 	for _, c := range fs.Calls {
 		if c.Imp != "" {
@@ -462,7 +461,7 @@ func (o *elfObject) flowOf(insts []inst, fs *funcSum, start, end uint64, starts 
 			f.exit = true
 		case isBranch(op):
 			if t, ok := relTarget(in); ok {
-				if j, ok := idx[t]; ok {
+				if j, ok := instAt(insts, t); ok {
 					f.br = j
 				} else {
 					f.exit = true
@@ -484,6 +483,13 @@ func (o *elfObject) flowOf(insts []inst, fs *funcSum, start, end uint64, starts 
 		out[k] = f
 	}
 	return out
+}
+
+// instAt returns the index of the instruction at addr in insts (in address order, as a linear
+// sweep decodes them).
+func instAt(insts []inst, addr uint64) (int32, bool) {
+	k := sort.Search(len(insts), func(i int) bool { return insts[i].addr >= addr })
+	return int32(k), k < len(insts) && insts[k].addr == addr
 }
 
 // exitReachable tells whether a way out of the function is reachable from its entry.
