@@ -23,6 +23,10 @@ type loaded struct {
 	glibc  bool // this object is glibc's libc (or a static program with glibc's set*id code)
 	// exported holds the addresses of its exported functions (filled on first use).
 	exported map[uint64]bool
+	// reached and preds, by function index (nil until a function of it is reached): whether
+	// the function is reached, and how it was first reached (see path.go).
+	reached []bool
+	preds   []pred
 }
 
 // fref names a function: object index and function index.
@@ -47,9 +51,7 @@ type analysis struct {
 	res      *resolver
 	objs     []*loaded
 	byPath   map[string]int
-	reached  map[fref]bool
-	preds    map[fref]pred // how each reached function was first reached (see path.go)
-	work     []fref        // reached functions not followed yet, first in first out
+	work     []fref // reached functions not followed yet, first in first out
 	taken    map[aref]bool
 	opaque   map[aref]bool
 	callers  map[aref][]callerRef
@@ -111,7 +113,7 @@ func Analyze(path string, opt Options) (*Result, error) {
 
 // newAnalysis returns the empty state of an analysis.
 func newAnalysis(opt Options) *analysis {
-	return &analysis{opt: opt, res: newResolver(opt.Root), byPath: map[string]int{}, reached: map[fref]bool{}, preds: map[fref]pred{},
+	return &analysis{opt: opt, res: newResolver(opt.Root), byPath: map[string]int{},
 		taken: map[aref]bool{}, opaque: map[aref]bool{}, callers: map[aref][]callerRef{},
 		symCache: map[string][]aref{}, code: map[fref]*fnCode{}, memo: map[pkey]resolved{}, unbound: map[string]bool{},
 		pending: map[string][]callerRef{}, pendingTaken: map[string]pred{}, modSets: map[string]bool{},
@@ -236,12 +238,42 @@ func (a *analysis) enter(obj int, addr uint64, taken bool, p pred) {
 	if taken {
 		a.taken[aref{obj, addr}] = true
 	}
-	f := fref{obj, fn}
-	if !a.reached[f] {
-		a.reached[f] = true
-		a.preds[f] = p
-		a.work = append(a.work, f)
+	l := a.objs[obj]
+	if l.reached == nil {
+		l.reached, l.preds = make([]bool, len(l.sum.Funcs)), make([]pred, len(l.sum.Funcs))
 	}
+	if !l.reached[fn] {
+		l.reached[fn], l.preds[fn] = true, p
+		a.work = append(a.work, fref{obj, fn})
+	}
+}
+
+// isReached tells whether function f is reached.
+func (a *analysis) isReached(f fref) bool {
+	r := a.objs[f.obj].reached
+	return r != nil && r[f.fn]
+}
+
+// predOf returns how the reached function f was first reached.
+func (a *analysis) predOf(f fref) (pred, bool) {
+	l := a.objs[f.obj]
+	if l.reached == nil || !l.reached[f.fn] {
+		return pred{}, false
+	}
+	return l.preds[f.fn], true
+}
+
+// reachedFuncs lists the reached functions, in object and function order.
+func (a *analysis) reachedFuncs() []fref {
+	var out []fref
+	for i, l := range a.objs {
+		for fn, r := range l.reached {
+			if r {
+				out = append(out, fref{i, fn})
+			}
+		}
+	}
+	return out
 }
 
 // root makes an address an entry point: reached, and called from outside with unknown arguments.
@@ -606,7 +638,7 @@ func (a *analysis) indirectCallers(obj int, p param, visited map[pkey]bool) reso
 	r := resolved{consts: map[int64]origin{}}
 	l := a.objs[obj]
 	for fn := range l.sum.Funcs {
-		if !a.reached[fref{obj, fn}] {
+		if !a.isReached(fref{obj, fn}) {
 			continue
 		}
 		for _, c := range l.sum.Funcs[fn].IndCalls {
@@ -639,7 +671,7 @@ const (
 func (a *analysis) perThreadSyscall(obj int, p param, visited map[pkey]bool) resolved {
 	r := resolved{consts: map[int64]origin{}}
 	reached, found := false, false
-	for f := range a.reached {
+	for _, f := range a.reachedFuncs() {
 		if f.obj == obj {
 			if n := a.funcName(f); n == goAllThreads || n == goAllThreads2 {
 				reached = true
@@ -691,7 +723,7 @@ func (a *analysis) result(path string) *Result {
 	res := &Result{Path: path, Arches: map[string]*Calls{}}
 	counts := make([]int, len(a.objs))
 	var refs []fref
-	for f := range a.reached {
+	for _, f := range a.reachedFuncs() {
 		counts[f.obj]++
 		refs = append(refs, f)
 	}

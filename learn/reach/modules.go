@@ -153,7 +153,7 @@ func (a *analysis) reachedExport(names []string) (reached, known bool) {
 		for _, n := range names {
 			for _, ad := range l.sum.Exports[n] {
 				known = true
-				if fn := l.sum.funcAt(ad); fn >= 0 && a.reached[fref{i, fn}] {
+				if fn := l.sum.funcAt(ad); fn >= 0 && a.isReached(fref{i, fn}) {
 					return true, true
 				}
 			}
@@ -174,7 +174,7 @@ func (a *analysis) hasGlibc() bool {
 
 // callsDlopen tells whether a reached function outside glibc and the loader calls dlopen.
 func (a *analysis) callsDlopen() bool {
-	for f := range a.reached {
+	for _, f := range a.reachedFuncs() {
 		l := a.objs[f.obj]
 		if l.glibc || l.kind == "interp" {
 			continue

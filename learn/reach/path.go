@@ -70,7 +70,7 @@ func (a *analysis) objName(obj int) string { return filepath.Base(a.objs[obj].pa
 // pathElem names one function of a path, with how it was reached from the previous one.
 func (a *analysis) pathElem(f fref) string {
 	s := a.funcName(f) + " (" + a.objName(f.obj)
-	p, ok := a.preds[f]
+	p, ok := a.predOf(f)
 	if !ok {
 		return s + ")"
 	}
@@ -122,7 +122,7 @@ func (a *analysis) chain(f fref, memo map[fref][]string) []string {
 		}
 		seen[g] = true
 		rev = append(rev, a.pathElem(g))
-		p, ok := a.preds[g]
+		p, ok := a.predOf(g)
 		if !ok || p.kind >= rootEntry {
 			break
 		}

@@ -92,7 +92,16 @@ type objSummary struct {
 
 // funcAt returns the index of the function holding addr, or -1.
 func (s *objSummary) funcAt(addr uint64) int {
-	i := sort.Search(len(s.Funcs), func(i int) bool { return s.Funcs[i].Start > addr }) - 1
+	lo, hi := 0, len(s.Funcs) // the first function starting above addr is in [lo, hi]
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if s.Funcs[m].Start > addr {
+			hi = m
+		} else {
+			lo = m + 1
+		}
+	}
+	i := lo - 1
 	if i < 0 || addr >= s.Funcs[i].End {
 		return -1
 	}
