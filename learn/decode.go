@@ -558,7 +558,7 @@ var (
 	argsFields        = []field{{"index", true}, {"mask", true}, {"values", true}, {"widened", false}}
 	executableFields  = []field{{"processes", true}, {"arches", true}, {"partial", false}}
 	recordingFields   = []field{{"command", true}, {"kernel", false}, {"machine", false}, {"exit_code", true},
-		{"running", false}, {"terminal", false}, {"processes", true}, {"hidden", false}, {"tree", false}}
+		{"running", false}, {"terminal", false}, {"syscalls_only", false}, {"processes", true}, {"hidden", false}, {"tree", false}}
 	programFields  = []field{{"path", true}, {"argv", true}}
 	endpointFields = []field{{"call", true}, {"family", true}, {"address", true}, {"port", false}}
 	nodeFields     = []field{{"pid", true}, {"parent", true}, {"exec", false}}
@@ -674,6 +674,8 @@ func (d *decoder) recording() (Recording, error) {
 			r.Running, err = d.boolValue()
 		case "terminal":
 			r.Terminal, err = d.boolValue()
+		case "syscalls_only":
+			r.SyscallsOnly, err = d.boolValue()
 		case "processes":
 			r.Processes, err = d.intValue()
 		case "hidden":

@@ -80,8 +80,11 @@ type Recording struct {
 	Running bool `json:"running,omitempty"`
 	// Terminal: the workload's standard output was a terminal. Programs behave differently on
 	// one (git starts a pager, ls colours its output), and so do their calls.
-	Terminal  bool `json:"terminal,omitempty"`
-	Processes int  `json:"processes"`
+	Terminal bool `json:"terminal,omitempty"`
+	// SyscallsOnly: recorded with --syscalls-only, so without files, programs and endpoints
+	// (an empty list says nothing of what the workload opened).
+	SyscallsOnly bool `json:"syscalls_only,omitempty"`
+	Processes    int  `json:"processes"`
 	// Hidden lists why calls may be missing from this recording: the workload's own seccomp
 	// filters or tracing, children that escaped the tracer, stops that could not be read.
 	Hidden []string `json:"hidden,omitempty"`

@@ -346,7 +346,7 @@ func recordOnce(argv []string, base *learn.Profile, filter []bpf.RawInstruction,
 	}
 	host := tracer.ThisHost()
 	p := rec.Profile(learn.Recording{Command: argv, Kernel: host.Kernel, Machine: host.Machine, ExitCode: rep.Status.ExitCode(),
-		Hidden: hiddenBy(rep), Terminal: tracer.IsTerminal(workloadStdout(opt))})
+		Hidden: hiddenBy(rep), Terminal: tracer.IsTerminal(workloadStdout(opt)), SyscallsOnly: noFootprint})
 	if ref != nil {
 		ref.mark(p)
 	}
@@ -393,7 +393,7 @@ func recordAttached(pid int, out string, quiet bool, k keep, redact bool, stdout
 	}
 	host := tracer.ThisHost()
 	r := learn.Recording{Command: command, Kernel: host.Kernel, Machine: host.Machine, Running: rep.Running,
-		Hidden: hiddenBy(rep)}
+		Hidden: hiddenBy(rep), SyscallsOnly: !k.footprint}
 	if !rep.Running {
 		r.ExitCode = rep.Status.ExitCode()
 	}

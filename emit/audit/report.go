@@ -513,9 +513,16 @@ func (r *Report) summary() Table {
 	if r.Dropped != nil && r.Dropped.Files > 0 {
 		files += fmt.Sprintf(", and %s over the cap", Thousands(uint64(r.Dropped.Files)))
 	}
-	add("files", none(len(r.Files)+dropped(r.Dropped), files))
-	add("programs", none(len(r.Programs), plural(len(r.Programs), "executed", "executed")))
-	add("endpoints", none(len(r.Endpoints), plural(len(r.Endpoints), "address", "addresses")))
+	if footprintless(r.Recordings) {
+		// Nothing was looked for: "none" would claim the workload opened nothing.
+		add("files", "not recorded (--syscalls-only)")
+		add("programs", "not recorded (--syscalls-only)")
+		add("endpoints", "not recorded (--syscalls-only)")
+	} else {
+		add("files", none(len(r.Files)+dropped(r.Dropped), files))
+		add("programs", none(len(r.Programs), plural(len(r.Programs), "executed", "executed")))
+		add("endpoints", none(len(r.Endpoints), plural(len(r.Endpoints), "address", "addresses")))
+	}
 	if r.Coverage != nil {
 		possible, seen, risky := 0, 0, 0
 		unbounded := false
@@ -541,6 +548,17 @@ func (r *Report) summary() Table {
 		add("coverage", line)
 	}
 	return t
+}
+
+// footprintless tells whether every recording was made without the footprint (files, programs,
+// endpoints).
+func footprintless(recs []learn.Recording) bool {
+	for _, rec := range recs {
+		if !rec.SyscallsOnly {
+			return false
+		}
+	}
+	return len(recs) > 0
 }
 
 // none is "none" when n is 0, else s.

@@ -160,3 +160,30 @@ func TestGateFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestReportSyscallsOnly: a profile recorded with --syscalls-only looked for no files, programs or
+// endpoints; its summary must not say the workload had none.
+func TestReportSyscallsOnly(t *testing.T) {
+	p := golden.Profile(t, "report-profile.json")
+	p.Files, p.Programs, p.Endpoints = nil, nil, nil
+	line := func(r *Report, key string) string {
+		for _, row := range r.summary().Rows {
+			if row[0] == key {
+				return row[1]
+			}
+		}
+		return ""
+	}
+	if got := line(BuildReport(p, fakeDocker), "files"); got != "none" {
+		t.Errorf("files %q with the footprint recorded, want none", got)
+	}
+	for i := range p.Recordings {
+		p.Recordings[i].SyscallsOnly = true
+	}
+	r := BuildReport(p, fakeDocker)
+	for _, k := range []string{"files", "programs", "endpoints"} {
+		if got := line(r, k); !strings.Contains(got, "not recorded") {
+			t.Errorf("%s %q, want \"not recorded\"", k, got)
+		}
+	}
+}
