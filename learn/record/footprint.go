@@ -99,7 +99,7 @@ func (r *Recorder) ResultMatters(tid int) bool {
 	if !ok {
 		return false
 	}
-	uses := r.fp.files[pf.path]
+	uses := r.fp.files[learn.ValidUTF8(pf.path)] // as file stores it
 	switch {
 	case uses == nil && len(r.fp.files) >= learn.MaxFiles:
 		r.fp.dropped.Files++

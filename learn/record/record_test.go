@@ -249,17 +249,29 @@ func TestResultMatters(t *testing.T) {
 			r.Result(10, a.Audit, openat, s.ret)
 		}
 	}
+	if !call("/u\xff", 0) {
+		t.Fatal("a new path needs its result")
+	}
+	r.Result(10, a.Audit, openat, 3)
 	for len(r.fp.files) < learn.MaxFiles {
 		if !call(fmt.Sprintf("/f%d", len(r.fp.files)), 0) {
 			t.Fatal("a new path below the cap needs its result")
 		}
 		r.Result(10, a.Audit, openat, 3)
 	}
-	if call("/past-the-cap", 0) || !call("/f1", 0) {
+	if call("/past-the-cap", 0) || !call("/f2", 0) {
 		t.Error("past the cap: a new path needs no result, a known one still does")
 	}
 	r.Result(10, a.Audit, openat, 3)
+	// A path that is not UTF-8 is stored escaped: it is known under that name.
+	if !call("/u\xff", 0) {
+		t.Fatal("a known path that is not UTF-8 needs its result")
+	}
+	r.Result(10, a.Audit, openat, -2)
 	p := r.Profile(learn.Recording{Command: []string{"x"}})
+	if got := strings.Join(p.Files["/u\\xff"], ","); got != "open,open-failed" {
+		t.Errorf("/u\\xff: %q, want open,open-failed", got)
+	}
 	if got := strings.Join(p.Files["/a"], ","); got != "create,create-failed,open,open-failed" || p.Dropped == nil || p.Dropped.Files != 1 || len(p.Files) != learn.MaxFiles {
 		t.Errorf("/a: %q, dropped %+v, %d files", got, p.Dropped, len(p.Files))
 	}
