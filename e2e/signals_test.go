@@ -152,9 +152,12 @@ func alive(pid int) bool {
 // TestSignalWhileWriting: a Ctrl-C (or kill) that comes after the workload ended, while sctrace
 // writes the profile, is held until the profile is written: it used to end sctrace with the
 // recording lost. The profile goes to a FIFO, so that sctrace waits in its write for as long as
-// the test likes; it exits with the workload's status once the profile is read.
+// the test likes; it exits with the workload's status once the profile is read. A second
+// signal while one is held ends sctrace (the user insists: a FIFO nobody reads would hold it for
+// good). A FIFO given to -o gets the whole profile: checking that it can be written used to open
+// and close it, which its reader took for the end.
 func TestSignalWhileWriting(t *testing.T) {
-	for _, mode := range []string{"launch", "attach"} {
+	for _, mode := range []string{"launch", "attach", "insist"} {
 		t.Run(mode, func(t *testing.T) {
 			dir := t.TempDir()
 			fifo := filepath.Join(dir, "profile")
@@ -163,7 +166,7 @@ func TestSignalWhileWriting(t *testing.T) {
 			}
 			var args []string
 			var target *exec.Cmd
-			if mode == "launch" {
+			if mode != "attach" {
 				args = []string{"record", "-o", fifo, "--", "sh", "-c", "exit 3"}
 			} else {
 				target = exec.Command(prog(t, "sleeper"), "600")
@@ -185,10 +188,6 @@ func TestSignalWhileWriting(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer cmd.Process.Kill()
-			// sctrace first checks that it can write there: one open of the FIFO, no data.
-			if b, err := os.ReadFile(fifo); err != nil || len(b) != 0 {
-				t.Fatalf("first open of the FIFO: %q, %v", b, err)
-			}
 			if mode == "attach" {
 				waitFor(t, "attached", func() bool { return strings.Contains(stderr.String(), "attached") })
 				cmd.Process.Signal(syscall.SIGINT) // detach
@@ -196,12 +195,23 @@ func TestSignalWhileWriting(t *testing.T) {
 			// The workload ended (or was detached) once sctrace has no child left but the ticker.
 			waitFor(t, "the workload to end", func() bool { return childCount(cmd.Process.Pid) <= 1 })
 			time.Sleep(100 * time.Millisecond)
-			for _, s := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
-				cmd.Process.Signal(s)
-				time.Sleep(50 * time.Millisecond)
+			cmd.Process.Signal(syscall.SIGTERM)
+			time.Sleep(100 * time.Millisecond)
+			alive := func() bool {
+				st, err := os.ReadFile("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/stat")
+				return err == nil && !bytes.Contains(st, []byte(") Z "))
 			}
-			if st, err := os.ReadFile("/proc/" + strconv.Itoa(cmd.Process.Pid) + "/stat"); err != nil || bytes.Contains(st, []byte(") Z ")) {
+			if !alive() {
 				t.Fatalf("sctrace ended before its profile was read\n%s", stderr.String())
+			}
+			if mode == "insist" {
+				cmd.Process.Signal(syscall.SIGINT)
+				waitFor(t, "sctrace to end", func() bool { return !alive() })
+				cmd.Wait()
+				if ws := cmd.ProcessState.Sys().(syscall.WaitStatus); !ws.Signaled() || ws.Signal() != syscall.SIGINT {
+					t.Errorf("after a second signal: %v, want killed by SIGINT\n%s", cmd.ProcessState, stderr.String())
+				}
+				return
 			}
 			b, err := os.ReadFile(fifo)
 			if err != nil {
@@ -210,7 +220,7 @@ func TestSignalWhileWriting(t *testing.T) {
 			code := waitTimeout(t, cmd, 30*time.Second)
 			p, err := learn.Decode(bytes.NewReader(b))
 			if err != nil {
-				t.Fatalf("the profile: %v\n%s", err, stderr.String())
+				t.Fatalf("the profile (%d bytes): %v\n%s", len(b), err, stderr.String())
 			}
 			if len(p.Syscalls("x86_64")) == 0 {
 				t.Fatalf("an empty profile\n%s", stderr.String())

@@ -26,8 +26,9 @@ var forwarded = []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP
 //     detach);
 //   - after it ended: held. sctrace is writing what it recorded: the first held signal is kept
 //     (the next Launch returns InterruptedError for it), OnHeldSignal's function is called,
-//     and nothing dies: a second Ctrl-C while a big profile is written must not lose it. The
-//     process exits when it is done; SIGKILL still ends it at once.
+//     and nothing dies: the Ctrl-C after the one that ended the workload must not lose a big
+//     profile being written. The process exits when it is done; a second signal while held
+//     has its default action (the user insists), SIGKILL too.
 type hubPhase int
 
 const (
@@ -105,9 +106,15 @@ func hubRun(ch chan os.Signal) {
 			default: // its buffer is full of the same few signals
 			}
 		case phaseAfter:
-			if hub.held == 0 {
-				hub.held, call = sig, hub.onHeld
+			if hub.held != 0 {
+				// A second one: the user insists (a profile written to a FIFO nobody
+				// reads would wait for good).
+				hub.Unlock()
+				signal.Reset(s)
+				syscall.Kill(syscall.Getpid(), sig)
+				continue
 			}
+			hub.held, call = sig, hub.onHeld
 		}
 		hub.Unlock()
 		if call != nil {

@@ -22,7 +22,7 @@ func main() {
 	// A Ctrl-C (or kill) that comes after the workload ended is held until the profile or
 	// summary is written: losing a long recording to a second Ctrl-C helps nobody.
 	tracer.OnHeldSignal(func(s syscall.Signal) {
-		fmt.Fprintf(os.Stderr, "sctrace: %v: the workload has ended; sctrace exits once what it recorded is written (SIGKILL ends it now)\n", s)
+		fmt.Fprintf(os.Stderr, "sctrace: %v: the workload has ended; sctrace exits once what it recorded is written (a second signal ends it now)\n", s)
 	})
 	code := exitCode(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr), os.Stderr)
 	if path := os.Getenv("SCTRACE_RUSAGE"); path != "" {

@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"golang.org/x/net/bpf"
+	"golang.org/x/sys/unix"
 
 	"github.com/sctrace/sctrace/emit"
 	"github.com/sctrace/sctrace/emit/audit"
@@ -531,6 +532,13 @@ func checkWritable(path string) error {
 	if fi, err := os.Stat(path); err == nil {
 		if fi.IsDir() {
 			return usageErrorf("-o %s: is a directory", path)
+		}
+		if fi.Mode()&os.ModeNamedPipe != 0 {
+			// Opening it would hand its reader an empty profile (our close is its EOF).
+			if err := unix.Access(path, unix.W_OK); err != nil {
+				return usageErrorf("-o %s: %v", path, err)
+			}
+			return nil
 		}
 		if !fi.Mode().IsRegular() {
 			f, err := os.OpenFile(path, os.O_WRONLY, 0)
