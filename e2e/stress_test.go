@@ -622,7 +622,7 @@ func hasTicker(pid int) bool {
 	procs, _ := filepath.Glob("/proc/[0-9]*")
 	for _, p := range procs {
 		comm, err := os.ReadFile(p + "/comm")
-		if err != nil || string(comm) != "sctrace-ticker\n" {
+		if err != nil || string(comm) != "sct-ticker\n" {
 			continue
 		}
 		status, _ := os.ReadFile(p + "/status")

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/sctrace/sctrace/tracer/internal/helper"
 	"github.com/sctrace/sctrace/tracer/internal/tasks"
 )
 
@@ -81,9 +82,14 @@ type tracer struct {
 	// when the ticker last got signal N: the ticker is in sctrace's process group, and nothing
 	// else signals it, so it witnesses a signal sent to the whole group (see tickerSignal)
 	groupSeen [65]atomic.Int64
-	rootGone  atomic.Bool
-	procsMu   sync.Mutex
-	procs     map[int]bool // live processes (thread group leaders) of the workload
+	// Without a ticker, the forwarder's witness (helper.Witness), a child of sctrace closed once
+	// the workload is gone, so that wait4(-1) can end.
+	witnessMu     sync.Mutex
+	witness       *helper.Witness
+	witnessClosed bool
+	rootGone      atomic.Bool
+	procsMu       sync.Mutex
+	procs         map[int]bool // live processes (thread group leaders) of the workload
 }
 
 // sawSignal reports whether a process of the workload got sig (a signal-delivery stop) since t.
@@ -236,6 +242,7 @@ func (t *tracer) loop() {
 		}
 		if t.tab.Len() == 0 {
 			t.stopTicker()
+			t.closeWitness()
 		}
 	}
 }

@@ -3,6 +3,8 @@ package tracer
 import (
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -192,9 +194,9 @@ type forwarder struct {
 	t        *tracer
 	pidfd    int
 	root     int
-	// witness, where there is no ticker (run): see helper.Witness. Used by the forwarder's
-	// goroutine only.
-	witness *helper.Witness
+	// lastSent is when the forwarder last sent each signal: a delivery of it to the workload
+	// within forwardWait after is its own, not one the workload got by itself.
+	lastSent [65]time.Time
 }
 
 // witnessDelay is how long the workload runs before the forwarder starts its witness.
@@ -232,9 +234,7 @@ func (f *forwarder) start(t *tracer, root int) {
 				f.got.Store(int32(s.(syscall.Signal)))
 				f.forward(s.(syscall.Signal))
 			case <-witness:
-				if w, err := helper.StartWitness(); err == nil {
-					f.witness = w
-				}
+				t.startWitness()
 			case <-f.done:
 				return
 			}
@@ -249,23 +249,105 @@ func (f *forwarder) forward(sig syscall.Signal) {
 		return
 	}
 	since := time.Now().Add(-forwardWait)
+	if own := f.lastSent[sig].Add(forwardWait); own.After(since) {
+		since = own
+	}
+	sinceMono := helper.Monotonic() - (time.Since(since)).Nanoseconds()
 	deadline := time.Now().Add(forwardWait)
+	group := false
 	for time.Now().Before(deadline) {
-		if f.t.sawSignal(sig, since) || f.t.sawGroupSignal(sig, since) || (f.witness != nil && f.witness.Take(sig)) {
+		if f.t.sawSignal(sig, since) {
 			return // it reached the workload by itself
+		}
+		if f.t.sawGroupSignal(sig, since) || f.t.witnessSaw(sig, sinceMono) {
+			// Sent to sctrace's whole process group. A process of the workload in the group
+			// got it too, and shows it by a signal-delivery stop unless it blocks the signal
+			// (signalfd, sigwait): then no stop will come.
+			group = true
+			if f.rootBlocks(sig) {
+				break
+			}
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if f.pidfd >= 0 {
+	f.lastSent[sig] = time.Now()
+	pgrp := unix.Getpgrp()
+	if f.pidfd >= 0 && !f.t.rootGone.Load() {
+		// Not to a first process in the group that blocks it: it has it. (A pkill that hits
+		// sctrace and its helper but not the workload looks the same, and is not passed on
+		// to such a workload.)
+		if group && f.rootBlocks(sig) && inGroup(f.root, pgrp) {
+			return
+		}
 		if err := unix.PidfdSendSignal(f.pidfd, sig, nil, 0); err == nil {
 			return
 		}
-	} else if !f.t.rootGone.Load() && unix.Kill(f.root, sig) == nil {
+	} else if f.pidfd < 0 && !f.t.rootGone.Load() && unix.Kill(f.root, sig) == nil {
 		return
 	}
 	for _, pid := range f.t.liveProcesses() {
+		if group && inGroup(pid, pgrp) && blocks(pid, sig) {
+			continue
+		}
 		unix.Kill(pid, sig)
 	}
+}
+
+// rootBlocks reports whether the workload's first process blocks sig.
+func (f *forwarder) rootBlocks(sig syscall.Signal) bool {
+	return !f.t.rootGone.Load() && blocks(f.root, sig)
+}
+
+// blocks reports whether process pid blocks sig (/proc/PID/status, SigBlk: its main thread's).
+func blocks(pid int, sig syscall.Signal) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "SigBlk:"); ok {
+			m, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			return err == nil && m&(1<<(uint(sig)-1)) != 0
+		}
+	}
+	return false
+}
+
+// inGroup reports whether process pid is in process group pgrp.
+func inGroup(pid, pgrp int) bool {
+	g, err := unix.Getpgid(pid)
+	return err == nil && g == pgrp
+}
+
+// startWitness starts the witness (the forwarder, once the workload has run witnessDelay),
+// unless the loop has already closed it.
+func (t *tracer) startWitness() {
+	t.witnessMu.Lock()
+	defer t.witnessMu.Unlock()
+	if t.witnessClosed || t.witness != nil {
+		return
+	}
+	if w, err := helper.StartWitness(); err == nil {
+		t.witness = w
+	}
+}
+
+// closeWitness ends the witness (the loop, once the workload is gone): it is sctrace's child, and
+// the loop ends only when no child is left.
+func (t *tracer) closeWitness() {
+	t.witnessMu.Lock()
+	defer t.witnessMu.Unlock()
+	t.witnessClosed = true
+	if t.witness != nil {
+		t.witness.Close()
+	}
+}
+
+// witnessSaw reports whether the witness got sig at or after since (CLOCK_MONOTONIC ns).
+func (t *tracer) witnessSaw(sig syscall.Signal, since int64) bool {
+	t.witnessMu.Lock()
+	defer t.witnessMu.Unlock()
+	return t.witness != nil && t.witness.Saw(sig, since)
 }
 
 // stop ends forwarding: signals are held from now on (see the hub).
@@ -274,8 +356,8 @@ func (f *forwarder) stop() {
 		hubHold()
 		close(f.done)
 		f.wg.Wait()
-		if f.witness != nil {
-			f.witness.Close()
+		if f.t != nil {
+			f.t.closeWitness() // the loop has, unless it never saw the workload go
 		}
 		if f.pidfd >= 0 {
 			unix.Close(f.pidfd)

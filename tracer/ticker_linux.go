@@ -28,7 +28,7 @@ var ErrNoSyscallInfo = errors.New("this kernel lacks PTRACE_GET_SYSCALL_INFO (Li
 
 // forkTicker starts a ticker (a variable for tests).
 var forkTicker = func() (int, error) {
-	return syscall.ForkExec("/proc/self/exe", []string{"sctrace-ticker"}, &syscall.ProcAttr{
+	return syscall.ForkExec("/proc/self/exe", []string{"sct-ticker"}, &syscall.ProcAttr{
 		Env: []string{helper.Env + "=ticker"},
 		Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
 	})

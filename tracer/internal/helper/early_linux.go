@@ -27,7 +27,7 @@ func Prespawn(ticker bool) {
 	if ticker {
 		if pid, ok := prespawnTicker(); ok {
 			early.ticker.Store(int64(pid))
-		} else if pid, err := syscall.ForkExec("/proc/self/exe", []string{"sctrace-ticker"}, &syscall.ProcAttr{
+		} else if pid, err := syscall.ForkExec("/proc/self/exe", []string{"sct-ticker"}, &syscall.ProcAttr{
 			Env: []string{Env + "=ticker"},
 			Sys: &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
 		}); err == nil {

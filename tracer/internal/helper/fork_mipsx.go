@@ -16,13 +16,16 @@ func prespawnTicker() (int, bool) { return 0, false }
 
 // Witness is not implemented on MIPS: signals for sctrace's process group are then forwarded as
 // if sent to sctrace alone, when the workload shows no delivery of its own.
-type Witness struct{}
+type Witness struct{ Pid int }
 
 // StartWitness is not implemented on MIPS.
 func StartWitness() (*Witness, error) { return nil, syscall.ENOSYS }
 
-// Take reports nothing on MIPS.
-func (w *Witness) Take(sig syscall.Signal) bool { return false }
+// Saw reports nothing on MIPS.
+func (w *Witness) Saw(sig syscall.Signal, since int64) bool { return false }
 
 // Close does nothing on MIPS.
 func (w *Witness) Close() {}
+
+// Monotonic returns 0 on MIPS.
+func Monotonic() int64 { return 0 }

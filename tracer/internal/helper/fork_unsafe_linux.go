@@ -265,7 +265,7 @@ func forkTicker(act *kernelSigaction, itv *[2]syscall.Timeval, ppid int) (int, s
 		sigs = [...]syscall.Signal{syscall.SIGALRM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP,
 			syscall.SIGTERM, syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGPIPE,
 			syscall.SIGUSR1, syscall.SIGUSR2}
-		name = [16]byte{'s', 'c', 't', 'r', 'a', 'c', 'e', '-', 't', 'i', 'c', 'k', 'e', 'r'}
+		name = [16]byte{'s', 'c', 't', '-', 't', 'i', 'c', 'k', 'e', 'r'}
 	)
 	const prSetPdeathsig, prSetName = 1, 15
 	if r1, e = rawFork(); e != 0 || r1 != 0 {

@@ -232,8 +232,8 @@ func readAll(fd int) []byte {
 // attaches, an ignored signal is discarded; once traced, ignored signals are still reported to
 // the tracer (kernel/signal.c, sig_ignored), which swallows them.
 func ticker() {
-	// Its name, as the forked ticker's (prespawnTicker): comm "sctrace-ticker".
-	name := [16]byte{'s', 'c', 't', 'r', 'a', 'c', 'e', '-', 't', 'i', 'c', 'k', 'e', 'r'}
+	// Its name, as the forked ticker's (prespawnTicker): comm "sct-ticker".
+	name := [16]byte{'s', 'c', 't', '-', 't', 'i', 'c', 'k', 'e', 'r'}
 	syscall.RawSyscall6(syscall.SYS_PRCTL, 15 /* PR_SET_NAME */, uintptr(unsafe.Pointer(&name[0])), 0, 0, 0, 0)
 	for _, sig := range []syscall.Signal{syscall.SIGALRM, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGHUP,
 		syscall.SIGTERM, syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGPIPE, syscall.SIGUSR1,
