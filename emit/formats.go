@@ -215,7 +215,7 @@ func newerNames(names []string) []Note {
 	var notes []Note
 	for _, n := range names {
 		if v, ok := libseccompSince[n]; ok {
-			notes = append(notes, Note{Syscall: n, Text: "new in Linux " + v + ": a libseccomp older than that does not know it"})
+			notes = append(notes, Note{Syscall: n, Text: "new in Linux " + v + ": a runtime whose libseccomp is older (Debian 12's runc and crun: 2.5.4) may skip it or refuse the profile; nothing to do unless it does"})
 		}
 	}
 	return notes

@@ -39,6 +39,7 @@ func TestUsage(t *testing.T) {
 		{args: []string{"record", "-q", "-p", "999999999"}, code: 2, stderrLine: "sctrace: attach to 999999999: no such process"},
 		{args: []string{"recrod", "--", "true"}, code: 2, stderrLine: `sctrace: unknown command "recrod": did you mean "record"? (run 'sctrace help')`},
 		{args: []string{"run", "--on-dney", "kill", "--", "true"}, code: 2, stderrLine: "sctrace: run: flag provided but not defined: -on-dney (did you mean --on-deny? see 'sctrace run --help')"},
+		{args: []string{"record", "-x", "--", "true"}, code: 2, stderrLine: "sctrace: record: flag provided but not defined: -x (see 'sctrace record --help')"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -71,7 +71,9 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		if _, name, ok := strings.Cut(err.Error(), "flag provided but not defined: -"); ok {
 			var names []string
 			fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
-			if m := closest(strings.TrimLeft(name, "-"), names); m != "" {
+			if m := closest(strings.TrimLeft(name, "-"), names); len(m) == 1 {
+				hint = fmt.Sprintf("did you mean -%s? ", m)
+			} else if m != "" {
 				hint = fmt.Sprintf("did you mean --%s? ", m)
 			}
 		}
@@ -102,7 +104,8 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	return append(pos, tail...), nil
 }
 
-// closest returns the candidate nearest to s (edit distance at most 2, or a prefix), or "".
+// closest returns the candidate nearest to s (edit distance at most 2 and less than s's length,
+// or a prefix), or "": "x" is not a misspelt "o".
 func closest(s string, candidates []string) string {
 	best, bestD := "", 3
 	for _, c := range candidates {
@@ -110,7 +113,7 @@ func closest(s string, candidates []string) string {
 		if len(s) >= 2 && strings.HasPrefix(c, s) {
 			d = 1
 		}
-		if d < bestD {
+		if d < bestD && d < len(s) {
 			best, bestD = c, d
 		}
 	}

@@ -14,7 +14,7 @@ import (
 )
 
 // ErrUnsupported is returned (wrapped) for a file that is not an x86_64 or i386 ELF object.
-var ErrUnsupported = errors.New("reach: unsupported object")
+var ErrUnsupported = errors.New("cannot be analysed")
 
 // Relocation types the analysis interprets. x86_64 and i386 share the numbers of the first four.
 const (
@@ -80,11 +80,11 @@ func openObject(path string) (*elfObject, error) {
 		if bytes.HasPrefix(raw, []byte("#!")) {
 			what = "a script, not an ELF file (inspect its interpreter)"
 		}
-		return nil, fmt.Errorf("%s: %w: %s", path, ErrUnsupported, what)
+		return nil, fmt.Errorf("%w: %s", ErrUnsupported, what) // the caller names the path
 	}
 	f, err := elf.NewFile(bytes.NewReader(raw))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w: a damaged ELF file: %v", path, ErrUnsupported, err)
+		return nil, fmt.Errorf("%w: a damaged ELF file: %v", ErrUnsupported, err)
 	}
 	o := &elfObject{path: path, f: f, raw: raw, slots: map[uint64]gotSlot{}, names: map[uint64]string{}}
 	switch {
@@ -93,7 +93,7 @@ func openObject(path string) (*elfObject, error) {
 	case f.Machine == elf.EM_386 && f.Class == elf.ELFCLASS32:
 		o.mode = 32
 	default:
-		return nil, fmt.Errorf("%s: %w: machine %v, class %v (only x86_64 and i386)", path, ErrUnsupported, f.Machine, f.Class)
+		return nil, fmt.Errorf("%w: machine %v, class %v (only x86_64 and i386)", ErrUnsupported, f.Machine, f.Class)
 	}
 	for _, s := range f.Sections {
 		if s.Flags&elf.SHF_ALLOC == 0 || s.Type == elf.SHT_NOBITS {
