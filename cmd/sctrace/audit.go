@@ -185,6 +185,10 @@ func cmdDiff(args []string, stdout, stderr io.Writer) error {
 
 func printDiff(w io.Writer, d *audit.Difference) {
 	if d.Empty() {
+		if d.NotCompared != "" {
+			fmt.Fprintf(w, "no difference in calls and executables (%s)\n", d.NotCompared)
+			return
+		}
 		fmt.Fprintln(w, "no difference")
 		return
 	}
@@ -240,6 +244,9 @@ func printDiff(w io.Writer, d *audit.Difference) {
 	}
 	for _, s := range d.Files.Removed {
 		fmt.Fprintf(w, "- file %s\n", s)
+	}
+	if d.NotCompared != "" {
+		fmt.Fprintf(w, "note: %s\n", d.NotCompared)
 	}
 	if d.NeedsMore() {
 		singular := map[string]string{"new calls": "new call", "wider arguments": "wider argument", "new executables": "new executable",

@@ -29,7 +29,8 @@ unbounded, with the site. What the analysis had to assume is listed too (README,
 Sections: summary, calls, risks (reachable calls that matter, with a path that reaches them),
 unresolved (system calls whose number is unknown), objects (what was analysed), assumptions.
 The long ones show their first 20 rows unless chosen with --section. Analyses are cached per
-object content (--cache), so a library is analysed once.
+object content (--cache), so a library is analysed once; the objects' "cached" column (JSON:
+"cached") says which came from the cache, and is all that differs between two runs.
 
 Flags:
 `

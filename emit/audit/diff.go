@@ -44,6 +44,9 @@ type Difference struct {
 	// to open, or now created) that fail the gate: outside the temporary places, whose names
 	// differ from run to run (temporaryPath), and not merely failed to open.
 	GateFiles []string `json:"gate_files,omitempty"`
+	// NotCompared says why files, programs and endpoints were not compared (a profile recorded
+	// with --syscalls-only has none to compare); empty: they were.
+	NotCompared string `json:"footprint_not_compared,omitempty"`
 }
 
 // temporaryPrefixes are where file names differ from run to run.
@@ -241,10 +244,18 @@ func Diff(old, cur *learn.Profile) *Difference {
 	}
 	oe, op, oen, of := footprintSets(old)
 	ne, np, nen, nf := footprintSets(cur)
-	d.Executables, d.Programs, d.Endpoints, d.Files = delta(oe, ne), delta(op, np), delta(oen, nen), delta(of, nf)
-	for _, f := range slices.Sorted(maps.Keys(cur.Files)) {
-		if countsForGate(f, old.Files[f], cur.Files[f]) {
-			d.GateFiles = append(d.GateFiles, f)
+	d.Executables = delta(oe, ne)
+	switch {
+	case Footprintless(old.Recordings):
+		d.NotCompared = "OLD was recorded with --syscalls-only: files, programs and endpoints not compared"
+	case Footprintless(cur.Recordings):
+		d.NotCompared = "NEW was recorded with --syscalls-only: files, programs and endpoints not compared"
+	default:
+		d.Programs, d.Endpoints, d.Files = delta(op, np), delta(oen, nen), delta(of, nf)
+		for _, f := range slices.Sorted(maps.Keys(cur.Files)) {
+			if countsForGate(f, old.Files[f], cur.Files[f]) {
+				d.GateFiles = append(d.GateFiles, f)
+			}
 		}
 	}
 	if d.Added == nil {

@@ -349,6 +349,13 @@ func (r *Report) Tables() []Table {
 		eps.Note = fmt.Sprintf("and %d more, over the cap of %d", r.Dropped.Endpoints, learn.MaxEndpoints)
 	}
 	ts = append(ts, eps)
+	if footprintless(r.Recordings) {
+		for i := range ts {
+			if s := ts[i].Section; s == "files" || s == "programs" || s == "endpoints" {
+				ts[i].Note = "not recorded (--syscalls-only)"
+			}
+		}
+	}
 	if r.Coverage != nil {
 		ts = append(ts, r.coverageTable())
 	}
@@ -552,7 +559,11 @@ func (r *Report) summary() Table {
 
 // footprintless tells whether every recording was made without the footprint (files, programs,
 // endpoints).
-func footprintless(recs []learn.Recording) bool {
+func footprintless(recs []learn.Recording) bool { return Footprintless(recs) }
+
+// Footprintless tells whether every recording was made with --syscalls-only: no files, programs
+// or endpoints were looked for.
+func Footprintless(recs []learn.Recording) bool {
 	for _, rec := range recs {
 		if !rec.SyscallsOnly {
 			return false

@@ -186,4 +186,29 @@ func TestReportSyscallsOnly(t *testing.T) {
 			t.Errorf("%s %q, want \"not recorded\"", k, got)
 		}
 	}
+	for _, tb := range r.Tables() {
+		if s := tb.Section; (s == "files" || s == "programs" || s == "endpoints") && !strings.Contains(tb.Note, "not recorded") {
+			t.Errorf("the %s section says %q, want \"not recorded\"", s, tb.Note)
+		}
+	}
+}
+
+// TestDiffSyscallsOnly: a profile recorded with --syscalls-only has no files, programs or
+// endpoints; diff must neither call them removed nor, the other way round, new (the gate failed
+// on every file of the full recording).
+func TestDiffSyscallsOnly(t *testing.T) {
+	full := golden.Profile(t, "report-profile.json")
+	bare := learn.Merge(full)
+	bare.Files, bare.Programs, bare.Endpoints = nil, nil, nil
+	for i := range bare.Recordings {
+		bare.Recordings[i].SyscallsOnly = true
+	}
+	for _, d := range []*Difference{Diff(full, bare), Diff(bare, full)} {
+		if d.NeedsMore() || !d.Empty() || d.NotCompared == "" || len(d.Files.Removed)+len(d.Programs.Removed)+len(d.Endpoints.Removed) != 0 {
+			t.Errorf("diff with a --syscalls-only profile: %+v", d)
+		}
+	}
+	if d := Diff(full, learn.Merge(full)); d.NotCompared != "" {
+		t.Errorf("full profiles not compared: %q", d.NotCompared)
+	}
 }
