@@ -275,3 +275,35 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// TestHelperNames: sctrace's helper processes are named so that pgrep and pkill, with or without
+// -f and sctrace's command line, do not take them for sctrace (a pkill that hit sctrace and its
+// ticker looked like a signal for the whole process group).
+func TestHelperNames(t *testing.T) {
+	sleeper := prog(t, "sleeper")
+	profile := record(t, sleeper, "0").path
+	for _, c := range []struct {
+		args   []string
+		helper string
+	}{
+		{[]string{"record", "-q", "-o", filepath.Join(t.TempDir(), "p.json")}, "sct-ticker"},
+		{[]string{"run", "-q", "--profile", profile}, "sct-witness"},
+	} {
+		cmd := exec.Command(sctraceBin, append(c.args, "--", sleeper, "600")...)
+		cmd.Env = markedEnv()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		var helpers []int
+		waitFor(t, c.helper, func() bool {
+			helpers = childrenNamed(cmd.Process.Pid, c.helper)
+			return len(helpers) == 1
+		})
+		b, _ := os.ReadFile("/proc/" + strconv.Itoa(helpers[0]) + "/cmdline")
+		if got := strings.TrimRight(string(b), "\x00"); got != c.helper {
+			t.Errorf("%s: the helper's command line is %q, want %q", c.args[0], got, c.helper)
+		}
+		cmd.Process.Signal(syscall.SIGTERM)
+		waitTimeout(t, cmd, 20*time.Second)
+	}
+}

@@ -246,8 +246,66 @@ func prespawnTicker() (int, bool) {
 	act.handler = 1 // SIG_IGN
 	tick := syscall.NsecToTimeval(TickInterval * 1000)
 	itv := [2]syscall.Timeval{tick, tick} // struct itimerval {interval, value}
-	pid, errno := forkTicker(&act, &itv, syscall.Getpid())
+	args, nargs := argArea()
+	pid, errno := forkTicker(&act, &itv, syscall.Getpid(), args, nargs)
 	return pid, errno == 0
+}
+
+// argArea returns the address and size of this process's command line (what /proc/PID/cmdline
+// shows: arg_start and arg_end, fields 48 and 49 of /proc/self/stat; package os is not imported
+// here, see Prespawn). A forked helper writes its name over it, so that pgrep -f and pkill -f
+// with sctrace's command line do not take it for sctrace; 0 if it cannot be told.
+func argArea() (uintptr, int) {
+	b := readSmall("/proc/self/stat")
+	i := len(b) - 1
+	for i >= 0 && b[i] != ')' {
+		i--
+	}
+	if i < 0 {
+		return 0, 0
+	}
+	field, val, in := 2, uint64(0), false // ')' ends field 2
+	var start, end uint64
+	for _, c := range b[i+1:] {
+		if c == ' ' || c == '\n' {
+			if in {
+				switch field {
+				case 48:
+					start = val
+				case 49:
+					end = val
+				}
+				in = false
+			}
+			continue
+		}
+		if !in {
+			in, field, val = true, field+1, 0
+		}
+		if c >= '0' && c <= '9' {
+			val = val*10 + uint64(c-'0')
+		}
+	}
+	if start == 0 || end <= start || end-start > 1<<20 {
+		return 0, 0
+	}
+	return uintptr(start), int(end - start)
+}
+
+// overwriteArgs writes name, then NULs, over the n bytes at args (a child's copy of the command
+// line, outside Go's heap). It calls nothing (see rawFork).
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func overwriteArgs(args uintptr, n int, name *[16]byte) {
+	for i := 0; i < n; i++ {
+		c := byte(0)
+		if i < len(name) {
+			c = name[i]
+		}
+		*(*byte)(unsafe.Add(nil, args+uintptr(i))) = c
+	}
 }
 
 // forkTicker forks the ticker: a child in sctrace's process group, with the parent-death signal,
@@ -257,7 +315,7 @@ func prespawnTicker() (int, bool) {
 //go:noinline
 //go:norace
 //go:nocheckptr
-func forkTicker(act *kernelSigaction, itv *[2]syscall.Timeval, ppid int) (int, syscall.Errno) {
+func forkTicker(act *kernelSigaction, itv *[2]syscall.Timeval, ppid int, args uintptr, nargs int) (int, syscall.Errno) {
 	var (
 		r1   uintptr
 		e    syscall.Errno
@@ -279,6 +337,7 @@ func forkTicker(act *kernelSigaction, itv *[2]syscall.Timeval, ppid int) (int, s
 		}
 	}
 	syscall.RawSyscall6(syscall.SYS_PRCTL, prSetName, uintptr(unsafe.Pointer(&name[0])), 0, 0, 0, 0)
+	overwriteArgs(args, nargs, &name)
 	syscall.RawSyscall6(syscall.SYS_PRCTL, prSetPdeathsig, uintptr(syscall.SIGKILL), 0, 0, 0, 0)
 	if r1, _, _ = syscall.RawSyscall(syscall.SYS_GETPPID, 0, 0, 0); r1 != uintptr(ppid) {
 		goto exit

@@ -45,7 +45,8 @@ func StartWitness() (*Witness, error) {
 	set := uint64(1)<<(syscall.SIGINT-1) | 1<<(syscall.SIGTERM-1) | 1<<(syscall.SIGHUP-1) | 1<<(syscall.SIGQUIT-1)
 	name := [16]byte{'s', 'c', 't', '-', 'w', 'i', 't', 'n', 'e', 's', 's'}
 	w := &Witness{last: (*[65]int64)(unsafe.Pointer(&mem[0])), mem: mem, life: p[1]}
-	pid, errno := forkWitness(&act, &set, w.last, p[0], &name)
+	args, nargs := argArea()
+	pid, errno := forkWitness(&act, &set, w.last, p[0], &name, args, nargs)
 	runtime.KeepAlive(&act)
 	syscall.Close(p[0])
 	if errno != 0 {
@@ -92,7 +93,7 @@ type pollFd struct {
 //go:noinline
 //go:norace
 //go:nocheckptr
-func forkWitness(act *kernelSigaction, set *uint64, last *[65]int64, life int, name *[16]byte) (int, syscall.Errno) {
+func forkWitness(act *kernelSigaction, set *uint64, last *[65]int64, life int, name *[16]byte, args uintptr, nargs int) (int, syscall.Errno) {
 	var (
 		r1   uintptr
 		e    syscall.Errno
@@ -120,6 +121,7 @@ func forkWitness(act *kernelSigaction, set *uint64, last *[65]int64, life int, n
 		syscall.RawSyscall(syscall.SYS_CLOSE, uintptr(i), 0, 0)
 	}
 	syscall.RawSyscall6(syscall.SYS_PRCTL, prSetName, uintptr(unsafe.Pointer(&name[0])), 0, 0, 0, 0)
+	overwriteArgs(args, nargs, name)
 	if _, _, e = syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, 0 /* SIG_BLOCK */, uintptr(unsafe.Pointer(set)), 0, 8, 0, 0); e != 0 {
 		goto exit
 	}
