@@ -336,6 +336,25 @@ func TestGroupSignalOnce(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 		syscall.Kill(pid, sig)
 	}
+	groupTwice := func(pid int, sig syscall.Signal) {
+		syscall.Kill(-pid, sig)
+		time.Sleep(50 * time.Millisecond)
+		syscall.Kill(-pid, sig)
+	}
+	// The witness killed (it is started again) or stopped (the loop kills it at the end).
+	witnessKilled := func(pid int, sig syscall.Signal) {
+		for _, h := range childrenNamed(pid, "sct-witness") {
+			syscall.Kill(h, syscall.SIGKILL)
+		}
+		time.Sleep(300 * time.Millisecond)
+		syscall.Kill(-pid, sig)
+	}
+	witnessStopped := func(pid int, sig syscall.Signal) {
+		for _, h := range childrenNamed(pid, "sct-witness") {
+			syscall.Kill(h, syscall.SIGSTOP)
+		}
+		syscall.Kill(pid, sig)
+	}
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT} {
 		signalCount(t, rec, "handler", false, group, sig, 1)
 	}
@@ -347,15 +366,20 @@ func TestGroupSignalOnce(t *testing.T) {
 	signalCount(t, rec, "handler", false, withHelper, syscall.SIGTERM, 1)
 	signalCount(t, rec, "signalfd", true, group, syscall.SIGTERM, 1)
 	signalCount(t, rec, "handler", false, twice, syscall.SIGTERM, 2)
+	signalCount(t, rec, "signalfd", false, groupTwice, syscall.SIGTERM, 2)
+	signalCount(t, rec, "exitmain", false, group, syscall.SIGTERM, 1)
 	// run has no ticker: its witness process notes the group's signals.
 	sc := prog(t, "sigcount")
-	profile := record(t, "sh", "-c", sc+" 0 signalfd; "+sc+" 0 handler; setsid "+sc+" 0 signalfd").path
+	profile := record(t, "sh", "-c", sc+" 0 signalfd; "+sc+" 0 handler; setsid "+sc+" 0 signalfd; "+sc+" 0 exitmain").path
 	run := []string{"run", "-q", "--profile", profile}
 	signalCount(t, run, "signalfd", false, group, syscall.SIGTERM, 1)
 	signalCount(t, run, "signalfd", false, alone, syscall.SIGTERM, 1)
 	signalCount(t, run, "handler", false, withHelper, syscall.SIGTERM, 1)
 	signalCount(t, run, "handler", false, groupThenAlone, syscall.SIGTERM, 2)
 	signalCount(t, run, "signalfd", true, group, syscall.SIGTERM, 1)
+	signalCount(t, run, "signalfd", false, witnessKilled, syscall.SIGTERM, 1)
+	signalCount(t, run, "handler", false, witnessStopped, syscall.SIGTERM, 1)
+	signalCount(t, run, "exitmain", false, group, syscall.SIGTERM, 1)
 }
 
 // signalCount runs sigcount (mode: handler or signalfd; in a session of its own with setsid)
@@ -365,7 +389,7 @@ func signalCount(t *testing.T, sub []string, mode string, setsid bool, send func
 	t.Helper()
 	argv := []string{prog(t, "sigcount"), "1", mode}
 	// The cases mostly wait: they run side by side, each sctrace in a process group of its own.
-	t.Run(fmt.Sprintf("%s-%s-%v-%d", sub[0], mode, sig, want), func(t *testing.T) {
+	t.Run(fmt.Sprintf("%s-%s-%v-%d-%p", sub[0], mode, sig, want, send), func(t *testing.T) {
 		t.Parallel()
 		signalCountRun(t, sub, argv, mode, setsid, send, sig, want)
 	})

@@ -19,6 +19,7 @@ var sources embed.FS
 // flags are extra compiler flags per program.
 var flags = map[string][]string{
 	"threads":      {"-pthread"},
+	"sigcount":     {"-pthread"},
 	"execthread":   {"-pthread"},
 	"periodic":     {"-pthread"},
 	"churnforever": {"-pthread"},

@@ -318,6 +318,9 @@ func (t *tracer) tickerSignal(ws unix.WaitStatus) int {
 }
 
 func (t *tracer) exited(tid int, ws unix.WaitStatus) {
+	if t.ticker == 0 && t.witnessEnded(tid) {
+		return
+	}
 	_, heldHere := t.held[tid]
 	delete(t.held, tid)
 	delete(t.resultExit, tid)

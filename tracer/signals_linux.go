@@ -243,74 +243,129 @@ func (f *forwarder) start(t *tracer, root int) {
 }
 
 func (f *forwarder) forward(sig syscall.Signal) {
+	pgrp := unix.Getpgrp()
 	// From a terminal the signal reached the workload's process group by itself, unless the
-	// workload's first process was forked after it came (it is not running its command yet).
+	// workload's first process was forked after it came (it is not running its command yet);
+	// processes that left the group (setsid) did not get it.
 	if sig != syscall.SIGTERM && inForeground() && f.t.started.Load() {
+		f.sendOutside(sig, pgrp)
 		return
 	}
 	since := time.Now().Add(-forwardWait)
 	if own := f.lastSent[sig].Add(forwardWait); own.After(since) {
-		since = own
+		since = own // a delivery of the forwarder's own last send is not one the workload got by itself
 	}
 	sinceMono := helper.Monotonic() - (time.Since(since)).Nanoseconds()
 	deadline := time.Now().Add(forwardWait)
 	group := false
-	for time.Now().Before(deadline) {
-		if f.t.sawSignal(sig, since) {
-			return // it reached the workload by itself
-		}
-		if f.t.sawGroupSignal(sig, since) || f.t.witnessSaw(sig, sinceMono) {
+	for !group && time.Now().Before(deadline) {
+		switch {
+		case f.t.sawSignal(sig, since):
+			// It reached the workload by itself: sent to the group, or to the workload too.
+			group = true
+		case f.t.sawGroupSignal(sig, since) || f.t.witnessSaw(sig, sinceMono):
 			// Sent to sctrace's whole process group. A process of the workload in the group
 			// got it too, and shows it by a signal-delivery stop unless it blocks the signal
-			// (signalfd, sigwait): then no stop will come.
-			group = true
-			if f.rootBlocks(sig) {
-				break
+			// (signalfd, sigwait): then no stop will come. (A pkill that hits sctrace and its
+			// helper but not the workload looks the same, and is not passed on to such a
+			// workload.)
+			if f.groupBlocks(sig, pgrp) {
+				group = true
 			}
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	f.lastSent[sig] = time.Now()
-	pgrp := unix.Getpgrp()
-	if f.pidfd >= 0 && !f.t.rootGone.Load() {
-		// Not to a first process in the group that blocks it: it has it. (A pkill that hits
-		// sctrace and its helper but not the workload looks the same, and is not passed on
-		// to such a workload.)
-		if group && f.rootBlocks(sig) && inGroup(f.root, pgrp) {
-			return
+		if !group {
+			time.Sleep(5 * time.Millisecond)
 		}
+	}
+	if group {
+		f.sendOutside(sig, pgrp)
+		return
+	}
+	if f.pidfd >= 0 && !f.t.rootGone.Load() {
 		if err := unix.PidfdSendSignal(f.pidfd, sig, nil, 0); err == nil {
+			f.lastSent[sig] = time.Now()
 			return
 		}
 	} else if f.pidfd < 0 && !f.t.rootGone.Load() && unix.Kill(f.root, sig) == nil {
+		f.lastSent[sig] = time.Now()
 		return
 	}
 	for _, pid := range f.t.liveProcesses() {
-		if group && inGroup(pid, pgrp) && blocks(pid, sig) {
-			continue
-		}
 		unix.Kill(pid, sig)
+		f.lastSent[sig] = time.Now()
 	}
 }
 
-// rootBlocks reports whether the workload's first process blocks sig.
-func (f *forwarder) rootBlocks(sig syscall.Signal) bool {
-	return !f.t.rootGone.Load() && blocks(f.root, sig)
+// sendOutside sends sig, which sctrace's process group got, to the workload's processes that
+// are not in that group: the first process, or once it is gone the processes left.
+func (f *forwarder) sendOutside(sig syscall.Signal, pgrp int) {
+	if !f.t.rootGone.Load() {
+		if inGroup(f.root, pgrp) {
+			return
+		}
+		if (f.pidfd >= 0 && unix.PidfdSendSignal(f.pidfd, sig, nil, 0) == nil) || (f.pidfd < 0 && unix.Kill(f.root, sig) == nil) {
+			f.lastSent[sig] = time.Now()
+		}
+		return
+	}
+	for _, pid := range f.t.liveProcesses() {
+		if !inGroup(pid, pgrp) && unix.Kill(pid, sig) == nil {
+			f.lastSent[sig] = time.Now()
+		}
+	}
 }
 
-// blocks reports whether process pid blocks sig (/proc/PID/status, SigBlk: its main thread's).
+// groupBlocks reports whether the workload's processes in process group pgrp all block sig (the
+// first one while it lives, else the ones left), so that none would show its delivery.
+func (f *forwarder) groupBlocks(sig syscall.Signal, pgrp int) bool {
+	if !f.t.rootGone.Load() {
+		return blocks(f.root, sig)
+	}
+	n := 0
+	for _, pid := range f.t.liveProcesses() {
+		if inGroup(pid, pgrp) {
+			if !blocks(pid, sig) {
+				return false
+			}
+			n++
+		}
+	}
+	return n > 0
+}
+
+// blocks reports whether every live thread of process pid blocks sig (/proc/PID/task/*/status,
+// SigBlk): the kernel delivers a process's signal to a thread that does not. An exited main
+// thread (a zombie leader) is not one.
 func blocks(pid int, sig syscall.Signal) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	dir := "/proc/" + strconv.Itoa(pid) + "/task"
+	tasks, err := os.ReadDir(dir)
 	if err != nil {
 		return false
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "SigBlk:"); ok {
-			m, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
-			return err == nil && m&(1<<(uint(sig)-1)) != 0
+	n := 0
+	for _, task := range tasks {
+		b, err := os.ReadFile(dir + "/" + task.Name() + "/status")
+		if err != nil {
+			continue
 		}
+		blocked, zombie := false, false
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "State:"); ok {
+				zombie = strings.Contains(v, "Z") || strings.Contains(v, "X")
+			} else if v, ok := strings.CutPrefix(line, "SigBlk:"); ok {
+				m, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+				blocked = err == nil && m&(1<<(uint(sig)-1)) != 0
+			}
+		}
+		if zombie {
+			continue
+		}
+		if !blocked {
+			return false
+		}
+		n++
 	}
-	return false
+	return n > 0
 }
 
 // inGroup reports whether process pid is in process group pgrp.
@@ -330,6 +385,21 @@ func (t *tracer) startWitness() {
 	if w, err := helper.StartWitness(); err == nil {
 		t.witness = w
 	}
+}
+
+// witnessEnded tells whether pid, reaped by the loop, was the witness; a witness killed before
+// the workload ended is started again, after a pause (something may be killing it in a loop).
+func (t *tracer) witnessEnded(pid int) bool {
+	t.witnessMu.Lock()
+	defer t.witnessMu.Unlock()
+	if t.witness == nil || t.witness.Pid != pid {
+		return false
+	}
+	t.witness = nil
+	if !t.witnessClosed {
+		time.AfterFunc(100*time.Millisecond, t.startWitness)
+	}
+	return true
 }
 
 // closeWitness ends the witness (the loop, once the workload is gone): it is sctrace's child, and

@@ -286,7 +286,7 @@ func argArea() (uintptr, int) {
 			val = val*10 + uint64(c-'0')
 		}
 	}
-	if start == 0 || end <= start || end-start > 1<<20 {
+	if start == 0 || end <= start || end-start > 64<<20 {
 		return 0, 0
 	}
 	return uintptr(start), int(end - start)
@@ -305,6 +305,11 @@ func overwriteArgs(args uintptr, n int, name *[16]byte) {
 			c = name[i]
 		}
 		*(*byte)(unsafe.Add(nil, args+uintptr(i))) = c
+	}
+	if n > len(name) {
+		// The area's last byte no longer NUL: the kernel then shows the command line up to the
+		// first NUL (as for setproctitle), the name alone rather than it and n NULs.
+		*(*byte)(unsafe.Add(nil, args+uintptr(n-1))) = ' '
 	}
 }
 

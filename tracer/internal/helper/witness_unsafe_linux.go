@@ -66,9 +66,11 @@ func (w *Witness) Saw(sig syscall.Signal, since int64) bool {
 	return atomic.LoadInt64(&w.last[sig]) >= since
 }
 
-// Close ends the witness; the caller reaps it. Saw goes on answering from what it noted.
+// Close ends the witness (killed: a stopped one would not see its pipe close); the caller reaps
+// it. Saw goes on answering from what it noted.
 func (w *Witness) Close() {
 	if w.life >= 0 {
+		syscall.Kill(w.Pid, syscall.SIGKILL)
 		syscall.Close(w.life)
 		w.life = -1
 	}
