@@ -248,6 +248,9 @@ func Diff(old, cur *learn.Profile) *Difference {
 	switch {
 	case Footprintless(old.Recordings):
 		d.NotCompared = "OLD was recorded with --syscalls-only: files, programs and endpoints not compared"
+	case partlyFootprintless(old.Recordings):
+		// What NEW uses may be in OLD's runs that did not look.
+		d.NotCompared = "OLD merges runs recorded with --syscalls-only: files, programs and endpoints not compared"
 	case Footprintless(cur.Recordings):
 		d.NotCompared = "NEW was recorded with --syscalls-only: files, programs and endpoints not compared"
 	default:

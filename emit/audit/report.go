@@ -526,9 +526,13 @@ func (r *Report) summary() Table {
 		add("programs", "not recorded (--syscalls-only)")
 		add("endpoints", "not recorded (--syscalls-only)")
 	} else {
-		add("files", none(len(r.Files)+dropped(r.Dropped), files))
-		add("programs", none(len(r.Programs), plural(len(r.Programs), "executed", "executed")))
-		add("endpoints", none(len(r.Endpoints), plural(len(r.Endpoints), "address", "addresses")))
+		part := ""
+		if n := syscallsOnlyRuns(r.Recordings); n > 0 {
+			part = fmt.Sprintf(" (%d of %d recordings did not look: --syscalls-only)", n, len(r.Recordings))
+		}
+		add("files", none(len(r.Files)+dropped(r.Dropped), files)+part)
+		add("programs", none(len(r.Programs), plural(len(r.Programs), "executed", "executed"))+part)
+		add("endpoints", none(len(r.Endpoints), plural(len(r.Endpoints), "address", "addresses"))+part)
 	}
 	if r.Coverage != nil {
 		possible, seen, risky := 0, 0, 0
@@ -570,6 +574,23 @@ func Footprintless(recs []learn.Recording) bool {
 		}
 	}
 	return len(recs) > 0
+}
+
+// syscallsOnlyRuns counts the recordings made with --syscalls-only.
+func syscallsOnlyRuns(recs []learn.Recording) int {
+	n := 0
+	for _, rec := range recs {
+		if rec.SyscallsOnly {
+			n++
+		}
+	}
+	return n
+}
+
+// partlyFootprintless tells whether some, not all, recordings were made with --syscalls-only.
+func partlyFootprintless(recs []learn.Recording) bool {
+	n := syscallsOnlyRuns(recs)
+	return n > 0 && n < len(recs)
 }
 
 // none is "none" when n is 0, else s.

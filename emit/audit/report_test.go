@@ -211,4 +211,14 @@ func TestDiffSyscallsOnly(t *testing.T) {
 	if d := Diff(full, learn.Merge(full)); d.NotCompared != "" {
 		t.Errorf("full profiles not compared: %q", d.NotCompared)
 	}
+	// Merged with a full recording, the --syscalls-only run still leaves OLD's files partial.
+	mixed := learn.Merge(full, bare)
+	if d := Diff(mixed, full); d.NotCompared == "" || d.NeedsMore() {
+		t.Errorf("OLD partly --syscalls-only: %+v", d)
+	}
+	for _, row := range BuildReport(mixed, fakeDocker).summary().Rows {
+		if row[0] == "files" && !strings.Contains(row[1], "did not look") {
+			t.Errorf("files %q: the --syscalls-only run not mentioned", row[1])
+		}
+	}
 }
