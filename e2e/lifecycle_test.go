@@ -336,6 +336,15 @@ func TestGroupSignalOnce(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 		syscall.Kill(pid, sig)
 	}
+	// Two signals, one to the group and one to sctrace alone, in either order and close
+	// together: each delivery accounts for one of them.
+	pair := func(first, second func(int, syscall.Signal), gap time.Duration) func(int, syscall.Signal) {
+		return func(pid int, sig syscall.Signal) {
+			first(pid, sig)
+			time.Sleep(gap)
+			second(pid, sig)
+		}
+	}
 	groupTwice := func(pid int, sig syscall.Signal) {
 		syscall.Kill(-pid, sig)
 		time.Sleep(50 * time.Millisecond)
@@ -368,6 +377,10 @@ func TestGroupSignalOnce(t *testing.T) {
 	signalCount(t, rec, "handler", false, twice, syscall.SIGTERM, 2)
 	signalCount(t, rec, "signalfd", false, groupTwice, syscall.SIGTERM, 2)
 	signalCount(t, rec, "exitmain", false, group, syscall.SIGTERM, 1)
+	signalCount(t, rec, "handler", false, pair(alone, group, 150*time.Millisecond), syscall.SIGTERM, 2)
+	signalCount(t, rec, "handler", false, pair(group, alone, 50*time.Millisecond), syscall.SIGTERM, 2)
+	signalCount(t, rec, "handler", false, pair(alone, group, 50*time.Millisecond), syscall.SIGTERM, 2)
+	signalCount(t, rec, "signalfd", false, pair(group, alone, 50*time.Millisecond), syscall.SIGTERM, 2)
 	// run has no ticker: its witness process notes the group's signals.
 	sc := prog(t, "sigcount")
 	profile := record(t, "sh", "-c", sc+" 0 signalfd; "+sc+" 0 handler; setsid "+sc+" 0 signalfd; "+sc+" 0 exitmain").path

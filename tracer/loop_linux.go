@@ -82,6 +82,8 @@ type tracer struct {
 	// when the ticker last got signal N: the ticker is in sctrace's process group, and nothing
 	// else signals it, so it witnesses a signal sent to the whole group (see tickerSignal)
 	groupSeen [65]atomic.Int64
+	// how many deliveries of signal N the workload and the ticker got (see forwarder.forward)
+	sigCount, groupCount [65]atomic.Int64
 	// Without a ticker, the forwarder's witness (helper.Witness), a child of sctrace closed once
 	// the workload is gone, so that wait4(-1) can end.
 	witnessMu     sync.Mutex
@@ -309,6 +311,7 @@ func (t *tracer) tickerSignal(ws unix.WaitStatus) int {
 	switch sig := ws.StopSignal(); sig {
 	case syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT:
 		t.groupSeen[sig].Store(time.Now().UnixNano())
+		t.groupCount[sig].Add(1)
 		return 0
 	case syscall.SIGALRM, syscall.SIGSTOP, syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU:
 		return 0
@@ -471,6 +474,7 @@ func (t *tracer) stopped(r *waitReport) {
 		// Signal-delivery-stop: deliver the signal (Go programs get SIGURG constantly).
 		if int(sig) < len(t.sigSeen) {
 			t.sigSeen[sig].Store(time.Now().UnixNano())
+			t.sigCount[sig].Add(1)
 		}
 		if sig == syscall.SIGSYS {
 			t.sigsysStop(tid, tk)

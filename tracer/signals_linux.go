@@ -194,9 +194,11 @@ type forwarder struct {
 	t        *tracer
 	pidfd    int
 	root     int
-	// lastSent is when the forwarder last sent each signal: a delivery of it to the workload
-	// within forwardWait after is its own, not one the workload got by itself.
-	lastSent [65]time.Time
+	// Each delivery the tracer sees (and each of the ticker's and witness's) accounts for one
+	// signal at most: usedDeliv and usedGroup count those already accounted for; ownPending
+	// counts the deliveries the forwarder's own sends will cause (sent at ownAt).
+	usedDeliv, usedGroup, ownPending [65]int64
+	ownAt                            [65]time.Time
 }
 
 // witnessDelay is how long the workload runs before the forwarder starts its witness.
@@ -252,28 +254,22 @@ func (f *forwarder) forward(sig syscall.Signal) {
 		return
 	}
 	since := time.Now().Add(-forwardWait)
-	if own := f.lastSent[sig].Add(forwardWait); own.After(since) {
-		since = own // a delivery of the forwarder's own last send is not one the workload got by itself
-	}
-	sinceMono := helper.Monotonic() - (time.Since(since)).Nanoseconds()
+	sinceMono := helper.Monotonic() - forwardWait.Nanoseconds()
 	deadline := time.Now().Add(forwardWait)
 	group := false
 	for !group && time.Now().Before(deadline) {
 		switch {
-		case f.t.sawSignal(sig, since):
+		case f.takeDelivery(sig, since):
 			// It reached the workload by itself: sent to the group, or to the workload too.
 			group = true
-		case f.t.sawGroupSignal(sig, since) || f.t.witnessSaw(sig, sinceMono):
+		case f.takeGroup(sig, since, sinceMono) && f.groupBlocks(sig, pgrp):
 			// Sent to sctrace's whole process group. A process of the workload in the group
 			// got it too, and shows it by a signal-delivery stop unless it blocks the signal
 			// (signalfd, sigwait): then no stop will come. (A pkill that hits sctrace and its
 			// helper but not the workload looks the same, and is not passed on to such a
 			// workload.)
-			if f.groupBlocks(sig, pgrp) {
-				group = true
-			}
-		}
-		if !group {
+			group = true
+		default:
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
@@ -283,17 +279,64 @@ func (f *forwarder) forward(sig syscall.Signal) {
 	}
 	if f.pidfd >= 0 && !f.t.rootGone.Load() {
 		if err := unix.PidfdSendSignal(f.pidfd, sig, nil, 0); err == nil {
-			f.lastSent[sig] = time.Now()
+			f.sent(sig, f.root)
 			return
 		}
 	} else if f.pidfd < 0 && !f.t.rootGone.Load() && unix.Kill(f.root, sig) == nil {
-		f.lastSent[sig] = time.Now()
+		f.sent(sig, f.root)
 		return
 	}
 	for _, pid := range f.t.liveProcesses() {
-		unix.Kill(pid, sig)
-		f.lastSent[sig] = time.Now()
+		if unix.Kill(pid, sig) == nil {
+			f.sent(sig, pid)
+		}
 	}
+}
+
+// sent notes a send of sig to pid: unless pid blocks it, its delivery is the forwarder's own.
+func (f *forwarder) sent(sig syscall.Signal, pid int) {
+	if !blocks(pid, sig) {
+		f.ownPending[sig]++
+		f.ownAt[sig] = time.Now()
+	}
+}
+
+// takeDelivery reports whether the workload got sig, recently (since), in a delivery not yet
+// accounted for: not one of the forwarder's own sends, nor one an earlier signal was matched
+// with. It accounts for it.
+func (f *forwarder) takeDelivery(sig syscall.Signal, since time.Time) bool {
+	n := f.t.sigCount[sig].Load()
+	if time.Since(f.ownAt[sig]) > time.Second {
+		f.ownPending[sig] = 0 // a send whose delivery did not come (the process ended)
+	}
+	if !f.t.sawSignal(sig, since) {
+		f.usedDeliv[sig] = n // nothing recent: the older ones account for nothing now
+		return false
+	}
+	avail := n - f.usedDeliv[sig]
+	own := min(avail, f.ownPending[sig])
+	f.usedDeliv[sig] += own
+	f.ownPending[sig] -= own
+	if avail-own > 0 {
+		f.usedDeliv[sig]++
+		return true
+	}
+	return false
+}
+
+// takeGroup reports whether the ticker or the witness got sig recently, in a delivery not yet
+// accounted for, and accounts for it.
+func (f *forwarder) takeGroup(sig syscall.Signal, since time.Time, sinceMono int64) bool {
+	n := f.t.groupCount[sig].Load() + f.t.witnessCount(sig)
+	if !f.t.sawGroupSignal(sig, since) && !f.t.witnessSaw(sig, sinceMono) {
+		f.usedGroup[sig] = n
+		return false
+	}
+	if n > f.usedGroup[sig] {
+		f.usedGroup[sig]++
+		return true
+	}
+	return false
 }
 
 // sendOutside sends sig, which sctrace's process group got, to the workload's processes that
@@ -304,13 +347,13 @@ func (f *forwarder) sendOutside(sig syscall.Signal, pgrp int) {
 			return
 		}
 		if (f.pidfd >= 0 && unix.PidfdSendSignal(f.pidfd, sig, nil, 0) == nil) || (f.pidfd < 0 && unix.Kill(f.root, sig) == nil) {
-			f.lastSent[sig] = time.Now()
+			f.sent(sig, f.root)
 		}
 		return
 	}
 	for _, pid := range f.t.liveProcesses() {
 		if !inGroup(pid, pgrp) && unix.Kill(pid, sig) == nil {
-			f.lastSent[sig] = time.Now()
+			f.sent(sig, pid)
 		}
 	}
 }
@@ -411,6 +454,16 @@ func (t *tracer) closeWitness() {
 	if t.witness != nil {
 		t.witness.Close()
 	}
+}
+
+// witnessCount returns how many times the witness got sig.
+func (t *tracer) witnessCount(sig syscall.Signal) int64 {
+	t.witnessMu.Lock()
+	defer t.witnessMu.Unlock()
+	if t.witness == nil {
+		return 0
+	}
+	return t.witness.Count(sig)
 }
 
 // witnessSaw reports whether the witness got sig at or after since (CLOCK_MONOTONIC ns).

@@ -24,6 +24,9 @@ func StartWitness() (*Witness, error) { return nil, syscall.ENOSYS }
 // Saw reports nothing on MIPS.
 func (w *Witness) Saw(sig syscall.Signal, since int64) bool { return false }
 
+// Count returns 0 on MIPS.
+func (w *Witness) Count(sig syscall.Signal) int64 { return 0 }
+
 // Close does nothing on MIPS.
 func (w *Witness) Close() {}
 

@@ -25,6 +25,7 @@ import (
 type Witness struct {
 	Pid  int
 	last *[65]int64 // in the shared mapping: when it last got signal N (ns, CLOCK_MONOTONIC)
+	n    *[65]int64 // after it: how many times it got signal N
 	mem  []byte
 	life int // sctrace's end of the lifeline pipe
 }
@@ -44,9 +45,9 @@ func StartWitness() (*Witness, error) {
 	act.handler = 1 // SIG_IGN
 	set := uint64(1)<<(syscall.SIGINT-1) | 1<<(syscall.SIGTERM-1) | 1<<(syscall.SIGHUP-1) | 1<<(syscall.SIGQUIT-1)
 	name := [16]byte{'s', 'c', 't', '-', 'w', 'i', 't', 'n', 'e', 's', 's'}
-	w := &Witness{last: (*[65]int64)(unsafe.Pointer(&mem[0])), mem: mem, life: p[1]}
+	w := &Witness{last: (*[65]int64)(unsafe.Pointer(&mem[0])), n: (*[65]int64)(unsafe.Pointer(&mem[65*8])), mem: mem, life: p[1]}
 	args, nargs := argArea()
-	pid, errno := forkWitness(&act, &set, w.last, p[0], &name, args, nargs)
+	pid, errno := forkWitness(&act, &set, w.last, w.n, p[0], &name, args, nargs)
 	runtime.KeepAlive(&act)
 	syscall.Close(p[0])
 	if errno != 0 {
@@ -64,6 +65,14 @@ func (w *Witness) Saw(sig syscall.Signal, since int64) bool {
 		return false
 	}
 	return atomic.LoadInt64(&w.last[sig]) >= since
+}
+
+// Count returns how many times the witness got sig.
+func (w *Witness) Count(sig syscall.Signal) int64 {
+	if sig <= 0 || int(sig) >= len(w.n) {
+		return 0
+	}
+	return atomic.LoadInt64(&w.n[sig])
 }
 
 // Close ends the witness (killed: a stopped one would not see its pipe close); the caller reaps
@@ -95,7 +104,7 @@ type pollFd struct {
 //go:noinline
 //go:norace
 //go:nocheckptr
-func forkWitness(act *kernelSigaction, set *uint64, last *[65]int64, life int, name *[16]byte, args uintptr, nargs int) (int, syscall.Errno) {
+func forkWitness(act *kernelSigaction, set *uint64, last, count *[65]int64, life int, name *[16]byte, args uintptr, nargs int) (int, syscall.Errno) {
 	var (
 		r1   uintptr
 		e    syscall.Errno
@@ -149,6 +158,7 @@ func forkWitness(act *kernelSigaction, set *uint64, last *[65]int64, life int, n
 				if sig < uint32(len(last)) {
 					syscall.RawSyscall(syscall.SYS_CLOCK_GETTIME, 1 /* CLOCK_MONOTONIC */, uintptr(unsafe.Pointer(&ts[0])), 0)
 					last[sig] = ts[0]*1e9 + ts[1]
+					count[sig]++
 				}
 			}
 		}
