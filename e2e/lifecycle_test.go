@@ -381,6 +381,23 @@ func TestGroupSignalOnce(t *testing.T) {
 	signalCount(t, rec, "handler", false, pair(group, alone, 50*time.Millisecond), syscall.SIGTERM, 2)
 	signalCount(t, rec, "handler", false, pair(alone, group, 50*time.Millisecond), syscall.SIGTERM, 2)
 	signalCount(t, rec, "signalfd", false, pair(group, alone, 50*time.Millisecond), syscall.SIGTERM, 2)
+	// Forwarded sends whose deliveries were matched late (the forwarder handles one signal at
+	// a time, up to 100 ms each) must not stay counted as pending: the group's TERM at the end
+	// was sent again.
+	signalCount(t, rec, "handler", false, func(pid int, sig syscall.Signal) {
+		for _, step := range []struct {
+			gap   time.Duration
+			group bool
+			sig   syscall.Signal
+		}{{0, false, sig}, {117, false, syscall.SIGINT}, {86, false, sig}, {170, false, syscall.SIGINT}, {113, true, sig}} {
+			time.Sleep(step.gap * time.Millisecond)
+			if step.group {
+				syscall.Kill(-pid, step.sig)
+			} else {
+				syscall.Kill(pid, step.sig)
+			}
+		}
+	}, syscall.SIGTERM, 3)
 	// run has no ticker: its witness process notes the group's signals.
 	sc := prog(t, "sigcount")
 	profile := record(t, "sh", "-c", sc+" 0 signalfd; "+sc+" 0 handler; setsid "+sc+" 0 signalfd; "+sc+" 0 exitmain").path

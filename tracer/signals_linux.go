@@ -306,6 +306,11 @@ func (f *forwarder) sent(sig syscall.Signal, pid int) {
 // with. It accounts for it.
 func (f *forwarder) takeDelivery(sig syscall.Signal, since time.Time) bool {
 	n := f.t.sigCount[sig].Load()
+	// The forwarder's own sends first, whenever their deliveries came.
+	avail := n - f.usedDeliv[sig]
+	own := min(avail, f.ownPending[sig])
+	f.usedDeliv[sig] += own
+	f.ownPending[sig] -= own
 	if time.Since(f.ownAt[sig]) > time.Second {
 		f.ownPending[sig] = 0 // a send whose delivery did not come (the process ended)
 	}
@@ -313,10 +318,6 @@ func (f *forwarder) takeDelivery(sig syscall.Signal, since time.Time) bool {
 		f.usedDeliv[sig] = n // nothing recent: the older ones account for nothing now
 		return false
 	}
-	avail := n - f.usedDeliv[sig]
-	own := min(avail, f.ownPending[sig])
-	f.usedDeliv[sig] += own
-	f.ownPending[sig] -= own
 	if avail-own > 0 {
 		f.usedDeliv[sig]++
 		return true
