@@ -515,7 +515,8 @@ func TestAttachZombieLeader(t *testing.T) {
 // the workload starts (here: while run waits for a FIFO profile's writer) must still end
 // sctrace at once, as it did before the registration, not wait in the queue for a workload.
 func TestSignalBeforeLaunch(t *testing.T) {
-	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+	// SIGQUIT too: it ends sctrace as it ends a C program, not with Go's goroutine dump.
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT} {
 		dir := t.TempDir()
 		fifo := filepath.Join(dir, "p.json")
 		if err := syscall.Mkfifo(fifo, 0o600); err != nil {
@@ -524,6 +525,8 @@ func TestSignalBeforeLaunch(t *testing.T) {
 		marker := filepath.Join(dir, "started")
 		cmd := exec.Command(sctraceBin, "run", "-q", "--profile", fifo, "--", "/bin/touch", marker)
 		cmd.Env = markedEnv()
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -533,8 +536,8 @@ func TestSignalBeforeLaunch(t *testing.T) {
 		err := cmd.Wait()
 		took := time.Since(start)
 		var ee *exec.ExitError
-		if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != sig {
-			t.Errorf("%v while reading the profile: sctrace ended with %v, want killed by the signal", sig, err)
+		if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != sig || strings.Contains(stderr.String(), "goroutine") {
+			t.Errorf("%v while reading the profile: sctrace ended with %v, want killed by the signal\n%s", sig, err, stderr.String())
 		}
 		if took > 2*time.Second {
 			t.Errorf("%v while reading the profile: sctrace took %v to end", sig, took)

@@ -99,9 +99,7 @@ func hubRun(ch chan os.Signal) {
 		switch hub.phase {
 		case phaseBefore:
 			hub.Unlock()
-			signal.Reset(s)
-			syscall.Kill(syscall.Getpid(), sig)
-			continue
+			dieOf(sig)
 		case phaseOwned:
 			select {
 			case hub.owner <- s:
@@ -112,9 +110,7 @@ func hubRun(ch chan os.Signal) {
 				// A second one: the user insists (a profile written to a FIFO nobody
 				// reads would wait for good).
 				hub.Unlock()
-				signal.Reset(s)
-				syscall.Kill(syscall.Getpid(), sig)
-				continue
+				dieOf(sig)
 			}
 			hub.held, call = sig, hub.onHeld
 		}

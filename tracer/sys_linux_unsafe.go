@@ -4,7 +4,9 @@ package tracer
 
 import (
 	"encoding/binary"
+	"os"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -72,3 +74,13 @@ func readMemAt(tid int, addr uint64, b []byte) bool {
 func putNative16(b []byte, v uint16) { binary.NativeEndian.PutUint16(b, v) }
 func putNative32(b []byte, v uint32) { binary.NativeEndian.PutUint32(b, v) }
 func putNative64(b []byte, v uint64) { binary.NativeEndian.PutUint64(b, v) }
+
+// dieOf ends this process by sig's default action, as an unregistered signal ends a C program:
+// Go's own for SIGQUIT is a goroutine dump and exit status 2.
+func dieOf(sig syscall.Signal) {
+	var act [4]uintptr // all zero: SIG_DFL, whatever the arch's struct sigaction layout
+	syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&act)), 0, 8, 0, 0)
+	syscall.Kill(syscall.Getpid(), sig)
+	time.Sleep(time.Second) // delivered by now, unless every thread blocks it
+	os.Exit(128 + int(sig))
+}
