@@ -326,11 +326,6 @@ func TestGroupSignalOnce(t *testing.T) {
 			syscall.Kill(h, sig)
 		}
 	}
-	groupThenAlone := func(pid int, sig syscall.Signal) {
-		syscall.Kill(-pid, sig)
-		time.Sleep(300 * time.Millisecond)
-		syscall.Kill(pid, sig)
-	}
 	twice := func(pid int, sig syscall.Signal) {
 		syscall.Kill(pid, sig)
 		time.Sleep(200 * time.Millisecond)
@@ -405,7 +400,7 @@ func TestGroupSignalOnce(t *testing.T) {
 	signalCount(t, run, "signalfd", false, group, syscall.SIGTERM, 1)
 	signalCount(t, run, "signalfd", false, alone, syscall.SIGTERM, 1)
 	signalCount(t, run, "handler", false, withHelper, syscall.SIGTERM, 1)
-	signalCount(t, run, "handler", false, groupThenAlone, syscall.SIGTERM, 2)
+	signalCount(t, run, "handler", false, pair(group, alone, 300*time.Millisecond), syscall.SIGTERM, 2)
 	signalCount(t, run, "signalfd", true, group, syscall.SIGTERM, 1)
 	signalCount(t, run, "signalfd", false, witnessKilled, syscall.SIGTERM, 1)
 	signalCount(t, run, "handler", false, witnessStopped, syscall.SIGTERM, 1)
@@ -455,15 +450,10 @@ func signalCountRun(t *testing.T, sub, argv []string, mode string, setsid bool, 
 // childrenNamed returns the children of pid whose name is one of names.
 func childrenNamed(pid int, names ...string) []int {
 	var out []int
-	tasks, _ := filepath.Glob("/proc/" + strconv.Itoa(pid) + "/task/*/children")
-	for _, f := range tasks {
-		b, _ := os.ReadFile(f)
-		for _, c := range strings.Fields(string(b)) {
-			comm, _ := os.ReadFile("/proc/" + c + "/comm")
-			if slices.Contains(names, strings.TrimSpace(string(comm))) {
-				n, _ := strconv.Atoi(c)
-				out = append(out, n)
-			}
+	for _, c := range children(pid) {
+		comm, _ := os.ReadFile("/proc/" + strconv.Itoa(c) + "/comm")
+		if slices.Contains(names, strings.TrimSpace(string(comm))) {
+			out = append(out, c)
 		}
 	}
 	return out

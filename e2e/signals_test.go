@@ -193,7 +193,7 @@ func TestSignalWhileWriting(t *testing.T) {
 				cmd.Process.Signal(syscall.SIGINT) // detach
 			}
 			// The workload ended (or was detached) once sctrace has no child left but the ticker.
-			waitFor(t, "the workload to end", func() bool { return childCount(cmd.Process.Pid) <= 1 })
+			waitFor(t, "the workload to end", func() bool { return len(children(cmd.Process.Pid)) <= 1 })
 			time.Sleep(100 * time.Millisecond)
 			cmd.Process.Signal(syscall.SIGTERM)
 			time.Sleep(100 * time.Millisecond)
@@ -234,17 +234,6 @@ func TestSignalWhileWriting(t *testing.T) {
 			}
 		})
 	}
-}
-
-// childCount returns how many children process pid has.
-func childCount(pid int) int {
-	n := 0
-	tasks, _ := filepath.Glob("/proc/" + strconv.Itoa(pid) + "/task/*/children")
-	for _, f := range tasks {
-		b, _ := os.ReadFile(f)
-		n += len(strings.Fields(string(b)))
-	}
-	return n
 }
 
 // waitFor polls cond for up to 20 s.
