@@ -232,9 +232,9 @@ func TestHelperStartsEarly(t *testing.T) {
 	}
 }
 
-// TestPrespawnFirst: `run` and `record` start their helpers from an init function that runs
-// before the heavy packages initialize (cmd/sctrace/internal/early), so that the helpers start
-// while the command initializes; and the workload still gets what it would get without
+// TestPrespawnFirst: `record` starts its ticker from an init function that runs before the heavy
+// packages initialize (cmd/sctrace/internal/early), so that the ticker starts while the command
+// initializes; and the workloads of `record` and `run` get what they would get without sctrace
 // (descriptors, directory, environment).
 func TestPrespawnFirst(t *testing.T) {
 	dir := t.TempDir()
@@ -244,13 +244,18 @@ func TestPrespawnFirst(t *testing.T) {
 	if out, err := rec.CombinedOutput(); err != nil {
 		t.Fatalf("record: %v\n%s", err, out)
 	}
-	cmd := exec.Command(sctraceBin, "run", "-q", "--profile", prof, "--", "sh", "-c", "pwd; echo $E_X >&2")
+	run := exec.Command(sctraceBin, "run", "-q", "--profile", prof, "--", "sh", "-c", "pwd")
+	run.Dir, run.Env = dir, markedEnv()
+	if out, err := run.Output(); err != nil || strings.TrimSpace(string(out)) != dir {
+		t.Errorf("run: the workload's directory %q, want %q (%v)", out, dir, err)
+	}
+	cmd := exec.Command(sctraceBin, "record", "-q", "-o", filepath.Join(dir, "p2.json"), "--", "sh", "-c", "pwd; echo $E_X >&2")
 	cmd.Env = append(markedEnv(), "GODEBUG=inittrace=1", "E_X=seen")
 	cmd.Dir = dir
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("run: %v\n%s", err, stderr.String())
+		t.Fatalf("record: %v\n%s", err, stderr.String())
 	}
 	if got := strings.TrimSpace(stdout.String()); got != dir {
 		t.Errorf("workload's directory %q, want %q\n%s", got, dir, stderr.String())

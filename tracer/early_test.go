@@ -20,46 +20,33 @@ import (
 	"github.com/sctrace/sctrace/tracer/internal/nofile"
 )
 
-// launchEarly forks an early child (as the sctrace command does from its init) and launches argv
-// with opt; it reports whether the workload's first process was that child.
-func launchEarly(t *testing.T, argv []string, opt Options) (Report, bool, error) {
-	return launchEarlyThen(t, nil, argv, opt)
-}
-
-// launchEarlyThen is launchEarly, with then run between the fork and the launch.
-func launchEarlyThen(t *testing.T, then func(), argv []string, opt Options) (Report, bool, error) {
+// launchForked launches argv with opt and reports whether the workload's first process was
+// forked from this process (helper.ForkNow) rather than the exec helper: when it is seized it
+// still has this process's name, where the exec helper has the name of its executable.
+func launchForked(t *testing.T, argv []string, opt Options) (Report, bool, error) {
 	t.Helper()
-	// The child has the parent-death signal of the thread that forks it.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	helper.Prespawn(false)
-	early := helper.EarlyPid()
-	if early == 0 {
-		t.Fatal("no early child")
-	}
-	if then != nil {
-		then()
-	}
-	root := 0
+	self, _ := os.ReadFile("/proc/self/comm")
+	forked := false
 	inner := opt.OnEvent
 	opt.OnEvent = func(e *Event) {
-		if e.Kind == EventSpawn && e.Parent == 0 && root == 0 {
-			root = e.Pid
+		if e.Kind == EventSpawn && e.Parent == 0 {
+			comm, _ := os.ReadFile("/proc/" + strconv.Itoa(e.Pid) + "/comm")
+			forked = len(self) > 0 && string(comm) == string(self)
 		}
 		if inner != nil {
 			inner(e)
 		}
 	}
 	rep, err := Launch(argv, opt)
-	return rep, root == early, err
+	return rep, forked, err
 }
 
-// TestEarlyChild: the early child (helper.Prespawn) becomes the workload as the exec helper
-// would: its exit status, working directory, descriptors 0 to 2 mapped among the command's own
-// (run -o - gives the workload stderr for stdout), signals the command was started with ignored,
-// a supervised filter's listener handed over, and each failed step reported as the helper reports
-// it. Other descriptors are the exec helper's job.
-func TestEarlyChild(t *testing.T) {
+// TestForkedChild: the child Launch forks (helper.ForkNow) becomes the workload as the exec
+// helper would: its exit status, working directory, descriptors 0 to 2 mapped among the
+// command's own (run -o - gives the workload stderr for stdout) or other files, signals the
+// command ignores, a supervised filter's listener handed over, and each failed step reported as
+// the helper reports it.
+func TestForkedChild(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
 	read := func() string {
@@ -68,24 +55,24 @@ func TestEarlyChild(t *testing.T) {
 		return strings.TrimSpace(string(b))
 	}
 
-	rep, early, err := launchEarly(t, []string{"sh", "-c", "exit 3"}, Options{})
-	if err != nil || !early || rep.Status.ExitCode() != 3 {
-		t.Errorf("exit 3: status %v, early child %v, %v", rep.Status, early, err)
+	rep, forked, err := launchForked(t, []string{"sh", "-c", "exit 3"}, Options{})
+	if err != nil || !forked || rep.Status.ExitCode() != 3 {
+		t.Errorf("exit 3: status %v, forked %v, %v", rep.Status, forked, err)
 	}
 
 	sub := filepath.Join(dir, "sub")
 	os.Mkdir(sub, 0o755)
-	_, early, err = launchEarly(t, []string{"sh", "-c", "pwd > " + out}, Options{Dir: sub})
-	if got := read(); err != nil || !early || got != sub {
-		t.Errorf("Dir: the workload ran in %q, want %q (early child %v, %v)", got, sub, early, err)
+	_, forked, err = launchForked(t, []string{"sh", "-c", "pwd > " + out}, Options{Dir: sub})
+	if got := read(); err != nil || !forked || got != sub {
+		t.Errorf("Dir: the workload ran in %q, want %q (forked %v, %v)", got, sub, forked, err)
 	}
 
 	// The command's descriptor 0 as the workload's 1: a mapping that shows (under go test, 1 and
 	// 2 are often the same pipe).
-	_, early, err = launchEarly(t, []string{"sh", "-c", "x=$(readlink /proc/$$/fd/1); echo $x > " + out}, Options{Stdout: os.Stdin})
+	_, forked, err = launchForked(t, []string{"sh", "-c", "x=$(readlink /proc/$$/fd/1); echo $x > " + out}, Options{Stdout: os.Stdin})
 	want, _ := os.Readlink("/proc/self/fd/0")
-	if got := read(); err != nil || !early || got != want {
-		t.Errorf("Stdout: os.Stdin: the workload's descriptor 1 is %q, want %q (early child %v, %v)", got, want, early, err)
+	if got := read(); err != nil || !forked || got != want {
+		t.Errorf("Stdout: os.Stdin: the workload's descriptor 1 is %q, want %q (forked %v, %v)", got, want, forked, err)
 	}
 	if one, _ := os.Readlink("/proc/self/fd/1"); one == want {
 		t.Log("descriptors 0 and 1 are the same file here: the mapping is not checked")
@@ -96,22 +83,23 @@ func TestEarlyChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	_, early, err = launchEarly(t, []string{"true"}, Options{Stdout: f})
-	if err != nil || early {
-		t.Errorf("Stdout: a file: early child %v (want the exec helper), %v", early, err)
+	_, forked, err = launchForked(t, []string{"sh", "-c", "echo file"}, Options{Stdout: f})
+	if b, _ := os.ReadFile(f.Name()); err != nil || !forked || string(b) != "file\n" {
+		t.Errorf("Stdout: a file: it holds %q, want \"file\\n\" (forked %v, %v)", b, forked, err)
 	}
 
-	// Ignored after the fork: only the Message makes the child ignore it.
-	_, early, err = launchEarlyThen(t, func() { signal.Ignore(syscall.SIGUSR2) },
+	// Ignored by the command: the Message makes the child ignore it.
+	signal.Ignore(syscall.SIGUSR2)
+	_, forked, err = launchForked(t,
 		[]string{"sh", "-c", "grep SigIgn /proc/self/status > " + out}, Options{})
 	signal.Reset(syscall.SIGUSR2)
-	if got := read(); err != nil || !early || !strings.HasSuffix(got, "800") {
-		t.Errorf("ignored SIGUSR2: the workload has %q, want bit 11 (0x800) set (early child %v, %v)", got, early, err)
+	if got := read(); err != nil || !forked || !strings.HasSuffix(got, "800") {
+		t.Errorf("ignored SIGUSR2: the workload has %q, want bit 11 (0x800) set (forked %v, %v)", got, forked, err)
 	}
 
 	if NotifySupported() {
 		script := `mkdir ` + dir + `/a; echo "mkdir=$?" > ` + out + `; ls -l /proc/self/fd/ | grep -c seccomp >> ` + out
-		rep, early, err := launchEarly(t, []string{"sh", "-c", script}, Options{
+		rep, forked, err := launchForked(t, []string{"sh", "-c", script}, Options{
 			Filter: notifyFilter(t), FollowOnly: true,
 			Supervise: func(e *Event) int {
 				if e.Nr != unix.SYS_MKDIRAT && e.Nr != sysMkdir {
@@ -120,61 +108,21 @@ func TestEarlyChild(t *testing.T) {
 				return int(syscall.EACCES)
 			},
 		})
-		if got := strings.Fields(read()); err != nil || !early || rep.Supervised != 1 || len(got) != 2 || got[0] != "mkdir=1" || got[1] != "0" {
-			t.Errorf("supervised: printed %q, %d answered, early child %v, %v", got, rep.Supervised, early, err)
+		if got := strings.Fields(read()); err != nil || !forked || rep.Supervised != 1 || len(got) != 2 || got[0] != "mkdir=1" || got[1] != "0" {
+			t.Errorf("supervised: printed %q, %d answered, forked %v, %v", got, rep.Supervised, forked, err)
 		}
 	}
 
 	bad := filepath.Join(dir, "bad")
 	os.WriteFile(bad, []byte{0x7f, 'E', 'L', 'F', 0, 0, 0}, 0o755)
-	_, early, err = launchEarly(t, []string{bad}, Options{})
+	_, forked, err = launchForked(t, []string{bad}, Options{})
 	var ee *ExecError
-	if !early || !errors.As(err, &ee) || ee.Step != "execve" || !errors.Is(err, syscall.ENOEXEC) {
-		t.Errorf("bad executable: %v (early child %v), want an execve ExecError with ENOEXEC", err, early)
+	if !forked || !errors.As(err, &ee) || ee.Step != "execve" || !errors.Is(err, syscall.ENOEXEC) {
+		t.Errorf("bad executable: %v (forked %v), want an execve ExecError with ENOEXEC", err, forked)
 	}
-	_, early, err = launchEarly(t, []string{"true"}, Options{Dir: filepath.Join(dir, "missing")})
-	if !early || !errors.As(err, &ee) || ee.Step != "chdir" || !errors.Is(err, syscall.ENOENT) {
-		t.Errorf("missing Dir: %v (early child %v), want a chdir ExecError with ENOENT", err, early)
-	}
-}
-
-// TestEarlyChildKilled: an early child killed before the launch (by a signal meant for someone
-// else, say) is not an error: the exec helper starts the workload instead.
-func TestEarlyChildKilled(t *testing.T) {
-	rep, early, err := launchEarlyThen(t, func() {
-		pid := helper.EarlyPid()
-		syscall.Kill(pid, syscall.SIGKILL)
-		for i := 0; i < 100; i++ { // until it is a zombie
-			if b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat"); strings.Contains(string(b), ") Z ") {
-				break
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}, []string{"sh", "-c", "exit 4"}, Options{})
-	if err != nil || early || rep.Status.ExitCode() != 4 {
-		t.Errorf("status %v, early child %v (want the exec helper), %v", rep.Status, early, err)
-	}
-}
-
-// TestForkNow: where the early child cannot serve, Launch forks a child then: when the process
-// changed since start-up (here a resource limit, as a supervisor's prlimit would), the workload
-// gets the changed state; and with descriptors that were not the command's.
-func TestForkNow(t *testing.T) {
-	dir := t.TempDir()
-	out := filepath.Join(dir, "out")
-	var old syscall.Rlimit
-	syscall.Getrlimit(syscall.RLIMIT_CORE, &old)
-	lowered := old
-	lowered.Cur = 4096
-	if lowered.Max < lowered.Cur {
-		t.Skip("core limit too low to lower")
-	}
-	rep, early, err := launchEarlyThen(t, func() { syscall.Setrlimit(syscall.RLIMIT_CORE, &lowered) },
-		[]string{"sh", "-c", "ulimit -c > " + out}, Options{})
-	syscall.Setrlimit(syscall.RLIMIT_CORE, &old)
-	b, _ := os.ReadFile(out)
-	if err != nil || early || rep.Status.ExitCode() != 0 || strings.TrimSpace(string(b)) != "8" { // 4096 bytes: 8 blocks of 512
-		t.Errorf("changed limit: the workload's ulimit -c %q (want 8), early child %v (want a new child), %v", b, early, err)
+	_, forked, err = launchForked(t, []string{"true"}, Options{Dir: filepath.Join(dir, "missing")})
+	if !forked || !errors.As(err, &ee) || ee.Step != "chdir" || !errors.Is(err, syscall.ENOENT) {
+		t.Errorf("missing Dir: %v (forked %v), want a chdir ExecError with ENOENT", err, forked)
 	}
 }
 
@@ -205,14 +153,14 @@ func TestExecHelperBigMessage(t *testing.T) {
 	}
 }
 
-// TestEarlyTickerKilled: a ticker started early and killed before the launch is replaced.
+// TestEarlyTickerKilled: a ticker started forked and killed before the launch is replaced.
 func TestEarlyTickerKilled(t *testing.T) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	helper.Prespawn(true)
+	helper.Prespawn()
 	pid := helper.TickerPid()
 	if pid == 0 {
-		t.Fatal("no early ticker")
+		t.Fatal("no forked ticker")
 	}
 	syscall.Kill(pid, syscall.SIGKILL)
 	for i := 0; i < 100; i++ {
@@ -279,8 +227,7 @@ func TestInterruptedStart(t *testing.T) {
 }
 
 // TestWorkloadNofile: the workload gets the soft limit on open files the command was started
-// with, not the one Go raised it to, from the early child, a child forked at the launch and the
-// exec helper alike.
+// with, not the one Go raised it to, from a child forked at the launch and the exec helper alike.
 func TestWorkloadNofile(t *testing.T) {
 	if !nofile.Known {
 		t.Skip("the original limit is not read on this arch")
@@ -303,45 +250,19 @@ func TestWorkloadNofile(t *testing.T) {
 	}
 	want := strconv.FormatUint(nofile.Orig[0], 10)
 	out := filepath.Join(t.TempDir(), "out")
-	check := func(how string, early, wantEarly bool, err error) {
+	check := func(how string, forked, wantEarly bool, err error) {
 		b, _ := os.ReadFile(out)
-		if err != nil || strings.TrimSpace(string(b)) != want || early != wantEarly {
-			t.Errorf("%s: the workload's soft limit %q, want %s (early child %v, %v)", how, b, want, early, err)
+		if err != nil || strings.TrimSpace(string(b)) != want || forked != wantEarly {
+			t.Errorf("%s: the workload's soft limit %q, want %s (forked %v, %v)", how, b, want, forked, err)
 		}
 	}
 	argv := []string{"sh", "-c", "ulimit -Sn > " + out}
-	_, early, err := launchEarly(t, argv, Options{})
-	check("early child", early, true, err)
-	_, err = Launch(argv, Options{})
-	check("forked at the launch", false, false, err)
+	_, forked, err := launchForked(t, argv, Options{})
+	check("forked at the launch", forked, true, err)
 	forceExecHelper = true
 	_, err = Launch(argv, Options{})
 	forceExecHelper = false
 	check("exec helper", false, false, err)
-}
-
-// TestEarlyChildInterrupted: an early child killed by a signal a terminal sends the whole
-// process group (SIGINT) means sctrace was interrupted too: the command does not start (a new
-// child would run it after the Ctrl-C).
-func TestEarlyChildInterrupted(t *testing.T) {
-	marker := filepath.Join(t.TempDir(), "ran")
-	_, _, err := launchEarlyThen(t, func() {
-		pid := helper.EarlyPid()
-		syscall.Kill(pid, syscall.SIGINT)
-		for i := 0; i < 100; i++ {
-			if b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat"); strings.Contains(string(b), ") Z ") {
-				break
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}, []string{"touch", marker}, Options{})
-	var ie *InterruptedError
-	if !errors.As(err, &ie) || ie.Signal != syscall.SIGINT {
-		t.Errorf("got %v, want an InterruptedError for SIGINT", err)
-	}
-	if _, err := os.Stat(marker); err == nil {
-		t.Error("the command ran")
-	}
 }
 
 // TestForkNowScheduling: renice, ionice, chrt and a write to /proc/PID/timerslack_ns change the
@@ -353,7 +274,7 @@ func TestForkNowScheduling(t *testing.T) {
 	}
 	out := filepath.Join(t.TempDir(), "out")
 	pid := os.Getpid()
-	var early, onMain bool
+	var forked, onMain bool
 	var err error
 	// Launch forks from the thread it runs on, which must not be the main thread: hold the main
 	// thread with one goroutine while another launches.
@@ -363,14 +284,13 @@ func TestForkNowScheduling(t *testing.T) {
 		defer runtime.UnlockOSThread()
 		launch := func() {
 			defer close(done)
-			_, early, err = launchEarlyThen(t, func() {
-				onMain = syscall.Gettid() == pid
-				syscall.Setpriority(syscall.PRIO_PROCESS, pid, 7)
-				syscall.RawSyscall(syscall.SYS_IOPRIO_SET, 1, uintptr(pid), 3<<13) // idle
-				var param int32
-				syscall.RawSyscall(syscall.SYS_SCHED_SETSCHEDULER, uintptr(pid), 3 /* SCHED_BATCH */, uintptr(unsafe.Pointer(&param)))
-				os.WriteFile("/proc/"+strconv.Itoa(pid)+"/timerslack_ns", []byte("123456"), 0)
-			}, []string{"sh", "-c", "echo $(cut -d' ' -f19,41 /proc/self/stat) $(cat /proc/self/timerslack_ns) $(ionice -p $$) > " + out}, Options{})
+			onMain = syscall.Gettid() == pid
+			syscall.Setpriority(syscall.PRIO_PROCESS, pid, 7)
+			syscall.RawSyscall(syscall.SYS_IOPRIO_SET, 1, uintptr(pid), 3<<13) // idle
+			var param int32
+			syscall.RawSyscall(syscall.SYS_SCHED_SETSCHEDULER, uintptr(pid), 3 /* SCHED_BATCH */, uintptr(unsafe.Pointer(&param)))
+			os.WriteFile("/proc/"+strconv.Itoa(pid)+"/timerslack_ns", []byte("123456"), 0)
+			_, forked, err = launchForked(t, []string{"sh", "-c", "echo $(cut -d' ' -f19,41 /proc/self/stat) $(cat /proc/self/timerslack_ns) $(ionice -p $$) > " + out}, Options{})
 		}
 		if syscall.Gettid() != pid {
 			launch()
@@ -391,7 +311,7 @@ func TestForkNowScheduling(t *testing.T) {
 	}
 	b, _ := os.ReadFile(out)
 	// nice 7, policy 3 (SCHED_BATCH), slack 123456 ns, I/O class idle
-	if want := "7 3 123456 idle"; err != nil || early || strings.TrimSpace(string(b)) != want {
-		t.Errorf("the workload's nice, policy, timer slack and I/O class %q, want %q (early child %v, want a new child; %v)", b, want, early, err)
+	if want := "7 3 123456 idle"; err != nil || !forked || strings.TrimSpace(string(b)) != want {
+		t.Errorf("the workload's nice, policy, timer slack and I/O class %q, want %q (forked %v; %v)", b, want, forked, err)
 	}
 }

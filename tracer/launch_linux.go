@@ -120,9 +120,6 @@ func Launch(argv []string, opt Options) (Report, error) {
 	t.blocking = opt.FollowOnly
 	if !opt.FollowOnly {
 		if err := t.startTicker(); err != nil {
-			if e, ok := helper.TakeExec(); ok {
-				discardEarly(e)
-			}
 			return Report{}, err
 		}
 	} else if pid, ok := helper.TakeTicker(); ok {
@@ -132,11 +129,6 @@ func Launch(argv []string, opt Options) (Report, error) {
 	if fwd != nil {
 		select {
 		case s := <-fwd.ch: // a Ctrl-C while sctrace prepared: the command does not start
-			// The early child first: it waits for a go-ahead that will not come, and drain
-			// would wait for it for good.
-			if e, ok := helper.TakeExec(); ok {
-				discardEarly(e)
-			}
 			t.stopTicker()
 			t.drain()
 			return Report{}, &InterruptedError{Signal: s.(syscall.Signal)}
@@ -206,7 +198,7 @@ func (t *tracer) drain() {
 	}
 }
 
-// startHelper starts the exec helper (or takes the one the command started early), seizes it and
+// startHelper forks the workload's first process (or starts the exec helper), seizes it and
 // hands it its Message.
 func (t *tracer) startHelper(path string, argv []string, filter []bpf.RawInstruction, opt Options, ignored uint64) (int, *os.File, error) {
 	env := opt.Env
@@ -223,17 +215,7 @@ func (t *tracer) startHelper(path string, argv []string, filter []bpf.RawInstruc
 			stdio[i] = def
 		}
 	}
-	// The early child (forked at start-up), else a child forked now, else the exec helper (on
-	// MIPS, or if forking fails).
-	if e, ok := helper.TakeExec(); ok {
-		if m, ok := earlyStdio(stdio); ok && !helper.Changed() && e.Fill(&msg, [3]int{int(m[0]), int(m[1]), int(m[2])}) {
-			if pid, errR, ok, err := t.startEarly(e); ok {
-				return pid, errR, err
-			}
-		} else {
-			discardEarly(e) // other descriptors, a changed process, a command line too long
-		}
-	}
+	// A child forked now, else the exec helper (on MIPS, or if forking fails).
 	if !forceExecHelper {
 		// A child of a non-dumpable process (Options.Protect) is non-dumpable, and a tracer
 		// without CAP_SYS_PTRACE cannot seize it: dumpable around the fork only (the workload
@@ -248,11 +230,11 @@ func (t *tracer) startHelper(path string, argv []string, filter []bpf.RawInstruc
 		if ok {
 			fds := [3]int{int(stdio[0].Fd()), int(stdio[1].Fd()), int(stdio[2].Fd())}
 			if e.Fill(&msg, fds) {
-				if pid, errR, ok, err := t.startEarly(e); ok {
+				if pid, errR, ok, err := t.startForked(e); ok {
 					return pid, errR, err
 				}
 			} else {
-				discardEarly(e)
+				discardForked(e)
 			}
 		}
 	}
@@ -303,11 +285,11 @@ func (t *tracer) seizeOptions() uintptr {
 	return options
 }
 
-// startEarly seizes the early child (helper.Prespawn), whose work is filled in, and lets it go
+// startForked seizes the forked child (helper.ForkNow), whose work is filled in, and lets it go
 // on: it sets itself up and calls execve as the exec helper would. If it cannot be seized (it
 // was killed, say), it is discarded and ok is false: the caller starts the exec helper, whose
 // seize says why ptrace fails, if it does.
-func (t *tracer) startEarly(e *helper.EarlyFork) (pid int, errR *os.File, ok bool, err error) {
+func (t *tracer) startForked(e *helper.Forked) (pid int, errR *os.File, ok bool, err error) {
 	pid = e.Pid
 	if errno := ptrace(unix.PTRACE_SEIZE, pid, 0, t.seizeOptions()); errno != 0 {
 		var ws unix.WaitStatus
@@ -317,7 +299,7 @@ func (t *tracer) startEarly(e *helper.EarlyFork) (pid int, errR *os.File, ok boo
 			e.Discard() // dead and reaped: its descriptors and mapping only
 			return 0, nil, true, &InterruptedError{Signal: ws.Signal()}
 		}
-		discardEarly(e)
+		discardForked(e)
 		return 0, nil, false, nil
 	}
 	t.root = pid
@@ -367,31 +349,15 @@ func spawnHelper(stdio []*os.File) (pid int, filterW, errR *os.File, err error) 
 	return pid, filterW, errR, nil
 }
 
-// earlyStdio maps the workload's descriptors 0 to 2 onto an early helper's, which are this
-// process's: ok is false if one of them is another file.
-func earlyStdio(stdio []*os.File) (m [3]byte, ok bool) {
-	for i, f := range stdio {
-		fd := f.Fd()
-		if fd > 2 {
-			return m, false
-		}
-		m[i] = byte(fd)
-	}
-	return m, true
-}
-
-// discardEarly ends an early child that is not used.
-func discardEarly(e *helper.EarlyFork) {
+// discardForked ends a forked child that is not used.
+func discardForked(e *helper.Forked) {
 	e.Discard()
 	reap(e.Pid)
 }
 
-// DiscardEarly ends the helpers the command started early (helper.Prespawn) that nothing will
+// DiscardEarly ends the ticker the command started early (helper.Prespawn) that nothing will
 // use: Attach calls it, since it starts no workload.
 func DiscardEarly() {
-	if e, ok := helper.TakeExec(); ok {
-		discardEarly(e)
-	}
 	if pid, ok := helper.TakeTicker(); ok {
 		unix.Kill(pid, unix.SIGKILL)
 		reap(pid)

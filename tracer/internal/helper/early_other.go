@@ -3,4 +3,4 @@
 package helper
 
 // Prespawn does nothing where sctrace cannot trace.
-func Prespawn(ticker bool) {}
+func Prespawn() {}

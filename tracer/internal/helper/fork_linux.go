@@ -41,12 +41,8 @@ type kernelSigaction struct {
 	mask                     uint64
 }
 
-// sharedSize is the size of the shared mapping. Only the pages written cost memory; a workload
-// whose command line and environment do not fit gets the exec helper instead.
-const sharedSize = 8 << 20
-
-// EarlyFork is the early child, waiting for its work.
-type EarlyFork struct {
+// Forked is the workload's first process (ForkNow), waiting for its work.
+type Forked struct {
 	Pid    int
 	goW    int    // the go-ahead pipe
 	Errs   int    // the read end of the error pipe
@@ -56,7 +52,7 @@ type EarlyFork struct {
 // Fill writes m into the shared mapping for the child, with stdio the child's descriptors that
 // become the workload's 0, 1 and 2 (m.Stdio is the exec helper's); false if it does not fit (the
 // caller then discards the child).
-func (f *EarlyFork) Fill(m *Message, stdio [3]int) bool {
+func (f *Forked) Fill(m *Message, stdio [3]int) bool {
 	hsize := (int(unsafe.Sizeof(forkHeader{})) + 7) &^ 7
 	off := hsize
 	base := uintptr(unsafe.Pointer(&f.shared[0]))
@@ -156,20 +152,20 @@ func sharedNeed(m *Message) int {
 
 // Go lets the child go on (the tracer has seized it), and releases what this process holds of it
 // but the error pipe.
-func (f *EarlyFork) Go() error {
+func (f *Forked) Go() error {
 	_, err := syscall.Write(f.goW, []byte{'G'})
 	f.release()
 	return err
 }
 
 // Discard ends a child that is not used.
-func (f *EarlyFork) Discard() {
+func (f *Forked) Discard() {
 	syscall.Kill(f.Pid, syscall.SIGKILL)
 	f.release()
 	syscall.Close(f.Errs)
 }
 
-func (f *EarlyFork) release() {
+func (f *Forked) release() {
 	syscall.Close(f.goW)
 	if f.shared != nil {
 		syscall.Munmap(f.shared)

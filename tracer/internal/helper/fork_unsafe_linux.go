@@ -8,16 +8,16 @@ import (
 	"unsafe"
 )
 
-// The early child: instead of re-executing sctrace as the exec helper (a second Go runtime,
-// whose start-up competed with the command's own for the CPU, and whose execve of the workload
-// had to end its threads), Prespawn forks this process while it is still small, before the heavy
-// packages initialize. The child starts no runtime: from the fork to its execve it makes only raw
-// system calls, in forkEarly's frame, as package syscall's own fork does. It waits for the go-ahead
-// byte on a pipe; by then the tracer has seized it and written, into a shared anonymous mapping
-// that the fork left at the same address in both processes, everything the workload's execve
-// needs (a forkHeader, then the strings and pointer arrays it points to). A failed step is
-// reported as the exec helper reports it: (step, errno) on its error pipe, whose close-on-exec
-// EOF otherwise means the execve succeeded.
+// The workload's first process (ForkNow): instead of re-executing sctrace as the exec helper (a
+// second Go runtime, whose start-up competed with the command's own for the CPU, and whose
+// execve of the workload had to end its threads), the tracer forks this process. The child
+// starts no runtime: from the fork to its execve it makes only raw system calls, in forkWorkload's
+// frame, as package syscall's own fork does. It waits for the go-ahead byte on a pipe; by then
+// the tracer has seized it and written, into a shared anonymous mapping that the fork left at
+// the same address in both processes, everything the workload's execve needs (a forkHeader, then
+// the strings and pointer arrays it points to). A failed step is reported as the exec helper
+// reports it: (step, errno) on its error pipe, whose close-on-exec EOF otherwise means the
+// execve succeeded.
 
 // The Go runtime's fork hooks, which package syscall uses around its own fork (the runtime keeps
 // them linkable for that, go.dev/issue/67401): BeforeFork blocks signals and makes stack growth
@@ -33,19 +33,14 @@ func runtimeAfterFork()
 //go:linkname runtimeAfterForkInChild syscall.runtime_AfterForkInChild
 func runtimeAfterForkInChild()
 
-// prespawnFork forks the early child.
-func prespawnFork() (*EarlyFork, bool) { return forkChild(sharedSize) }
-
-// ForkNow forks a child like the early one now, from the calling thread (whose end kills it
-// until it is seized: the tracer's locked thread), with a mapping big enough for m. The tracer
-// uses it where the early child cannot serve: descriptors 0 to 2 that were not the command's,
-// a command line larger than its mapping, a second launch, a process changed since the start.
-func ForkNow(m *Message) (*EarlyFork, bool) {
+// ForkNow forks the workload's first process, from the calling thread (whose end kills it
+// until it is seized: the tracer's locked thread), with a mapping big enough for m.
+func ForkNow(m *Message) (*Forked, bool) {
 	return forkChild(max(sharedNeed(m), 4096))
 }
 
 // forkChild forks a child that waits for its work in a shared mapping of size bytes.
-func forkChild(size int) (*EarlyFork, bool) {
+func forkChild(size int) (*Forked, bool) {
 	shared, err := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED|syscall.MAP_ANONYMOUS)
 	if err != nil {
 		return nil, false
@@ -64,7 +59,7 @@ func forkChild(size int) (*EarlyFork, bool) {
 	// Like package syscall: no other goroutine may make a descriptor without close-on-exec
 	// while the child is copied.
 	syscall.ForkLock.Lock()
-	pid, errno := forkEarly(unsafe.Pointer(&shared[0]), goP[0], goP[1], errP[1], syscall.Getpid(), origNofile())
+	pid, errno := forkWorkload(unsafe.Pointer(&shared[0]), goP[0], goP[1], errP[1], syscall.Getpid(), origNofile())
 	syscall.ForkLock.Unlock()
 	syscall.Close(goP[0])
 	syscall.Close(errP[1])
@@ -74,7 +69,7 @@ func forkChild(size int) (*EarlyFork, bool) {
 		syscall.Munmap(shared)
 		return nil, false
 	}
-	return &EarlyFork{Pid: pid, goW: goP[1], Errs: errP[0], shared: shared}, true
+	return &Forked{Pid: pid, goW: goP[1], Errs: errP[0], shared: shared}, true
 }
 
 // rawFork forks this process with the runtime's fork hooks: it returns the child's pid in the
@@ -101,12 +96,12 @@ func rawFork() (uintptr, syscall.Errno) {
 	return 0, 0
 }
 
-// forkEarly forks the early child (see above) and returns its pid in the parent.
+// forkWorkload forks the workload's first process (see above) and returns its pid in the parent.
 //
 //go:noinline
 //go:norace
 //go:nocheckptr
-func forkEarly(shared unsafe.Pointer, goR, goW, errW, ppid int, nofile [2]uint64) (int, syscall.Errno) {
+func forkWorkload(shared unsafe.Pointer, goR, goW, errW, ppid int, nofile [2]uint64) (int, syscall.Errno) {
 	var (
 		r1   uintptr
 		e    syscall.Errno
@@ -239,7 +234,7 @@ exit:
 	}
 }
 
-// prespawnTicker forks the ticker (see ticker) the same way as the early child: it starts no Go
+// prespawnTicker forks the ticker (see ticker) the same way as the workload's first process: it starts no Go
 // runtime, which the re-executed ticker cost record's start-up.
 func prespawnTicker() (int, bool) {
 	var act kernelSigaction

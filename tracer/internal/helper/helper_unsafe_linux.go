@@ -6,8 +6,8 @@
 // packages wait for os and fmt, which wait for syscall, after which this package is the first
 // ready one. The helper then execs or loops and never pays for the rest.
 //
-// The same ordering lets the sctrace command start its helpers early (Prespawn), from an init
-// function of its own that runs before those heavy packages: the helpers' start-up then
+// The same ordering lets the sctrace command start the ticker early (Prespawn), from an init
+// function of its own that runs before those heavy packages: the ticker's start-up then
 // overlaps the command's own instead of following it.
 //
 // The protocol (the tracer's side is in tracer/launch_linux.go):

@@ -2,9 +2,8 @@ package helper
 
 // Message is what the tracer hands the exec helper once it is attached: everything the helper
 // needs to start the workload. It travels over the FilterFD pipe, which the tracer closes after
-// it; reading it to EOF is the helper's "tracer attached" barrier. Both the helper started
-// early (Prespawn) and one started by tracer.Launch get their work this way, so there is one
-// protocol.
+// it; reading it to EOF is the helper's "tracer attached" barrier. A forked workload process
+// (ForkNow) gets the same content in its shared mapping (Forked.Fill).
 //
 // The encoding is a sequence of records, each a tag byte, a little-endian uint32 length and
 // that many bytes; Argv and Env repeat their tag once per element, in order.

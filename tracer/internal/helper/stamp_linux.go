@@ -5,37 +5,6 @@ import (
 	"unsafe"
 )
 
-// The early child is a copy of the command as it was at start-up. A supervisor may change the
-// command between its start and the launch (move it into a cgroup, lower its limits, adjust its
-// OOM score, pin it to CPUs): the workload must then get the changed state, as a child forked at
-// the launch would. stamp is what the child would have got of that, and Changed compares.
-
-// stamp reads the state a child inherits that a supervisor is likely to change from outside.
-func stamp() string {
-	var b []byte
-	for _, f := range []string{"/proc/self/cgroup", "/proc/self/oom_score_adj", "/proc/self/coredump_filter"} {
-		b = append(b, readSmall(f)...)
-		b = append(b, 0)
-	}
-	for r := 0; r < 16; r++ { // RLIMIT_CPU ... RLIMIT_RTTIME
-		var lim [2]uint64
-		// prlimit64(0, r, NULL, &lim): getrlimit with 64-bit values on every arch.
-		syscall.RawSyscall6(syscall.SYS_PRLIMIT64, 0, uintptr(r), 0, uintptr(unsafe.Pointer(&lim)), 0, 0)
-		b = appendUint(b, lim[0])
-		b = appendUint(b, lim[1])
-	}
-	// The main thread's (tid = pid): renice, taskset, ionice, chrt and a write to
-	// /proc/PID/timerslack_ns without -a change only it.
-	ms := mainThreadSched()
-	b = appendUint(b, uint64(ms.prio))
-	b = append(b, ms.cpus...)
-	b = appendUint(b, uint64(ms.ioprio))
-	b = appendUint(b, uint64(ms.policy))
-	b = appendUint(b, uint64(ms.rtprio))
-	b = appendUint(b, ms.slack)
-	return string(b)
-}
-
 // schedState is the main thread's scheduling, which a child inherits from the thread that forks
 // it: a child forked from another thread (ForkNow) is given it.
 type schedState struct {
@@ -96,17 +65,3 @@ func readSmall(path string) []byte {
 	}
 	return buf[:n]
 }
-
-func appendUint(b []byte, v uint64) []byte {
-	for i := 0; i < 8; i++ {
-		b = append(b, byte(v>>(8*i)))
-	}
-	return b
-}
-
-// forkStamp is the stamp taken when the early child was forked.
-var forkStamp string
-
-// Changed reports whether the state the early child inherited has changed since it was forked:
-// then it must not become the workload.
-func Changed() bool { return stamp() != forkStamp }

@@ -1,8 +1,8 @@
-// Package early starts sctrace's helpers before the command needs them (tracer/prespawn), from
-// its init function, when the command line will launch a workload: `sctrace run …` and
-// `sctrace record …` without -p. A second Go runtime then starts while this one is still
-// initializing its packages, instead of after it. The guess is only an optimization: a helper
-// the command does not use is ended (tracer.DiscardEarly), or ends with the command.
+// Package early starts the ticker a recording needs (tracer/prespawn) from its init function,
+// when the command line will record a workload: `sctrace record …` without -p. The ticker then
+// starts while this process is still initializing its packages, instead of after it. The guess
+// is only an optimization: a ticker the command does not use is ended (tracer.DiscardEarly), or
+// ends with the command.
 //
 // Like package helper, this package imports nothing but syscall and prespawn, so that Go
 // initializes it before the packages that wait for os and fmt (see helper's package comment);
@@ -19,16 +19,16 @@ func init() {
 	if v, _ := syscall.Getenv("SCTRACE_PRESPAWN"); v == "0" {
 		return
 	}
-	if launch, ticker := Launches(cmdline()); launch {
-		prespawn.Start(ticker)
+	if Records(cmdline()) {
+		prespawn.Start()
 	}
 }
 
-// Launches reports whether args (argv, the program's name first) start a workload, and whether
-// they record (which needs the ticker too).
-func Launches(args []string) (launch, record bool) {
-	if len(args) < 3 || (args[1] != "run" && args[1] != "record") {
-		return false, false
+// Records reports whether args (argv, the program's name first) record a workload it starts,
+// which needs the ticker.
+func Records(args []string) bool {
+	if len(args) < 3 || args[1] != "record" {
+		return false
 	}
 	for _, a := range args[2:] {
 		if a == "--" {
@@ -49,10 +49,10 @@ func Launches(args []string) (launch, record bool) {
 		}
 		switch name {
 		case "p", "pid", "h", "help":
-			return false, false
+			return false
 		}
 	}
-	return true, args[1] == "record"
+	return true
 }
 
 // cmdline returns this process's arguments from /proc: os.Args would need package os, which

@@ -2,27 +2,26 @@ package early
 
 import "testing"
 
-func TestLaunches(t *testing.T) {
+func TestRecords(t *testing.T) {
 	for _, c := range []struct {
-		args           []string
-		launch, record bool
+		args   []string
+		record bool
 	}{
-		{[]string{"sctrace", "run", "--profile", "p.json", "--", "true"}, true, false},
-		{[]string{"sctrace", "record", "-o", "x.json", "--", "ls", "-p"}, true, true},
-		{[]string{"sctrace", "record", "ls"}, true, true},
-		{[]string{"sctrace", "record", "-p", "12"}, false, false},
-		{[]string{"sctrace", "record", "--pid=12"}, false, false},
-		{[]string{"sctrace", "record", "-pid", "12"}, false, false},
-		{[]string{"sctrace", "run", "--help"}, false, false},
-		{[]string{"sctrace", "run", "-h"}, false, false},
-		{[]string{"sctrace", "emit", "x.json"}, false, false},
-		{[]string{"sctrace", "run"}, false, false},
-		{[]string{"sctrace"}, false, false},
-		{nil, false, false},
+		{[]string{"sctrace", "run", "--profile", "p.json", "--", "true"}, false},
+		{[]string{"sctrace", "record", "-o", "x.json", "--", "ls", "-p"}, true},
+		{[]string{"sctrace", "record", "ls"}, true},
+		{[]string{"sctrace", "record", "-p", "12"}, false},
+		{[]string{"sctrace", "record", "--pid=12"}, false},
+		{[]string{"sctrace", "record", "-pid", "12"}, false},
+		{[]string{"sctrace", "record", "--help"}, false},
+		{[]string{"sctrace", "record", "-h"}, false},
+		{[]string{"sctrace", "emit", "x.json"}, false},
+		{[]string{"sctrace", "record"}, false},
+		{[]string{"sctrace"}, false},
+		{nil, false},
 	} {
-		launch, record := Launches(c.args)
-		if launch != c.launch || record != c.record {
-			t.Errorf("Launches(%q) = %v, %v; want %v, %v", c.args, launch, record, c.launch, c.record)
+		if got := Records(c.args); got != c.record {
+			t.Errorf("Records(%q) = %v; want %v", c.args, got, c.record)
 		}
 	}
 }
