@@ -106,3 +106,43 @@ func nobodyDir(t *testing.T) (string, func(args ...string) *exec.Cmd) {
 			"--inh-caps=-all", bin}, args...)...)
 	}
 }
+
+// TestRunWithoutRoot: `run` as an unprivileged user starts the workload the fast way, as root
+// does: from a child of its own that it seizes, which keeps the descriptors sctrace was given
+// (the exec helper it falls back to hides descriptors 3 and 4 behind its pipes). run makes
+// itself non-dumpable (tracer.Options.Protect), and a child that shares its memory until its
+// execve (x86_64) shares that too: without CAP_SYS_PTRACE the seize then failed, and every
+// unprivileged run fell back to the slower helper.
+func TestRunWithoutRoot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to switch to an unprivileged user")
+	}
+	dir, asNobody := nobodyDir(t)
+	prof := filepath.Join(dir, "p.json")
+	script := "cat <&3"
+	three := filepath.Join(dir, "three")
+	if err := os.WriteFile(three, []byte("descriptor 3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	open := func() *os.File {
+		f, err := os.Open(three)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		return f
+	}
+	rec := asNobody("record", "-q", "-o", prof, "--", "sh", "-c", script)
+	rec.Env, rec.ExtraFiles = markedEnv(), []*os.File{open()}
+	if b, err := rec.CombinedOutput(); err != nil {
+		t.Fatalf("record as uid 65534: %v\n%s", err, b)
+	}
+	cmd := asNobody("run", "-q", "--profile", prof, "--", "sh", "-c", script)
+	cmd.Env, cmd.ExtraFiles = markedEnv(), []*os.File{open()}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil || string(out) != "descriptor 3\n" {
+		t.Errorf("run as uid 65534: the workload read %q from descriptor 3, want %q (%v)\n%s", out, "descriptor 3\n", err, stderr.String())
+	}
+}

@@ -147,6 +147,10 @@ func Launch(argv []string, opt Options) (Report, error) {
 	}
 
 	t.loop()
+	t.undumpable() // if the workload's execve failed
+	if t.forked != nil {
+		t.forked.Release()
+	}
 	if fwd != nil {
 		fwd.stop() // the forwarder's goroutine is done: its count is final (stop twice is fine)
 		t.rep.Interrupted = syscall.Signal(fwd.got.Load())
@@ -218,24 +222,29 @@ func (t *tracer) startHelper(path string, argv []string, filter []bpf.RawInstruc
 	// A child forked now, else the exec helper (on MIPS, or if forking fails).
 	if !forceExecHelper {
 		// A child of a non-dumpable process (Options.Protect) is non-dumpable, and a tracer
-		// without CAP_SYS_PTRACE cannot seize it: dumpable around the fork only (the workload
-		// does not run yet, and its execve sets its own).
+		// without CAP_SYS_PTRACE can neither seize it nor take its listener (pidfd_getfd):
+		// dumpable from the fork to the seize, or, for a child that shares this process's
+		// memory and with it the dumpable flag (helper.ForkNow), to its execve. The workload
+		// does not run yet, and its execve sets its own.
 		if t.protect {
 			unix.Prctl(unix.PR_SET_DUMPABLE, 1, 0, 0, 0)
 		}
-		e, ok := helper.ForkNow(&msg)
+		e, ok := helper.ForkNow(&msg, [3]int{int(stdio[0].Fd()), int(stdio[1].Fd()), int(stdio[2].Fd())})
+		var pid int
+		var errR *os.File
+		var err error
+		if ok {
+			pid, errR, ok, err = t.startForked(e)
+		}
 		if t.protect {
-			unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
+			if ok && err == nil && e.SharesMemory() {
+				t.dumpableTillExec = true
+			} else {
+				unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
+			}
 		}
 		if ok {
-			fds := [3]int{int(stdio[0].Fd()), int(stdio[1].Fd()), int(stdio[2].Fd())}
-			if e.Fill(&msg, fds) {
-				if pid, errR, ok, err := t.startForked(e); ok {
-					return pid, errR, err
-				}
-			} else {
-				discardForked(e)
-			}
+			return pid, errR, err
 		}
 	}
 	pid, filterW, errR, err := spawnHelper(stdio)
@@ -296,7 +305,8 @@ func (t *tracer) startForked(e *helper.Forked) (pid int, errR *os.File, ok bool,
 		// Dead of a signal a terminal or a supervisor sends the whole group (Ctrl-C): sctrace
 		// got it too, and the command must not start. Killed alone (SIGKILL): fork another.
 		if got, _ := wait4(pid, &ws, unix.WALL|unix.WNOHANG); got == pid && ws.Signaled() && slices.Contains(forwarded, ws.Signal()) {
-			e.Discard() // dead and reaped: its descriptors and mapping only
+			e.Reaped()
+			syscall.Close(e.Errs)
 			return 0, nil, true, &InterruptedError{Signal: ws.Signal()}
 		}
 		discardForked(e)
@@ -309,12 +319,14 @@ func (t *tracer) startForked(e *helper.Forked) (pid int, errR *os.File, ok bool,
 	if err := e.Go(); err != nil {
 		// It died after the seize (its end of the pipe is closed): how?
 		ws := reapTraced(pid)
+		e.Reaped()
 		errR.Close()
 		if ws.Signaled() {
 			return 0, nil, true, &InterruptedError{Signal: ws.Signal()}
 		}
 		return 0, nil, true, fmt.Errorf("start the workload's process: %w", err)
 	}
+	t.forked = e // its mapping is released once the loop is over
 	return pid, errR, true, nil
 }
 
@@ -350,10 +362,7 @@ func spawnHelper(stdio []*os.File) (pid int, filterW, errR *os.File, err error) 
 }
 
 // discardForked ends a forked child that is not used.
-func discardForked(e *helper.Forked) {
-	e.Discard()
-	reap(e.Pid)
-}
+func discardForked(e *helper.Forked) { e.Discard(reap) }
 
 // DiscardEarly ends the ticker the command started early (helper.Prespawn) that nothing will
 // use: Attach calls it, since it starts no workload.

@@ -28,6 +28,7 @@ type tracer struct {
 	info    syscallInfo
 	batch   []waitReport
 	rep     Report
+	forked  *helper.Forked // the workload's first process, if forked (startForked)
 
 	deny       func(*Event) int
 	peek       func(*Event) (uint64, int, bool)
@@ -61,8 +62,10 @@ type tracer struct {
 	root       int
 	rootDone   bool
 	rootExeced bool
-	// protect: Options.Protect made this process non-dumpable.
-	protect bool
+	// protect: Options.Protect made this process non-dumpable. dumpableTillExec: it is dumpable
+	// again until the workload's first execve (see startHelper).
+	protect          bool
+	dumpableTillExec bool
 	// started is rootExeced for other goroutines (the forwarder).
 	started atomic.Bool
 
@@ -423,6 +426,7 @@ func (t *tracer) stopped(r *waitReport) {
 		if tid == t.root && !t.rootExeced {
 			t.rootExeced = true
 			t.started.Store(true)
+			t.undumpable()
 			if t.followOnly {
 				// Nothing is read from now on: wait the runtime-aware way, no ticker needed.
 				t.blocking = true
@@ -841,3 +845,12 @@ const (
 	untracedCleared                       // the flag was cleared: the child is traced
 	untracedMissed                        // the flag could not be cleared
 )
+
+// undumpable makes this process non-dumpable again if startHelper left it dumpable for the
+// workload's first process.
+func (t *tracer) undumpable() {
+	if t.dumpableTillExec {
+		unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
+		t.dumpableTillExec = false
+	}
+}

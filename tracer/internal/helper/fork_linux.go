@@ -23,6 +23,10 @@ type forkHeader struct {
 	policy                int32     // its scheduling policy; -1: leave
 	rtprio                int32     // its sched_param priority
 	slack                 uint64    // its timer slack in ns; 0: leave
+	goR, goW, errW        int32     // the child's ends of the go-ahead pipe, and the error pipe's
+	ppid                  int32     // this process's pid
+	nofile                [2]uint64 // the limit on open files to restore (origNofile)
+	sigmask               uint64    // the forking thread's signal mask, the workload's
 }
 
 // schedResetOnFork is SCHED_RESET_ON_FORK, or-ed into a policy.
@@ -46,19 +50,19 @@ type Forked struct {
 	Pid    int
 	goW    int    // the go-ahead pipe
 	Errs   int    // the read end of the error pipe
-	shared []byte // the shared mapping
+	shared []byte // the mapping with its work (and, on x86_64, its stack)
 }
 
-// Fill writes m into the shared mapping for the child, with stdio the child's descriptors that
-// become the workload's 0, 1 and 2 (m.Stdio is the exec helper's); false if it does not fit (the
-// caller then discards the child).
-func (f *Forked) Fill(m *Message, stdio [3]int) bool {
+// fill writes m into shared, the mapping for the child, with stdio the child's descriptors that
+// become the workload's 0, 1 and 2 (m.Stdio is the exec helper's); false if it does not fit or
+// the exec helper must report an error in it.
+func fill(shared []byte, m *Message, stdio [3]int) bool {
 	hsize := (int(unsafe.Sizeof(forkHeader{})) + 7) &^ 7
 	off := hsize
-	base := uintptr(unsafe.Pointer(&f.shared[0]))
+	base := uintptr(unsafe.Pointer(&shared[0]))
 	room := func(n int) (int, bool) {
 		at := (off + 7) &^ 7
-		if at+n > len(f.shared) {
+		if at+n > len(shared) {
 			return 0, false
 		}
 		off = at + n
@@ -69,8 +73,8 @@ func (f *Forked) Fill(m *Message, stdio [3]int) bool {
 		if !ok {
 			return 0, false
 		}
-		copy(f.shared[at:], s)
-		f.shared[at+len(s)] = 0
+		copy(shared[at:], s)
+		shared[at+len(s)] = 0
 		return base + uintptr(at), true
 	}
 	list := func(ss []string) (uintptr, bool) {
@@ -83,9 +87,9 @@ func (f *Forked) Fill(m *Message, stdio [3]int) bool {
 			if !ok {
 				return 0, false
 			}
-			*(*uintptr)(unsafe.Pointer(&f.shared[at+i*int(unsafe.Sizeof(uintptr(0)))])) = p
+			*(*uintptr)(unsafe.Pointer(&shared[at+i*int(unsafe.Sizeof(uintptr(0)))])) = p
 		}
-		*(*uintptr)(unsafe.Pointer(&f.shared[at+len(ss)*int(unsafe.Sizeof(uintptr(0)))])) = 0
+		*(*uintptr)(unsafe.Pointer(&shared[at+len(ss)*int(unsafe.Sizeof(uintptr(0)))])) = 0
 		return base + uintptr(at), true
 	}
 	for _, s := range append(append([]string{m.Path, m.Dir}, m.Argv...), m.Env...) {
@@ -115,7 +119,7 @@ func (f *Forked) Fill(m *Message, stdio [3]int) bool {
 	if !ok || len(m.Filter) == 0 || len(m.Filter)%8 != 0 || len(m.Filter)/8 > 4096 {
 		return false
 	}
-	copy(f.shared[at:], m.Filter)
+	copy(shared[at:], m.Filter)
 	h.fprog = sockFprog{len: uint16(len(m.Filter) / 8), filter: base + uintptr(at)}
 	h.listener = [3]uintptr{uintptr(m.Listener[0]), uintptr(m.Listener[1]), uintptr(m.Listener[2])}
 	h.ignore = m.Ignore
@@ -133,7 +137,7 @@ func (f *Forked) Fill(m *Message, stdio [3]int) bool {
 	if h.policy >= 0 && h.policy&schedResetOnFork != 0 {
 		h.policy = -1 // a child forked from the main thread would have been reset too
 	}
-	*(*forkHeader)(unsafe.Pointer(&f.shared[0])) = h
+	*(*forkHeader)(unsafe.Pointer(&shared[0])) = h
 	return true
 }
 
@@ -150,23 +154,39 @@ func sharedNeed(m *Message) int {
 	return n
 }
 
-// Go lets the child go on (the tracer has seized it), and releases what this process holds of it
-// but the error pipe.
+// SharesMemory reports whether the child runs in this process's memory until its execve.
+func (f *Forked) SharesMemory() bool { return cloneVMSupported }
+
+// Go lets the child go on (the tracer has seized it), and closes the go-ahead pipe.
 func (f *Forked) Go() error {
 	_, err := syscall.Write(f.goW, []byte{'G'})
-	f.release()
+	syscall.Close(f.goW)
+	f.goW = -1
 	return err
 }
 
-// Discard ends a child that is not used.
-func (f *Forked) Discard() {
+// Discard ends a child that is not used: reap must wait for it.
+func (f *Forked) Discard(reap func(pid int)) {
 	syscall.Kill(f.Pid, syscall.SIGKILL)
-	f.release()
+	reap(f.Pid)
+	f.Reaped()
 	syscall.Close(f.Errs)
 }
 
-func (f *Forked) release() {
-	syscall.Close(f.goW)
+// Reaped releases what this process holds of a child that is gone and reaped but the error
+// pipe.
+func (f *Forked) Reaped() {
+	if f.goW >= 0 {
+		syscall.Close(f.goW)
+		f.goW = -1
+	}
+	f.Release()
+}
+
+// Release unmaps the child's mapping. On x86_64 the child runs in this process's memory until its
+// execve (see cloneVM), on a stack in that mapping: Release must wait until it has called execve
+// successfully or is gone (the tracer calls it once its loop is over).
+func (f *Forked) Release() {
 	if f.shared != nil {
 		syscall.Munmap(f.shared)
 		f.shared = nil

@@ -6,7 +6,7 @@ import "syscall"
 
 // ForkNow is not implemented on MIPS, whose struct sigaction starts with the flags: the tracer
 // starts the exec helper there.
-func ForkNow(m *Message) (*Forked, bool) { return nil, false }
+func ForkNow(m *Message, stdio [3]int) (*Forked, bool) { return nil, false }
 
 // prespawnTicker is not implemented on MIPS either: Prespawn re-executes the ticker.
 func prespawnTicker() (int, bool) { return 0, false }
