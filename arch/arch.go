@@ -4,7 +4,6 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
-	"sync"
 )
 
 // X32SyscallBit is ORed into the syscall number by the x32 ABI. Seccomp sees x32 calls with
@@ -44,10 +43,10 @@ type Arch struct {
 	GOARCH string
 	// Uname lists the `uname -m` values of machines whose native ABI this is.
 	Uname []string
-	// Host is the ABI of the machine that runs programs of this one: itself for a 64-bit ABI,
-	// the 64-bit ABI of the same kernel for i386, x32, arm, mips and ppc. A container runtime
-	// (`emit --runtime`) is a program of the Host ABI.
-	Host *Arch
+	// host is the 64-bit ABI whose kernel runs programs of this one (Host), nil for a 64-bit
+	// ABI: a composite literal cannot refer to the variable it initializes, and filling the
+	// self-references in from an init function cost start-up.
+	host *Arch
 	// OCreat is O_CREAT, which differs on MIPS and SPARC.
 	OCreat uint64
 	// Private is the first number of the ABI's private calls, far above the regular table
@@ -60,70 +59,74 @@ type Arch struct {
 	// clone takes the stack first.
 	CloneFlagsArg int
 
-	table  []Syscall // sorted by number
-	once   sync.Once
-	byName map[string]int // built on first use: start-up builds nothing
+	table []Syscall // sorted by number
+	names []uint16  // indexes of table in name order (generated): nothing to build at start-up
 }
 
 // The architectures sctrace knows. x86 is i386, also used by `int 0x80` and 32-bit programs on an
 // x86_64 kernel; x32 shares AUDIT_ARCH_X86_64 with x86_64 and is told apart by X32SyscallBit.
 var (
 	X86_64 = &Arch{Name: "x86_64", Audit: auditX86_64, Bits: 64, OCI: "SCMP_ARCH_X86_64", Systemd: "x86-64",
-		Docker: "amd64", GOARCH: "amd64", Uname: []string{"x86_64"}, OCreat: 0x40, table: tableX86_64}
+		Docker: "amd64", GOARCH: "amd64", Uname: []string{"x86_64"}, OCreat: 0x40,
+		table: tableX86_64, names: namesX86_64}
 	X86 = &Arch{Name: "x86", Audit: auditX86, Bits: 32, OCI: "SCMP_ARCH_X86", Systemd: "x86", Docker: "x86",
 		GOARCH: "386", Uname: []string{"i386", "i486", "i586", "i686"}, OCreat: 0x40, Socketcall: true, IPC: true,
-		table: tableX86}
+		host: X86_64, table: tableX86, names: namesX86}
 	X32 = &Arch{Name: "x32", Audit: auditX86_64, SyscallBit: X32SyscallBit, Bits: 32, OCI: "SCMP_ARCH_X32",
-		Systemd: "x32", Docker: "x32", OCreat: 0x40, table: tableX32}
+		Systemd: "x32", Docker: "x32", OCreat: 0x40, host: X86_64, table: tableX32, names: namesX32}
 	AArch64 = &Arch{Name: "aarch64", Audit: auditAarch64, Bits: 64, OCI: "SCMP_ARCH_AARCH64", Systemd: "arm64",
-		Docker: "arm64", GOARCH: "arm64", Uname: []string{"aarch64", "arm64"}, OCreat: 0x40, table: tableAarch64}
+		Docker: "arm64", GOARCH: "arm64", Uname: []string{"aarch64", "arm64"}, OCreat: 0x40,
+		table: tableAarch64, names: namesAarch64}
 	ARM = &Arch{Name: "arm", Audit: auditArm, Bits: 32, OCI: "SCMP_ARCH_ARM", Systemd: "arm", Docker: "arm",
 		GOARCH: "arm", Uname: []string{"armv7l", "armv6l", "armv8l"}, OCreat: 0x40, Private: 0x0f0000,
-		table: tableArm}
+		host: AArch64, table: tableArm, names: namesArm}
 	LoongArch64 = &Arch{Name: "loongarch64", Audit: auditLoongarch64, Bits: 64, OCI: "SCMP_ARCH_LOONGARCH64",
 		Systemd: "loongarch64", Docker: "loong64", GOARCH: "loong64", Uname: []string{"loongarch64"}, OCreat: 0x40,
-		table: tableLoongarch64}
+		table: tableLoongarch64, names: namesLoongarch64}
 	MIPS = &Arch{Name: "mips", Audit: auditMips, Bits: 32, BigEndian: true, OCI: "SCMP_ARCH_MIPS", Systemd: "mips",
 		Docker: "mips", GOARCH: "mips", Uname: []string{"mips"}, OCreat: 0x100, Socketcall: true, IPC: true,
-		table: tableMips}
+		host: MIPS64, table: tableMips, names: namesMips}
 	MIPSel = &Arch{Name: "mipsel", Audit: auditMipsel, Bits: 32, OCI: "SCMP_ARCH_MIPSEL", Systemd: "mips-le",
-		Docker: "mipsle", GOARCH: "mipsle", OCreat: 0x100, Socketcall: true, IPC: true, table: tableMipsel}
+		Docker: "mipsle", GOARCH: "mipsle", OCreat: 0x100, Socketcall: true, IPC: true,
+		host: MIPSel64, table: tableMipsel, names: namesMipsel}
 	MIPS64 = &Arch{Name: "mips64", Audit: auditMips64, Bits: 64, BigEndian: true, OCI: "SCMP_ARCH_MIPS64",
 		Systemd: "mips64", Docker: "mips64", GOARCH: "mips64", Uname: []string{"mips64"}, OCreat: 0x100,
-		table: tableMips64}
+		table: tableMips64, names: namesMips64}
 	MIPSel64 = &Arch{Name: "mipsel64", Audit: auditMipsel64, Bits: 64, OCI: "SCMP_ARCH_MIPSEL64",
-		Systemd: "mips64-le", Docker: "mips64le", GOARCH: "mips64le", OCreat: 0x100, table: tableMipsel64}
+		Systemd: "mips64-le", Docker: "mips64le", GOARCH: "mips64le", OCreat: 0x100,
+		table: tableMipsel64, names: namesMipsel64}
 	PPC = &Arch{Name: "ppc", Audit: auditPpc, Bits: 32, BigEndian: true, OCI: "SCMP_ARCH_PPC", Systemd: "ppc",
-		Docker: "ppc", Uname: []string{"ppc"}, OCreat: 0x40, Socketcall: true, IPC: true, table: tablePpc}
+		Docker: "ppc", Uname: []string{"ppc"}, OCreat: 0x40, Socketcall: true, IPC: true,
+		host: PPC64, table: tablePpc, names: namesPpc}
 	PPC64 = &Arch{Name: "ppc64", Audit: auditPpc64, Bits: 64, BigEndian: true, OCI: "SCMP_ARCH_PPC64",
 		Systemd: "ppc64", Docker: "ppc64", GOARCH: "ppc64", Uname: []string{"ppc64"}, OCreat: 0x40,
-		Socketcall: true, IPC: true, table: tablePpc64}
+		Socketcall: true, IPC: true, table: tablePpc64, names: namesPpc64}
 	PPC64LE = &Arch{Name: "ppc64le", Audit: auditPpc64le, Bits: 64, OCI: "SCMP_ARCH_PPC64LE", Systemd: "ppc64-le",
 		Docker: "ppc64le", GOARCH: "ppc64le", Uname: []string{"ppc64le"}, OCreat: 0x40, Socketcall: true, IPC: true,
-		table: tablePpc64le}
+		table: tablePpc64le, names: namesPpc64le}
 	RISCV64 = &Arch{Name: "riscv64", Audit: auditRiscv64, Bits: 64, OCI: "SCMP_ARCH_RISCV64", Systemd: "riscv64",
-		Docker: "riscv64", GOARCH: "riscv64", Uname: []string{"riscv64"}, OCreat: 0x40, table: tableRiscv64}
+		Docker: "riscv64", GOARCH: "riscv64", Uname: []string{"riscv64"}, OCreat: 0x40,
+		table: tableRiscv64, names: namesRiscv64}
 	S390X = &Arch{Name: "s390x", Audit: auditS390x, Bits: 64, BigEndian: true, OCI: "SCMP_ARCH_S390X",
 		Systemd: "s390x", Docker: "s390x", GOARCH: "s390x", Uname: []string{"s390x"}, OCreat: 0x40,
-		Socketcall: true, IPC: true, CloneFlagsArg: 1, table: tableS390x}
+		Socketcall: true, IPC: true, CloneFlagsArg: 1, table: tableS390x, names: namesS390x}
 	// libseccomp (and so the OCI spec and systemd) has no SPARC port.
 	SPARC64 = &Arch{Name: "sparc64", Audit: auditSparc64, Bits: 64, BigEndian: true,
 		Docker: "sparc64", Uname: []string{"sparc64"}, OCreat: 0x200, Socketcall: true,
-		IPC: true, table: tableSparc64}
+		IPC: true, table: tableSparc64, names: namesSparc64}
 )
 
 var all = []*Arch{X86_64, X86, X32, AArch64, ARM, LoongArch64, MIPS, MIPSel, MIPS64, MIPSel64,
 	PPC, PPC64, PPC64LE, RISCV64, S390X, SPARC64}
 
-func init() {
-	// Host pointers refer to other descriptors, which a composite literal cannot.
-	host := map[*Arch]*Arch{X86: X86_64, X32: X86_64, ARM: AArch64, MIPS: MIPS64, MIPSel: MIPSel64, PPC: PPC64}
-	for _, a := range all {
-		a.Host = a
-		if h := host[a]; h != nil {
-			a.Host = h
-		}
+// Host is the ABI of the machine that runs programs of this one: itself for a 64-bit ABI, the
+// 64-bit ABI of the same kernel for i386, x32, arm, mips and ppc. A container runtime
+// (`emit --runtime`) is a program of the Host ABI.
+func (a *Arch) Host() *Arch {
+	if a.host != nil {
+		return a.host
 	}
+	return a
 }
 
 // Sibling returns the ABI that shares a's AUDIT_ARCH value and is told apart from it by a bit of
@@ -212,19 +215,19 @@ func (a *Arch) SyscallName(nr int) (string, bool) {
 
 // SyscallNumber returns the number of a named syscall, if the table has it.
 func (a *Arch) SyscallNumber(name string) (int, bool) {
-	nr, ok := a.names()[name]
-	return nr, ok
-}
-
-// names returns the name index, built on first use.
-func (a *Arch) names() map[string]int {
-	a.once.Do(func() {
-		a.byName = make(map[string]int, len(a.table))
-		for _, s := range a.table {
-			a.byName[s.Name] = s.Nr
+	lo, hi := 0, len(a.names)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if a.table[a.names[m]].Name < name {
+			lo = m + 1
+		} else {
+			hi = m
 		}
-	})
-	return a.byName
+	}
+	if lo < len(a.names) && a.table[a.names[lo]].Name == name {
+		return a.table[a.names[lo]].Nr, true
+	}
+	return 0, false
 }
 
 // Key is how sctrace writes a syscall in a profile: its name, or its decimal number when the table
@@ -238,7 +241,7 @@ func (a *Arch) Key(nr int) string {
 
 // ParseKey is the inverse of Key: a name from the table or a decimal number.
 func (a *Arch) ParseKey(key string) (int, bool) {
-	if nr, ok := a.names()[key]; ok {
+	if nr, ok := a.SyscallNumber(key); ok {
 		return nr, true
 	}
 	nr, err := strconv.Atoi(key)

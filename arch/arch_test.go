@@ -102,6 +102,16 @@ func TestTablesSane(t *testing.T) {
 			if s.Name != strings.ToLower(s.Name) || s.Name == "" {
 				t.Errorf("%s: bad name %q", a, s.Name)
 			}
+			// The generated name index finds every call, at its own number.
+			if nr, ok := a.SyscallNumber(s.Name); !ok || nr != s.Nr {
+				t.Errorf("%s: SyscallNumber(%q) = %d, %v; want %d", a, s.Name, nr, ok, s.Nr)
+			}
+			if _, ok := a.SyscallNumber(s.Name + "_"); ok {
+				t.Errorf("%s: SyscallNumber(%q) found a call", a, s.Name+"_")
+			}
+		}
+		if len(a.names) != len(tab) {
+			t.Errorf("%s: the name index has %d entries, the table %d", a, len(a.names), len(tab))
 		}
 		if a.Audit == 0 {
 			t.Errorf("%s: no AUDIT_ARCH value", a)
@@ -246,11 +256,11 @@ func TestDescriptors(t *testing.T) {
 		if ((a.OCI == "" || a.Systemd == "") && a != SPARC64) || a.Docker == "" || a.OCreat == 0 {
 			t.Errorf("%s: incomplete descriptor %+v", a, a)
 		}
-		if a.Host == nil || a.Host.Bits != 64 || a.Host.Host != a.Host {
-			t.Errorf("%s: host %v is not a 64-bit ABI of its own", a, a.Host)
+		if h := a.Host(); h == nil || h.Bits != 64 || h.Host() != h {
+			t.Errorf("%s: host %v is not a 64-bit ABI of its own", a, h)
 		}
-		if a.Bits == 64 && a.Host != a {
-			t.Errorf("%s: a 64-bit ABI is its own host, not %v", a, a.Host)
+		if a.Bits == 64 && a.Host() != a {
+			t.Errorf("%s: a 64-bit ABI is its own host, not %v", a, a.Host())
 		}
 		_, hasSocketcall := a.SyscallNumber("socketcall")
 		if a.Socketcall && !hasSocketcall {
@@ -275,7 +285,7 @@ func TestDescriptors(t *testing.T) {
 			t.Errorf("%s: clone flags argument %d", a, a.CloneFlagsArg)
 		}
 	}
-	if X86.Host != X86_64 || X32.Host != X86_64 || ARM.Host != AArch64 || S390X.CloneFlagsArg != 1 {
+	if X86.Host() != X86_64 || X32.Host() != X86_64 || ARM.Host() != AArch64 || S390X.CloneFlagsArg != 1 {
 		t.Error("host and clone layout of the common arches")
 	}
 }

@@ -147,10 +147,13 @@ func main() {
 		if first, ok := written[t.String()]; ok {
 			// Byte-identical tables (mips and mipsel, ppc64 and ppc64le, ...) are shared.
 			fmt.Fprintf(&b, "var table%s = table%s // identical\n\n", ident(n), ident(first))
+			fmt.Fprintf(&b, "var names%s = names%s // identical\n\n", ident(n), ident(first))
 			continue
 		}
 		written[t.String()] = n
 		fmt.Fprintf(&b, "var table%s = []Syscall{\n%s}\n\n", ident(n), t.String())
+		fmt.Fprintf(&b, "// names%s indexes table%s in name order.\nvar names%s = []uint16{\n%s}\n\n",
+			ident(n), ident(n), ident(n), nameIndex(n, tables[n]))
 	}
 	write(filepath.Join(*dir, "zsyscalls.go"), b.Bytes())
 
@@ -199,6 +202,37 @@ func sortTable(t []entry) []entry {
 		}
 	}
 	return t
+}
+
+// nameIndex returns the positions of a table's entries in name order, as the lines of a
+// []uint16 literal: the index SyscallNumber searches. The linker lays it out, so nothing is built
+// at run time: the map it replaces was built at an ABI's first lookup, 30-70 µs, which every
+// `sctrace run` paid for x86_64 and x32 to save 50 ns on each of its 150 lookups.
+func nameIndex(arch string, t []entry) string {
+	if len(t) > 1<<16 {
+		log.Fatalf("%s: %d calls do not fit a uint16 index", arch, len(t))
+	}
+	idx := make([]int, len(t))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(i, j int) bool { return t[idx[i]].name < t[idx[j]].name })
+	var b strings.Builder
+	for i, x := range idx {
+		if i > 0 && t[x].name == t[idx[i-1]].name {
+			log.Fatalf("%s: name %s has two numbers: %d and %d", arch, t[x].name, t[idx[i-1]].nr, t[x].nr)
+		}
+		if i%16 == 0 {
+			b.WriteString("\t")
+		} else {
+			b.WriteString(" ")
+		}
+		fmt.Fprintf(&b, "%d,", x)
+		if i%16 == 15 || i == len(idx)-1 {
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
 }
 
 // readConsts returns the integer constants declared in a Go file.

@@ -155,10 +155,10 @@ func (p *Profile) Machine() *arch.Arch {
 		if !ok {
 			continue
 		}
-		if host != nil && a.Host != host {
+		if host != nil && a.Host() != host {
 			return nil
 		}
-		host = a.Host
+		host = a.Host()
 	}
 	return host
 }

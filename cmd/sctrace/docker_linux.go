@@ -34,7 +34,7 @@ func dockerDefault() audit.DockerVerdict {
 	return func(archName, name string) string {
 		hostArch := arch.Native().Docker
 		if a, ok := arch.ByName(archName); ok {
-			hostArch = a.Host.Docker
+			hostArch = a.Host().Docker
 		}
 		var withArgs, withCaps []string
 		enosys := false
@@ -78,7 +78,7 @@ func dockerArgs() func(archName, name string, a *learn.Args) string {
 	return func(archName, name string, a *learn.Args) string {
 		hostArch := arch.Native().Docker
 		if ar, ok := arch.ByName(archName); ok {
-			hostArch = ar.Host.Docker
+			hostArch = ar.Host().Docker
 		}
 		var rules [][]specs.LinuxSeccompArg
 		for _, s := range profile.Syscalls {
