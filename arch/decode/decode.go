@@ -59,253 +59,269 @@ const (
 	kEpollFlags             // EPOLL_CLOEXEC
 )
 
-// sigs lists the argument kinds of the calls decoded here.
-var sigs = map[string][]kind{
-	"socket":         {kDomain, kSockType, kInt},
-	"socketpair":     {kDomain, kSockType, kInt, kPtr},
-	"connect":        {kFd, kSockaddr, kUint},
-	"bind":           {kFd, kSockaddr, kUint},
-	"sendto":         {kFd, kPtr, kUint, kMsgFlags, kSockaddr, kUint},
-	"listen":         {kFd, kInt},
-	"accept":         {kFd, kPtr, kPtr},
-	"accept4":        {kFd, kPtr, kPtr, kHex},
-	"setsockopt":     {kFd, kLevel, kSockOpt, kPtr, kUint},
-	"getsockopt":     {kFd, kLevel, kSockOpt, kPtr, kPtr},
-	"ioctl":          {kFd, kIoctl, kPtr},
-	"open":           {kPath, kOpenFlags, kMode},
-	"openat":         {kAtFd, kPath, kOpenFlags, kMode},
-	"creat":          {kPath, kMode},
-	"access":         {kPath, kMode},
-	"faccessat":      {kAtFd, kPath, kMode},
-	"faccessat2":     {kAtFd, kPath, kMode, kAtFlags},
-	"stat":           {kPath, kPtr},
-	"lstat":          {kPath, kPtr},
-	"newfstatat":     {kAtFd, kPath, kPtr, kAtFlags},
-	"statx":          {kAtFd, kPath, kAtFlags, kHex, kPtr},
-	"mkdir":          {kPath, kMode},
-	"mkdirat":        {kAtFd, kPath, kMode},
-	"rmdir":          {kPath},
-	"unlink":         {kPath},
-	"unlinkat":       {kAtFd, kPath, kAtFlags},
-	"chdir":          {kPath},
-	"chmod":          {kPath, kMode},
-	"fchmodat":       {kAtFd, kPath, kMode},
-	"chown":          {kPath, kInt, kInt},
-	"truncate":       {kPath, kLong},
-	"readlink":       {kPath, kPtr, kUint},
-	"readlinkat":     {kAtFd, kPath, kPtr, kUint},
-	"execve":         {kPath, kPtr, kPtr},
-	"execveat":       {kAtFd, kPath, kPtr, kPtr, kAtFlags},
-	"chroot":         {kPath},
-	"mount":          {kPath, kPath, kPath, kHex, kPtr},
-	"umount2":        {kPath, kHex},
-	"read":           {kFd, kPtr, kUint},
-	"write":          {kFd, kPtr, kUint},
-	"close":          {kFd},
-	"dup":            {kFd},
-	"dup2":           {kFd, kFd},
-	"dup3":           {kFd, kFd, kOpenFlags},
-	"fcntl":          {kFd, kFcntl, kHex},
-	"fcntl64":        {kFd, kFcntl, kHex},
-	"mmap":           {kPtr, kUint, kProt, kMapFlags, kFd, kHex},
-	"mmap2":          {kPtr, kUint, kProt, kMapFlags, kFd, kHex},
-	"mprotect":       {kPtr, kUint, kProt},
-	"pkey_mprotect":  {kPtr, kUint, kProt, kInt},
-	"munmap":         {kPtr, kUint},
-	"personality":    {kPersona},
-	"prctl":          {kPrctl, kHex, kHex, kHex, kHex},
-	"clone":          {kClone, kPtr, kPtr, kPtr, kHex},
-	"clone3":         {kPtr, kUint},
-	"kill":           {kInt, kSignal},
-	"tkill":          {kInt, kSignal},
-	"tgkill":         {kInt, kInt, kSignal},
-	"ptrace":         {kPtrace, kInt, kPtr, kPtr},
-	"seccomp":        {kSeccompOp, kHex, kPtr},
-	"getpid":         {},
-	"getppid":        {},
-	"gettid":         {},
-	"getuid":         {},
-	"geteuid":        {},
-	"getgid":         {},
-	"getegid":        {},
-	"sched_yield":    {},
-	"sync":           {},
-	"fork":           {},
-	"vfork":          {},
-	"setuid":         {kInt},
-	"setgid":         {kInt},
-	"setresuid":      {kInt, kInt, kInt},
-	"setresgid":      {kInt, kInt, kInt},
-	"exit":           {kInt},
-	"exit_group":     {kInt},
-	"getrandom":      {kPtr, kUint, kHex},
-	"nanosleep":      {kPtr, kPtr},
-	"pipe2":          {kPtr, kOpenFlags},
-	"getcwd":         {kPtr, kUint},
-	"setns":          {kFd, kClone},
-	"unshare":        {kClone},
-	"bpf":            {kInt, kPtr, kUint},
-	"init_module":    {kPtr, kUint, kPath},
-	"finit_module":   {kFd, kPath, kHex},
-	"kexec_load":     {kHex, kUint, kPtr, kHex},
-	"io_uring_setup": {kUint, kPtr},
-	"memfd_create":   {kPath, kHex},
-	// Common calls whose arguments need no decoding beyond their types.
-	"getdents":                {kFd, kPtr, kUint},
-	"getdents64":              {kFd, kPtr, kUint},
-	"fstat":                   {kFd, kPtr},
-	"fstatfs":                 {kFd, kPtr},
-	"statfs":                  {kPath, kPtr},
-	"lseek":                   {kFd, kLong, kWhence},
-	"pread64":                 {kFd, kPtr, kUint, kLong},
-	"pwrite64":                {kFd, kPtr, kUint, kLong},
-	"readv":                   {kFd, kPtr, kInt},
-	"writev":                  {kFd, kPtr, kInt},
-	"poll":                    {kPtr, kUint, kInt},
-	"ppoll":                   {kPtr, kUint, kPtr, kPtr, kUint},
-	"brk":                     {kPtr},
-	"rt_sigaction":            {kSignal, kPtr, kPtr, kUint},
-	"rt_sigprocmask":          {kSigHow, kPtr, kPtr, kUint},
-	"rt_sigreturn":            {},
-	"sigaltstack":             {kPtr, kPtr},
-	"futex":                   {kPtr, kInt, kInt, kPtr, kPtr, kInt},
-	"prlimit64":               {kInt, kInt, kPtr, kPtr},
-	"getrlimit":               {kInt, kPtr},
-	"uname":                   {kPtr},
-	"sysinfo":                 {kPtr},
-	"wait4":                   {kInt, kPtr, kHex, kPtr},
-	"waitid":                  {kInt, kInt, kPtr, kHex, kPtr},
-	"pipe":                    {kPtr},
-	"eventfd2":                {kUint, kHex},
-	"epoll_create1":           {kEpollFlags},
-	"epoll_ctl":               {kFd, kInt, kFd, kPtr},
-	"epoll_wait":              {kFd, kPtr, kInt, kInt},
-	"epoll_pwait":             {kFd, kPtr, kInt, kInt, kPtr, kUint},
-	"sendmsg":                 {kFd, kPtr, kMsgFlags},
-	"recvmsg":                 {kFd, kPtr, kMsgFlags},
-	"recvfrom":                {kFd, kPtr, kUint, kMsgFlags, kPtr, kPtr},
-	"shutdown":                {kFd, kInt},
-	"getsockname":             {kFd, kPtr, kPtr},
-	"getpeername":             {kFd, kPtr, kPtr},
-	"madvise":                 {kPtr, kUint, kInt},
-	"mremap":                  {kPtr, kUint, kUint, kHex, kPtr},
-	"set_tid_address":         {kPtr},
-	"set_robust_list":         {kPtr, kUint},
-	"arch_prctl":              {kHex, kPtr},
-	"rseq":                    {kPtr, kUint, kHex, kHex},
-	"clock_gettime":           {kClock, kPtr},
-	"clock_nanosleep":         {kClock, kHex, kPtr, kPtr},
-	"umask":                   {kMode},
-	"rename":                  {kPath, kPath},
-	"renameat":                {kAtFd, kPath, kAtFd, kPath},
-	"renameat2":               {kAtFd, kPath, kAtFd, kPath, kHex},
-	"link":                    {kPath, kPath},
-	"symlink":                 {kPath, kPath},
-	"symlinkat":               {kPath, kAtFd, kPath},
-	"linkat":                  {kAtFd, kPath, kAtFd, kPath, kAtFlags},
-	"utimensat":               {kAtFd, kPath, kPtr, kAtFlags},
-	"flock":                   {kFd, kInt},
-	"fsync":                   {kFd},
-	"fdatasync":               {kFd},
-	"ftruncate":               {kFd, kLong},
-	"fchmod":                  {kFd, kMode},
-	"fchown":                  {kFd, kInt, kInt},
-	"fchdir":                  {kFd},
-	"getrusage":               {kInt, kPtr},
-	"setpgid":                 {kInt, kInt},
-	"getpgid":                 {kInt},
-	"setsid":                  {},
-	"getsid":                  {kInt},
-	"getpgrp":                 {},
-	"capget":                  {kPtr, kPtr},
-	"capset":                  {kPtr, kPtr},
-	"sched_getaffinity":       {kInt, kUint, kPtr},
-	"sched_setaffinity":       {kInt, kUint, kPtr},
-	"inotify_init1":           {kHex},
-	"inotify_add_watch":       {kFd, kPath, kHex},
-	"sethostname":             {kPtr, kUint},
-	"setrlimit":               {kInt, kPtr},
-	"chown32":                 {kPath, kInt, kInt},
-	"alarm":                   {kUint},
-	"pause":                   {},
-	"getitimer":               {kInt, kPtr},
-	"setitimer":               {kInt, kPtr, kPtr},
-	"timerfd_create":          {kInt, kHex},
-	"signalfd4":               {kFd, kPtr, kUint, kHex},
-	"splice":                  {kFd, kPtr, kFd, kPtr, kUint, kHex},
-	"sendfile":                {kFd, kFd, kPtr, kUint},
-	"copy_file_range":         {kFd, kPtr, kFd, kPtr, kUint, kHex},
-	"close_range":             {kFd, kFd, kHex},
-	"pidfd_open":              {kInt, kHex},
-	"pidfd_send_signal":       {kFd, kSignal, kPtr, kHex},
-	"landlock_create_ruleset": {kPtr, kUint, kHex},
-	"userfaultfd":             {kHex},
-	"perf_event_open":         {kPtr, kInt, kInt, kFd, kHex},
-	"process_vm_readv":        {kInt, kPtr, kUint, kPtr, kUint, kHex},
-	"process_vm_writev":       {kInt, kPtr, kUint, kPtr, kUint, kHex},
-	"keyctl":                  {kInt, kHex, kHex, kHex, kHex},
-	"add_key":                 {kPath, kPath, kPtr, kUint, kInt},
-	"request_key":             {kPath, kPath, kPtr, kInt},
-	"delete_module":           {kPath, kHex},
-	"swapon":                  {kPath, kHex},
-	"swapoff":                 {kPath},
-	"reboot":                  {kHex, kHex, kHex, kPtr},
-	"acct":                    {kPath},
-	"pivot_root":              {kPath, kPath},
-	"quotactl":                {kHex, kPath, kInt, kPtr},
-	"syslog":                  {kInt, kPtr, kInt},
-	"iopl":                    {kInt},
-	"ioperm":                  {kHex, kHex, kInt},
-	"rt_sigsuspend":           {kPtr, kUint},
-	"rt_sigtimedwait":         {kPtr, kPtr, kPtr, kUint},
-	"rt_sigqueueinfo":         {kInt, kSignal, kPtr},
-	"getxattr":                {kPath, kPtr, kPtr, kUint},
-	"lgetxattr":               {kPath, kPtr, kPtr, kUint},
-	"fgetxattr":               {kFd, kPtr, kPtr, kUint},
-	"setxattr":                {kPath, kPtr, kPtr, kUint, kHex},
-	"lsetxattr":               {kPath, kPtr, kPtr, kUint, kHex},
-	"fsetxattr":               {kFd, kPtr, kPtr, kUint, kHex},
-	"listxattr":               {kPath, kPtr, kUint},
-	"llistxattr":              {kPath, kPtr, kUint},
-	"flistxattr":              {kFd, kPtr, kUint},
-	"removexattr":             {kPath, kPtr},
-	"getpriority":             {kWhich, kInt},
-	"setpriority":             {kWhich, kInt, kInt},
-	"clock_getres":            {kClock, kPtr},
-	"clock_settime":           {kClock, kPtr},
-	"timer_create":            {kClock, kPtr, kPtr},
-	"recvmmsg":                {kFd, kPtr, kUint, kMsgFlags, kPtr},
-	"sendmmsg":                {kFd, kPtr, kUint, kMsgFlags},
-	"getcpu":                  {kPtr, kPtr, kPtr},
-	"gettimeofday":            {kPtr, kPtr},
-	"time":                    {kPtr},
-	"times":                   {kPtr},
-	"sched_getparam":          {kInt, kPtr},
-	"sched_getscheduler":      {kInt},
-	"sched_setscheduler":      {kInt, kInt, kPtr},
-	"mlock":                   {kPtr, kUint},
-	"munlock":                 {kPtr, kUint},
-	"mlockall":                {kHex},
-	"msync":                   {kPtr, kUint, kHex},
-	"fallocate":               {kFd, kHex, kLong, kLong},
-	"fadvise64":               {kFd, kLong, kLong, kInt},
-	"readahead":               {kFd, kLong, kUint},
-	"sync_file_range":         {kFd, kLong, kLong, kHex},
-	"syncfs":                  {kFd},
-	"epoll_create":            {kInt},
-	"eventfd":                 {kUint},
-	"inotify_init":            {},
-	"inotify_rm_watch":        {kFd, kInt},
-	"fanotify_init":           {kHex, kHex},
-	"getgroups":               {kInt, kPtr},
-	"setgroups":               {kInt, kPtr},
-	"getresuid":               {kPtr, kPtr, kPtr},
-	"getresgid":               {kPtr, kPtr, kPtr},
-	"setreuid":                {kInt, kInt},
-	"setregid":                {kInt, kInt},
-	"setfsuid":                {kInt},
-	"setfsgid":                {kInt},
-	"vhangup":                 {},
+// A sig is the argument kinds of a call decoded here.
+type sig struct {
+	name string
+	args []kind
+}
+
+// sigs lists the argument kinds of the calls decoded here, sorted by name (sigOf searches it):
+// the calls sctrace names when it denies them, and common calls whose arguments need no decoding
+// beyond their types.
+var sigs = []sig{
+	{"accept", []kind{kFd, kPtr, kPtr}},
+	{"accept4", []kind{kFd, kPtr, kPtr, kHex}},
+	{"access", []kind{kPath, kMode}},
+	{"acct", []kind{kPath}},
+	{"add_key", []kind{kPath, kPath, kPtr, kUint, kInt}},
+	{"alarm", []kind{kUint}},
+	{"arch_prctl", []kind{kHex, kPtr}},
+	{"bind", []kind{kFd, kSockaddr, kUint}},
+	{"bpf", []kind{kInt, kPtr, kUint}},
+	{"brk", []kind{kPtr}},
+	{"capget", []kind{kPtr, kPtr}},
+	{"capset", []kind{kPtr, kPtr}},
+	{"chdir", []kind{kPath}},
+	{"chmod", []kind{kPath, kMode}},
+	{"chown", []kind{kPath, kInt, kInt}},
+	{"chown32", []kind{kPath, kInt, kInt}},
+	{"chroot", []kind{kPath}},
+	{"clock_getres", []kind{kClock, kPtr}},
+	{"clock_gettime", []kind{kClock, kPtr}},
+	{"clock_nanosleep", []kind{kClock, kHex, kPtr, kPtr}},
+	{"clock_settime", []kind{kClock, kPtr}},
+	{"clone", []kind{kClone, kPtr, kPtr, kPtr, kHex}},
+	{"clone3", []kind{kPtr, kUint}},
+	{"close", []kind{kFd}},
+	{"close_range", []kind{kFd, kFd, kHex}},
+	{"connect", []kind{kFd, kSockaddr, kUint}},
+	{"copy_file_range", []kind{kFd, kPtr, kFd, kPtr, kUint, kHex}},
+	{"creat", []kind{kPath, kMode}},
+	{"delete_module", []kind{kPath, kHex}},
+	{"dup", []kind{kFd}},
+	{"dup2", []kind{kFd, kFd}},
+	{"dup3", []kind{kFd, kFd, kOpenFlags}},
+	{"epoll_create", []kind{kInt}},
+	{"epoll_create1", []kind{kEpollFlags}},
+	{"epoll_ctl", []kind{kFd, kInt, kFd, kPtr}},
+	{"epoll_pwait", []kind{kFd, kPtr, kInt, kInt, kPtr, kUint}},
+	{"epoll_wait", []kind{kFd, kPtr, kInt, kInt}},
+	{"eventfd", []kind{kUint}},
+	{"eventfd2", []kind{kUint, kHex}},
+	{"execve", []kind{kPath, kPtr, kPtr}},
+	{"execveat", []kind{kAtFd, kPath, kPtr, kPtr, kAtFlags}},
+	{"exit", []kind{kInt}},
+	{"exit_group", []kind{kInt}},
+	{"faccessat", []kind{kAtFd, kPath, kMode}},
+	{"faccessat2", []kind{kAtFd, kPath, kMode, kAtFlags}},
+	{"fadvise64", []kind{kFd, kLong, kLong, kInt}},
+	{"fallocate", []kind{kFd, kHex, kLong, kLong}},
+	{"fanotify_init", []kind{kHex, kHex}},
+	{"fchdir", []kind{kFd}},
+	{"fchmod", []kind{kFd, kMode}},
+	{"fchmodat", []kind{kAtFd, kPath, kMode}},
+	{"fchown", []kind{kFd, kInt, kInt}},
+	{"fcntl", []kind{kFd, kFcntl, kHex}},
+	{"fcntl64", []kind{kFd, kFcntl, kHex}},
+	{"fdatasync", []kind{kFd}},
+	{"fgetxattr", []kind{kFd, kPtr, kPtr, kUint}},
+	{"finit_module", []kind{kFd, kPath, kHex}},
+	{"flistxattr", []kind{kFd, kPtr, kUint}},
+	{"flock", []kind{kFd, kInt}},
+	{"fork", []kind{}},
+	{"fsetxattr", []kind{kFd, kPtr, kPtr, kUint, kHex}},
+	{"fstat", []kind{kFd, kPtr}},
+	{"fstatfs", []kind{kFd, kPtr}},
+	{"fsync", []kind{kFd}},
+	{"ftruncate", []kind{kFd, kLong}},
+	{"futex", []kind{kPtr, kInt, kInt, kPtr, kPtr, kInt}},
+	{"getcpu", []kind{kPtr, kPtr, kPtr}},
+	{"getcwd", []kind{kPtr, kUint}},
+	{"getdents", []kind{kFd, kPtr, kUint}},
+	{"getdents64", []kind{kFd, kPtr, kUint}},
+	{"getegid", []kind{}},
+	{"geteuid", []kind{}},
+	{"getgid", []kind{}},
+	{"getgroups", []kind{kInt, kPtr}},
+	{"getitimer", []kind{kInt, kPtr}},
+	{"getpeername", []kind{kFd, kPtr, kPtr}},
+	{"getpgid", []kind{kInt}},
+	{"getpgrp", []kind{}},
+	{"getpid", []kind{}},
+	{"getppid", []kind{}},
+	{"getpriority", []kind{kWhich, kInt}},
+	{"getrandom", []kind{kPtr, kUint, kHex}},
+	{"getresgid", []kind{kPtr, kPtr, kPtr}},
+	{"getresuid", []kind{kPtr, kPtr, kPtr}},
+	{"getrlimit", []kind{kInt, kPtr}},
+	{"getrusage", []kind{kInt, kPtr}},
+	{"getsid", []kind{kInt}},
+	{"getsockname", []kind{kFd, kPtr, kPtr}},
+	{"getsockopt", []kind{kFd, kLevel, kSockOpt, kPtr, kPtr}},
+	{"gettid", []kind{}},
+	{"gettimeofday", []kind{kPtr, kPtr}},
+	{"getuid", []kind{}},
+	{"getxattr", []kind{kPath, kPtr, kPtr, kUint}},
+	{"init_module", []kind{kPtr, kUint, kPath}},
+	{"inotify_add_watch", []kind{kFd, kPath, kHex}},
+	{"inotify_init", []kind{}},
+	{"inotify_init1", []kind{kHex}},
+	{"inotify_rm_watch", []kind{kFd, kInt}},
+	{"io_uring_setup", []kind{kUint, kPtr}},
+	{"ioctl", []kind{kFd, kIoctl, kPtr}},
+	{"ioperm", []kind{kHex, kHex, kInt}},
+	{"iopl", []kind{kInt}},
+	{"kexec_load", []kind{kHex, kUint, kPtr, kHex}},
+	{"keyctl", []kind{kInt, kHex, kHex, kHex, kHex}},
+	{"kill", []kind{kInt, kSignal}},
+	{"landlock_create_ruleset", []kind{kPtr, kUint, kHex}},
+	{"lgetxattr", []kind{kPath, kPtr, kPtr, kUint}},
+	{"link", []kind{kPath, kPath}},
+	{"linkat", []kind{kAtFd, kPath, kAtFd, kPath, kAtFlags}},
+	{"listen", []kind{kFd, kInt}},
+	{"listxattr", []kind{kPath, kPtr, kUint}},
+	{"llistxattr", []kind{kPath, kPtr, kUint}},
+	{"lseek", []kind{kFd, kLong, kWhence}},
+	{"lsetxattr", []kind{kPath, kPtr, kPtr, kUint, kHex}},
+	{"lstat", []kind{kPath, kPtr}},
+	{"madvise", []kind{kPtr, kUint, kInt}},
+	{"memfd_create", []kind{kPath, kHex}},
+	{"mkdir", []kind{kPath, kMode}},
+	{"mkdirat", []kind{kAtFd, kPath, kMode}},
+	{"mlock", []kind{kPtr, kUint}},
+	{"mlockall", []kind{kHex}},
+	{"mmap", []kind{kPtr, kUint, kProt, kMapFlags, kFd, kHex}},
+	{"mmap2", []kind{kPtr, kUint, kProt, kMapFlags, kFd, kHex}},
+	{"mount", []kind{kPath, kPath, kPath, kHex, kPtr}},
+	{"mprotect", []kind{kPtr, kUint, kProt}},
+	{"mremap", []kind{kPtr, kUint, kUint, kHex, kPtr}},
+	{"msync", []kind{kPtr, kUint, kHex}},
+	{"munlock", []kind{kPtr, kUint}},
+	{"munmap", []kind{kPtr, kUint}},
+	{"nanosleep", []kind{kPtr, kPtr}},
+	{"newfstatat", []kind{kAtFd, kPath, kPtr, kAtFlags}},
+	{"open", []kind{kPath, kOpenFlags, kMode}},
+	{"openat", []kind{kAtFd, kPath, kOpenFlags, kMode}},
+	{"pause", []kind{}},
+	{"perf_event_open", []kind{kPtr, kInt, kInt, kFd, kHex}},
+	{"personality", []kind{kPersona}},
+	{"pidfd_open", []kind{kInt, kHex}},
+	{"pidfd_send_signal", []kind{kFd, kSignal, kPtr, kHex}},
+	{"pipe", []kind{kPtr}},
+	{"pipe2", []kind{kPtr, kOpenFlags}},
+	{"pivot_root", []kind{kPath, kPath}},
+	{"pkey_mprotect", []kind{kPtr, kUint, kProt, kInt}},
+	{"poll", []kind{kPtr, kUint, kInt}},
+	{"ppoll", []kind{kPtr, kUint, kPtr, kPtr, kUint}},
+	{"prctl", []kind{kPrctl, kHex, kHex, kHex, kHex}},
+	{"pread64", []kind{kFd, kPtr, kUint, kLong}},
+	{"prlimit64", []kind{kInt, kInt, kPtr, kPtr}},
+	{"process_vm_readv", []kind{kInt, kPtr, kUint, kPtr, kUint, kHex}},
+	{"process_vm_writev", []kind{kInt, kPtr, kUint, kPtr, kUint, kHex}},
+	{"ptrace", []kind{kPtrace, kInt, kPtr, kPtr}},
+	{"pwrite64", []kind{kFd, kPtr, kUint, kLong}},
+	{"quotactl", []kind{kHex, kPath, kInt, kPtr}},
+	{"read", []kind{kFd, kPtr, kUint}},
+	{"readahead", []kind{kFd, kLong, kUint}},
+	{"readlink", []kind{kPath, kPtr, kUint}},
+	{"readlinkat", []kind{kAtFd, kPath, kPtr, kUint}},
+	{"readv", []kind{kFd, kPtr, kInt}},
+	{"reboot", []kind{kHex, kHex, kHex, kPtr}},
+	{"recvfrom", []kind{kFd, kPtr, kUint, kMsgFlags, kPtr, kPtr}},
+	{"recvmmsg", []kind{kFd, kPtr, kUint, kMsgFlags, kPtr}},
+	{"recvmsg", []kind{kFd, kPtr, kMsgFlags}},
+	{"removexattr", []kind{kPath, kPtr}},
+	{"rename", []kind{kPath, kPath}},
+	{"renameat", []kind{kAtFd, kPath, kAtFd, kPath}},
+	{"renameat2", []kind{kAtFd, kPath, kAtFd, kPath, kHex}},
+	{"request_key", []kind{kPath, kPath, kPtr, kInt}},
+	{"rmdir", []kind{kPath}},
+	{"rseq", []kind{kPtr, kUint, kHex, kHex}},
+	{"rt_sigaction", []kind{kSignal, kPtr, kPtr, kUint}},
+	{"rt_sigprocmask", []kind{kSigHow, kPtr, kPtr, kUint}},
+	{"rt_sigqueueinfo", []kind{kInt, kSignal, kPtr}},
+	{"rt_sigreturn", []kind{}},
+	{"rt_sigsuspend", []kind{kPtr, kUint}},
+	{"rt_sigtimedwait", []kind{kPtr, kPtr, kPtr, kUint}},
+	{"sched_getaffinity", []kind{kInt, kUint, kPtr}},
+	{"sched_getparam", []kind{kInt, kPtr}},
+	{"sched_getscheduler", []kind{kInt}},
+	{"sched_setaffinity", []kind{kInt, kUint, kPtr}},
+	{"sched_setscheduler", []kind{kInt, kInt, kPtr}},
+	{"sched_yield", []kind{}},
+	{"seccomp", []kind{kSeccompOp, kHex, kPtr}},
+	{"sendfile", []kind{kFd, kFd, kPtr, kUint}},
+	{"sendmmsg", []kind{kFd, kPtr, kUint, kMsgFlags}},
+	{"sendmsg", []kind{kFd, kPtr, kMsgFlags}},
+	{"sendto", []kind{kFd, kPtr, kUint, kMsgFlags, kSockaddr, kUint}},
+	{"set_robust_list", []kind{kPtr, kUint}},
+	{"set_tid_address", []kind{kPtr}},
+	{"setfsgid", []kind{kInt}},
+	{"setfsuid", []kind{kInt}},
+	{"setgid", []kind{kInt}},
+	{"setgroups", []kind{kInt, kPtr}},
+	{"sethostname", []kind{kPtr, kUint}},
+	{"setitimer", []kind{kInt, kPtr, kPtr}},
+	{"setns", []kind{kFd, kClone}},
+	{"setpgid", []kind{kInt, kInt}},
+	{"setpriority", []kind{kWhich, kInt, kInt}},
+	{"setregid", []kind{kInt, kInt}},
+	{"setresgid", []kind{kInt, kInt, kInt}},
+	{"setresuid", []kind{kInt, kInt, kInt}},
+	{"setreuid", []kind{kInt, kInt}},
+	{"setrlimit", []kind{kInt, kPtr}},
+	{"setsid", []kind{}},
+	{"setsockopt", []kind{kFd, kLevel, kSockOpt, kPtr, kUint}},
+	{"setuid", []kind{kInt}},
+	{"setxattr", []kind{kPath, kPtr, kPtr, kUint, kHex}},
+	{"shutdown", []kind{kFd, kInt}},
+	{"sigaltstack", []kind{kPtr, kPtr}},
+	{"signalfd4", []kind{kFd, kPtr, kUint, kHex}},
+	{"socket", []kind{kDomain, kSockType, kInt}},
+	{"socketpair", []kind{kDomain, kSockType, kInt, kPtr}},
+	{"splice", []kind{kFd, kPtr, kFd, kPtr, kUint, kHex}},
+	{"stat", []kind{kPath, kPtr}},
+	{"statfs", []kind{kPath, kPtr}},
+	{"statx", []kind{kAtFd, kPath, kAtFlags, kHex, kPtr}},
+	{"swapoff", []kind{kPath}},
+	{"swapon", []kind{kPath, kHex}},
+	{"symlink", []kind{kPath, kPath}},
+	{"symlinkat", []kind{kPath, kAtFd, kPath}},
+	{"sync", []kind{}},
+	{"sync_file_range", []kind{kFd, kLong, kLong, kHex}},
+	{"syncfs", []kind{kFd}},
+	{"sysinfo", []kind{kPtr}},
+	{"syslog", []kind{kInt, kPtr, kInt}},
+	{"tgkill", []kind{kInt, kInt, kSignal}},
+	{"time", []kind{kPtr}},
+	{"timer_create", []kind{kClock, kPtr, kPtr}},
+	{"timerfd_create", []kind{kInt, kHex}},
+	{"times", []kind{kPtr}},
+	{"tkill", []kind{kInt, kSignal}},
+	{"truncate", []kind{kPath, kLong}},
+	{"umask", []kind{kMode}},
+	{"umount2", []kind{kPath, kHex}},
+	{"uname", []kind{kPtr}},
+	{"unlink", []kind{kPath}},
+	{"unlinkat", []kind{kAtFd, kPath, kAtFlags}},
+	{"unshare", []kind{kClone}},
+	{"userfaultfd", []kind{kHex}},
+	{"utimensat", []kind{kAtFd, kPath, kPtr, kAtFlags}},
+	{"vfork", []kind{}},
+	{"vhangup", []kind{}},
+	{"wait4", []kind{kInt, kPtr, kHex, kPtr}},
+	{"waitid", []kind{kInt, kInt, kPtr, kHex, kPtr}},
+	{"write", []kind{kFd, kPtr, kUint}},
+	{"writev", []kind{kFd, kPtr, kInt}},
+}
+
+// sigOf returns the argument kinds of a call, if it is one decoded here.
+func sigOf(name string) ([]kind, bool) {
+	i, ok := sort.Find(len(sigs), func(i int) int { return strings.Compare(name, sigs[i].name) })
+	if !ok {
+		return nil, false
+	}
+	return sigs[i].args, true
 }
 
 // Peek says which memory Call would like to read for a call: the argument index and its
@@ -315,7 +331,8 @@ func Peek(a *arch.Arch, nr int, args [6]uint64) (arg int, addr uint64, max int, 
 	if !known {
 		return 0, 0, 0, false, false
 	}
-	for i, k := range sigs[name] {
+	kinds, _ := sigOf(name)
+	for i, k := range kinds {
 		switch k {
 		case kPath:
 			if args[i] != 0 {
@@ -345,7 +362,8 @@ func PathArgs(a *arch.Arch, nr int, args [6]uint64) []int {
 		return nil
 	}
 	var out []int
-	for i, k := range sigs[name] {
+	kinds, _ := sigOf(name)
+	for i, k := range kinds {
 		if k == kPath && args[i] != 0 {
 			out = append(out, i)
 		}
@@ -373,7 +391,7 @@ func call(a *arch.Arch, nr int, args [6]uint64, mems map[int][]byte) string {
 	if !known {
 		return fmt.Sprintf("syscall_%#x(%s)", uint32(nr), hexArgs(args[:]))
 	}
-	sig, ok := sigs[name]
+	sig, ok := sigOf(name)
 	if !ok {
 		return name + "(" + hexArgs(args[:]) + ")"
 	}
@@ -394,9 +412,13 @@ func call(a *arch.Arch, nr int, args [6]uint64, mems map[int][]byte) string {
 
 // sockOpt renders a socket option name, which means something only with its level.
 func sockOpt(a *arch.Arch, level, v uint64) string {
-	if names := sockOpts[int64(int32(uint32(level)))]; names != nil && generic(a) {
-		if n, ok := names[int64(int32(uint32(v)))]; ok {
-			return n
+	if generic(a) {
+		for _, l := range sockOpts {
+			if l.level == int64(int32(uint32(level))) {
+				if n, ok := lookup(l.opts, int64(int32(uint32(v)))); ok {
+					return n
+				}
+			}
 		}
 	}
 	return fmt.Sprintf("%d", int32(uint32(v)))
@@ -424,7 +446,7 @@ func argIn(a *arch.Arch, nr, index int, args [6]uint64, context bool) string {
 	if !known || index < 0 || index > 5 {
 		return ""
 	}
-	sig, ok := sigs[name]
+	sig, ok := sigOf(name)
 	if !ok || index >= len(sig) {
 		return ""
 	}
@@ -536,7 +558,7 @@ func arg(a *arch.Arch, k kind, v uint64, mem []byte, peeked bool) string {
 		}
 		return t
 	case kIoctl:
-		if n, ok := ioctls[uint32(v)]; ok {
+		if n, ok := lookup(ioctls, int64(uint32(v))); ok {
 			return n
 		}
 		return fmt.Sprintf("%#x", uint32(v))
@@ -613,21 +635,17 @@ func arg(a *arch.Arch, k kind, v uint64, mem []byte, peeked bool) string {
 	return fmt.Sprintf("%#x", v)
 }
 
-// flags renders a flag word: the names of the bits it knows, then the rest in hexadecimal.
-func flags(v uint64, names map[uint64]string) string {
+// flags renders a flag word: the names of the bits it knows, in the order of names (by value),
+// then the rest in hexadecimal.
+func flags(v uint64, names []bit) string {
 	if v == 0 {
 		return ""
 	}
-	bits := make([]uint64, 0, len(names))
-	for b := range names {
-		bits = append(bits, b)
-	}
-	sort.Slice(bits, func(i, j int) bool { return bits[i] < bits[j] })
 	var parts []string
-	for _, b := range bits {
-		if v&b == b {
-			parts = append(parts, names[b])
-			v &^= b
+	for _, b := range names {
+		if v&b.v == b.v {
+			parts = append(parts, b.name)
+			v &^= b.v
 		}
 	}
 	if v != 0 {
@@ -638,8 +656,8 @@ func flags(v uint64, names map[uint64]string) string {
 
 // enum renders a value from a list of names, or prefix with its number (as strace does for
 // values it does not know: AF_???  would hide the number).
-func enum(v int64, names map[int64]string, prefix string) string {
-	if n, ok := names[v]; ok {
+func enum(v int64, names []value, prefix string) string {
+	if n, ok := lookup(names, v); ok {
 		return n
 	}
 	return fmt.Sprintf("%d /* %s??? */", v, prefix)
@@ -674,7 +692,7 @@ func sockaddr(b []byte) string {
 				binary.BigEndian.Uint16(b[2:]), addr.String())
 		}
 	}
-	if n, ok := domains[int64(family)]; ok {
+	if n, ok := lookup(domains, int64(family)); ok {
 		return "{sa_family=" + n + ", ...}"
 	}
 	return fmt.Sprintf("{sa_family=%d, ...}", family)

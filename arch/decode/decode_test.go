@@ -2,6 +2,7 @@ package decode
 
 import (
 	"encoding/binary"
+	"strconv"
 	"testing"
 
 	"github.com/sctrace/sctrace/arch"
@@ -145,5 +146,50 @@ func TestCallMems(t *testing.T) {
 	got := CallMems(a, nr, args, map[int][]byte{1: []byte("/a"), 3: []byte("/b")})
 	if want := `renameat(AT_FDCWD, "/a", AT_FDCWD, "/b")`; got != want {
 		t.Errorf("got %s, want %s", got, want)
+	}
+}
+
+// TestTables: sigOf's binary search needs sigs sorted by name, flags needs each table of bits
+// sorted by value (the order it names them in), and a value named twice would show the first name
+// only.
+func TestTables(t *testing.T) {
+	for i := 1; i < len(sigs); i++ {
+		if sigs[i-1].name >= sigs[i].name {
+			t.Errorf("sigs: %s before %s", sigs[i-1].name, sigs[i].name)
+		}
+	}
+	for _, s := range sigs {
+		if k, ok := sigOf(s.name); !ok || len(k) != len(s.args) || len(k) > 6 {
+			t.Errorf("sigOf(%q) = %v, %v", s.name, k, ok)
+		}
+	}
+	if _, ok := sigOf("mincore"); ok {
+		t.Error("sigOf(mincore) found a signature")
+	}
+	bits := map[string][]bit{"openFlags": openFlags, "sockFlags": sockFlags, "prots": prots, "mapFlags": mapFlags,
+		"cloneFlags": cloneFlags, "epollFlags": epollFlags, "personaFlags": personaFlags, "atFlags": atFlags,
+		"msgFlags": msgFlags}
+	for name, tab := range bits {
+		for i := range tab {
+			if tab[i].v == 0 || (i > 0 && tab[i-1].v >= tab[i].v) {
+				t.Errorf("%s: %#x (%s) out of order", name, tab[i].v, tab[i].name)
+			}
+		}
+	}
+	values := map[string][]value{"domains": domains, "sockTypes": sockTypes, "ioctls": ioctls, "mapTypes": mapTypes,
+		"signals": signals, "prctls": prctls, "fcntls": fcntls, "levels": levels, "personas": personas,
+		"ptraces": ptraces, "seccompOps": seccompOps, "sigHows": sigHows, "whences": whences, "clocks": clocks,
+		"prioWhich": prioWhich}
+	for _, l := range sockOpts {
+		values["sockOpts "+strconv.FormatInt(l.level, 10)] = l.opts
+	}
+	for name, tab := range values {
+		seen := map[int64]bool{}
+		for _, v := range tab {
+			if seen[v.v] {
+				t.Errorf("%s: %d named twice", name, v.v)
+			}
+			seen[v.v] = true
+		}
 	}
 }
