@@ -49,29 +49,32 @@ const (
 // positions on every arch but where SpecFor says otherwise. i386's socketcall and ipc pass
 // their arguments in memory, and clone3 its flags: a filter cannot read them, so they are
 // allowed or not as a whole.
-var argSpecs = map[string]ArgSpec{
-	"socket":     {[]int{0, 1, 2}, []uint64{whole, 0xf, whole}, "the address family (AF_PACKET and AF_NETLINK reach far into the kernel), the socket type without SOCK_NONBLOCK and SOCK_CLOEXEC, the protocol"},
-	"socketpair": {[]int{0, 1, 2}, []uint64{whole, 0xf, whole}, "the same as socket"},
-	"ioctl":      {[]int{1}, []uint64{whole}, "the request: TIOCSTI types into a terminal, others reach drivers"},
-	"clone":      {[]int{0}, []uint64{cloneNamespaces | cloneUntraced}, "the namespace flags (a new user namespace widens the kernel attack surface) and CLONE_UNTRACED"},
-	"unshare":    {[]int{0}, []uint64{whole}, "the namespaces it creates"},
-	"setns":      {[]int{1}, []uint64{whole}, "the namespace type it joins"},
-	"prctl":      {[]int{0}, []uint64{whole}, "the operation: some change privileges or the process's identity"},
-	"mmap":       {[]int{2}, []uint64{protWrite | protExec}, "executable, and writable-and-executable (W^X) memory"},
-	"mmap2":      {[]int{2}, []uint64{protWrite | protExec}, "executable, and writable-and-executable (W^X) memory"},
-	"mprotect":   {[]int{2}, []uint64{protWrite | protExec}, "making memory executable, or writable and executable (W^X)"},
-	"pkey_mprotect": {[]int{2}, []uint64{protWrite | protExec},
-		"making memory executable, or writable and executable (W^X)"},
-	"personality": {[]int{0}, []uint64{whole}, "the persona: READ_IMPLIES_EXEC and ADDR_NO_RANDOMIZE weaken the process"},
-	"fcntl":       {[]int{1}, []uint64{whole}, "the command"},
-	"fcntl64":     {[]int{1}, []uint64{whole}, "the command"},
-	"setsockopt":  {[]int{1, 2}, []uint64{whole, whole}, "the option level and name"},
-	"getsockopt":  {[]int{1, 2}, []uint64{whole, whole}, "the option level and name"},
+var argSpecs = []struct {
+	name string
+	spec ArgSpec
+}{
+	{"socket", ArgSpec{[]int{0, 1, 2}, []uint64{whole, 0xf, whole}, "the address family (AF_PACKET and AF_NETLINK reach far into the kernel), the socket type without SOCK_NONBLOCK and SOCK_CLOEXEC, the protocol"}},
+	{"socketpair", ArgSpec{[]int{0, 1, 2}, []uint64{whole, 0xf, whole}, "the same as socket"}},
+	{"ioctl", ArgSpec{[]int{1}, []uint64{whole}, "the request: TIOCSTI types into a terminal, others reach drivers"}},
+	{"clone", ArgSpec{[]int{0}, []uint64{cloneNamespaces | cloneUntraced}, "the namespace flags (a new user namespace widens the kernel attack surface) and CLONE_UNTRACED"}},
+	{"unshare", ArgSpec{[]int{0}, []uint64{whole}, "the namespaces it creates"}},
+	{"setns", ArgSpec{[]int{1}, []uint64{whole}, "the namespace type it joins"}},
+	{"prctl", ArgSpec{[]int{0}, []uint64{whole}, "the operation: some change privileges or the process's identity"}},
+	{"mmap", ArgSpec{[]int{2}, []uint64{protWrite | protExec}, "executable, and writable-and-executable (W^X) memory"}},
+	{"mmap2", ArgSpec{[]int{2}, []uint64{protWrite | protExec}, "executable, and writable-and-executable (W^X) memory"}},
+	{"mprotect", ArgSpec{[]int{2}, []uint64{protWrite | protExec}, "making memory executable, or writable and executable (W^X)"}},
+	{"pkey_mprotect", ArgSpec{[]int{2}, []uint64{protWrite | protExec},
+		"making memory executable, or writable and executable (W^X)"}},
+	{"personality", ArgSpec{[]int{0}, []uint64{whole}, "the persona: READ_IMPLIES_EXEC and ADDR_NO_RANDOMIZE weaken the process"}},
+	{"fcntl", ArgSpec{[]int{1}, []uint64{whole}, "the command"}},
+	{"fcntl64", ArgSpec{[]int{1}, []uint64{whole}, "the command"}},
+	{"setsockopt", ArgSpec{[]int{1, 2}, []uint64{whole, whole}, "the option level and name"}},
+	{"getsockopt", ArgSpec{[]int{1, 2}, []uint64{whole, whole}, "the option level and name"}},
 }
 
 // SpecFor returns the argument spec of a call of an arch, if sctrace learns its arguments.
 func SpecFor(a *arch.Arch, name string) (ArgSpec, bool) {
-	s, ok := argSpecs[name]
+	s, ok := argSpec(name)
 	if !ok {
 		return ArgSpec{}, false
 	}
@@ -99,7 +102,20 @@ func argsInMemory(a *arch.Arch, name string) bool {
 }
 
 // ArgReason says why the arguments of a call are learned ("" if they are not).
-func ArgReason(name string) string { return argSpecs[name].Why }
+func ArgReason(name string) string {
+	s, _ := argSpec(name)
+	return s.Why
+}
+
+// argSpec returns the spec of a call by name alone.
+func argSpec(name string) (ArgSpec, bool) {
+	for _, s := range argSpecs {
+		if s.name == name {
+			return s.spec, true
+		}
+	}
+	return ArgSpec{}, false
+}
 
 // LearnsArgs reports whether sctrace learns the arguments of a call of an arch.
 func LearnsArgs(a *arch.Arch, name string) bool {

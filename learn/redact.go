@@ -1,6 +1,9 @@
 package learn
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Redacted replaces a secret in a redacted command line.
 const Redacted = "[redacted]"
@@ -139,9 +142,8 @@ var secretWords = []string{"password", "passwd", "passphrase", "pass", "pwd", "t
 
 // notSecretWords say a name holds something about a secret, not the secret: a file that holds
 // it, its length, the algorithm that hashes it (--password-file, PASSWORD_HASH_ALGO).
-var notSecretWords = map[string]bool{"file": true, "path": true, "dir": true, "hash": true, "algo": true,
-	"algorithm": true, "len": true, "length": true, "size": true, "max": true, "min": true, "count": true,
-	"type": true, "id": true, "name": true, "prompt": true, "stdin": true, "env": true, "cmd": true}
+var notSecretWords = []string{"file", "path", "dir", "hash", "algo", "algorithm", "len", "length", "size",
+	"max", "min", "count", "type", "id", "name", "prompt", "stdin", "env", "cmd"}
 
 // secretName reports whether an option, variable or header name says it holds a secret: one of
 // its words (split at -, _ and .) is, or ends with, a secret word (--api-key, MYAPIKEY,
@@ -156,7 +158,7 @@ func secretName(name string) bool {
 	words := strings.FieldsFunc(lower, func(r rune) bool { return r == '-' || r == '_' || r == '.' })
 	secret := false
 	for _, w := range words {
-		if notSecretWords[w] {
+		if slices.Contains(notSecretWords, w) {
 			return false
 		}
 		for _, s := range secretWords {
