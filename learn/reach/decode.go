@@ -112,34 +112,60 @@ func relTarget(in *inst) (uint64, bool) {
 	return 0, false
 }
 
-// readOnlyFirst lists operations whose first operand, when a register, is only read.
-var readOnlyFirst = map[x86asm.Op]bool{
-	x86asm.CMP: true, x86asm.TEST: true, x86asm.BT: true, x86asm.PUSH: true, x86asm.CALL: true,
-	x86asm.JMP: true, x86asm.LCALL: true, x86asm.LJMP: true, x86asm.NOP: true, x86asm.OUT: true,
-	x86asm.PREFETCHNTA: true, x86asm.PREFETCHT0: true, x86asm.PREFETCHT1: true, x86asm.PREFETCHT2: true,
-	x86asm.PREFETCHW: true, x86asm.CLFLUSH: true, x86asm.UCOMISD: true, x86asm.UCOMISS: true,
-	x86asm.COMISD: true, x86asm.COMISS: true, x86asm.PTEST: true, x86asm.INVLPG: true,
+// readOnlyFirst tells whether the operation's first operand, when a register, is only read.
+func readOnlyFirst(op x86asm.Op) bool {
+	switch op {
+	case x86asm.CMP, x86asm.TEST, x86asm.BT, x86asm.PUSH, x86asm.CALL, x86asm.JMP, x86asm.LCALL, x86asm.LJMP,
+		x86asm.NOP, x86asm.OUT, x86asm.PREFETCHNTA, x86asm.PREFETCHT0, x86asm.PREFETCHT1, x86asm.PREFETCHT2,
+		x86asm.PREFETCHW, x86asm.CLFLUSH, x86asm.UCOMISD, x86asm.UCOMISS, x86asm.COMISD, x86asm.COMISS,
+		x86asm.PTEST, x86asm.INVLPG:
+		return true
+	}
+	return false
 }
 
-// implicitWrites lists the register families an operation writes besides its operands.
-var implicitWrites = map[x86asm.Op][]int{
-	x86asm.MUL: {famAX, famDX}, x86asm.DIV: {famAX, famDX}, x86asm.IDIV: {famAX, famDX},
-	x86asm.CQO: {famDX}, x86asm.CDQ: {famDX}, x86asm.CWD: {famDX}, x86asm.CDQE: {famAX}, x86asm.CWDE: {famAX},
-	x86asm.CBW: {famAX}, x86asm.CPUID: {famAX, famBX, famCX, famDX}, x86asm.RDTSC: {famAX, famDX},
-	x86asm.RDTSCP: {famAX, famCX, famDX}, x86asm.XGETBV: {famAX, famDX}, x86asm.RDMSR: {famAX, famDX},
-	x86asm.RDPMC: {famAX, famDX}, x86asm.SYSCALL: {famAX, famCX, famR11}, x86asm.INT: {famAX},
-	x86asm.SYSENTER: {0, 1, 2, 3, 5, 6, 7}, x86asm.CMPXCHG: {famAX}, x86asm.CMPXCHG8B: {famAX, famDX},
-	x86asm.CMPXCHG16B: {famAX, famDX}, x86asm.XLATB: {famAX}, x86asm.LAHF: {famAX},
-	x86asm.LODSB: {famAX, famSI, famCX}, x86asm.LODSW: {famAX, famSI, famCX}, x86asm.LODSD: {famAX, famSI, famCX},
-	x86asm.LODSQ: {famAX, famSI, famCX}, x86asm.STOSB: {famDI, famCX}, x86asm.STOSW: {famDI, famCX},
-	x86asm.STOSD: {famDI, famCX}, x86asm.STOSQ: {famDI, famCX}, x86asm.MOVSB: {famSI, famDI, famCX},
-	x86asm.MOVSW: {famSI, famDI, famCX}, x86asm.MOVSD: {famSI, famDI, famCX}, x86asm.MOVSQ: {famSI, famDI, famCX},
-	x86asm.SCASB: {famDI, famCX}, x86asm.SCASW: {famDI, famCX}, x86asm.SCASD: {famDI, famCX},
-	x86asm.SCASQ: {famDI, famCX}, x86asm.CMPSB: {famSI, famDI, famCX}, x86asm.CMPSW: {famSI, famDI, famCX},
-	x86asm.CMPSD: {famSI, famDI, famCX}, x86asm.CMPSQ: {famSI, famDI, famCX}, x86asm.LOOP: {famCX},
-	x86asm.LOOPE: {famCX}, x86asm.LOOPNE: {famCX}, x86asm.LEAVE: {famSP, famBP}, x86asm.ENTER: {famSP, famBP},
-	x86asm.POP: {famSP}, x86asm.PUSH: {famSP}, x86asm.IN: {famAX}, x86asm.INSB: {famDI, famCX},
-	x86asm.OUTSB: {famSI, famCX}, x86asm.RDRAND: {}, x86asm.POPA: {0, 1, 2, 3, 5, 6, 7}, x86asm.POPAD: {0, 1, 2, 3, 5, 6, 7},
+// implicitWrites returns the register families an operation writes besides its operands: bit f
+// is family f. (A switch, like the predicates above: a map literal would be built at start-up.)
+func implicitWrites(op x86asm.Op) uint32 {
+	const (
+		ax, cx, dx, bx = 1 << famAX, 1 << famCX, 1 << famDX, 1 << famBX
+		sp, bp, si, di = 1 << famSP, 1 << famBP, 1 << famSI, 1 << famDI
+		r11            = 1 << famR11
+	)
+	switch op {
+	case x86asm.MUL, x86asm.DIV, x86asm.IDIV, x86asm.RDTSC, x86asm.XGETBV, x86asm.RDMSR, x86asm.RDPMC,
+		x86asm.CMPXCHG8B, x86asm.CMPXCHG16B:
+		return ax | dx
+	case x86asm.CQO, x86asm.CDQ, x86asm.CWD:
+		return dx
+	case x86asm.CDQE, x86asm.CWDE, x86asm.CBW, x86asm.INT, x86asm.CMPXCHG, x86asm.XLATB, x86asm.LAHF, x86asm.IN:
+		return ax
+	case x86asm.CPUID:
+		return ax | bx | cx | dx
+	case x86asm.RDTSCP:
+		return ax | cx | dx
+	case x86asm.SYSCALL:
+		return ax | cx | r11
+	case x86asm.SYSENTER, x86asm.POPA, x86asm.POPAD:
+		return ax | cx | dx | bx | bp | si | di
+	case x86asm.LODSB, x86asm.LODSW, x86asm.LODSD, x86asm.LODSQ:
+		return ax | si | cx
+	case x86asm.STOSB, x86asm.STOSW, x86asm.STOSD, x86asm.STOSQ, x86asm.SCASB, x86asm.SCASW, x86asm.SCASD,
+		x86asm.SCASQ, x86asm.INSB:
+		return di | cx
+	case x86asm.MOVSB, x86asm.MOVSW, x86asm.MOVSD, x86asm.MOVSQ, x86asm.CMPSB, x86asm.CMPSW, x86asm.CMPSD,
+		x86asm.CMPSQ:
+		return si | di | cx
+	case x86asm.LOOP, x86asm.LOOPE, x86asm.LOOPNE:
+		return cx
+	case x86asm.LEAVE, x86asm.ENTER:
+		return sp | bp
+	case x86asm.POP, x86asm.PUSH:
+		return sp
+	case x86asm.OUTSB:
+		return si | cx
+	}
+	return 0
 }
 
 // evexLen returns the length of the EVEX-encoded instruction at b, or 0.
@@ -186,12 +212,10 @@ func writesFam(x *x86asm.Inst, f int) bool {
 	if x.Op == x86asm.IMUL && x.Args[1] == nil && (f == famAX || f == famDX) {
 		return true
 	}
-	for _, g := range implicitWrites[x.Op] {
-		if g == f {
-			return true
-		}
+	if implicitWrites(x.Op)&(1<<uint(f)) != 0 { // uint: no family (-1) is no bit
+		return true
 	}
-	if r, ok := x.Args[0].(x86asm.Reg); ok && !readOnlyFirst[x.Op] {
+	if r, ok := x.Args[0].(x86asm.Reg); ok && !readOnlyFirst(x.Op) {
 		if g, _ := regFam(r); g == f {
 			return true
 		}
@@ -221,7 +245,7 @@ func writesMemFirst(x *x86asm.Inst) bool {
 	if _, ok := x.Args[0].(x86asm.Mem); !ok {
 		return false
 	}
-	return !readOnlyFirst[x.Op]
+	return !readOnlyFirst(x.Op)
 }
 
 // isStringStore tells whether the instruction stores through rdi (string operations).
@@ -457,7 +481,7 @@ func (fc *fnCode) trackStack(hasIndJmp bool, leader []bool, noRet map[uint64]boo
 		case x86asm.CALL:
 			// The callee returns with the stack as it was.
 		default:
-			if r, ok := x.Args[0].(x86asm.Reg); ok && !readOnlyFirst[x.Op] {
+			if r, ok := x.Args[0].(x86asm.Reg); ok && !readOnlyFirst(x.Op) {
 				f, _ := regFam(r)
 				switch f {
 				case famSP:
@@ -492,13 +516,12 @@ func (fc *fnCode) trackStack(hasIndJmp bool, leader []bool, noRet map[uint64]boo
 					}
 				}
 			}
-			for _, f := range implicitWrites[x.Op] {
-				if f == famSP && x.Op != x86asm.PUSH && x.Op != x86asm.POP {
-					nd = deltaUnknown
-				}
-				if f == famBP && x.Op != x86asm.LEAVE {
-					nbp = deltaUnknown
-				}
+			w := implicitWrites(x.Op)
+			if w&(1<<famSP) != 0 && x.Op != x86asm.PUSH && x.Op != x86asm.POP {
+				nd = deltaUnknown
+			}
+			if w&(1<<famBP) != 0 && x.Op != x86asm.LEAVE {
+				nbp = deltaUnknown
 			}
 		}
 		if x.Op == x86asm.JMP {

@@ -6,7 +6,6 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -31,10 +30,15 @@ import (
 var nssEntries = []string{"__nss_lookup_function", "__nss_lookup", "__nss_next2", "__nss_next",
 	"__nss_configure_lookup", "__nss_database_lookup"}
 
-// libgccEntries are the functions glibc looks up in libgcc_s.so.1.
-var libgccEntries = map[string]bool{"_Unwind_Backtrace": true, "_Unwind_ForcedUnwind": true, "_Unwind_GetCFA": true,
-	"_Unwind_GetIP": true, "_Unwind_Resume": true, "__gcc_personality_v0": true, "_Unwind_DeleteException": true,
-	"_Unwind_RaiseException": true, "_Unwind_Find_FDE": true}
+// libgccEntry tells whether a function is one glibc looks up in libgcc_s.so.1.
+func libgccEntry(name string) bool {
+	switch name {
+	case "_Unwind_Backtrace", "_Unwind_ForcedUnwind", "_Unwind_GetCFA", "_Unwind_GetIP", "_Unwind_Resume",
+		"__gcc_personality_v0", "_Unwind_DeleteException", "_Unwind_RaiseException", "_Unwind_Find_FDE":
+		return true
+	}
+	return false
+}
 
 // unwindEntries are glibc functions that dlopen libgcc_s.so.1 (glibc 2.34 and later).
 var unwindEntries = []string{"__libc_unwind_link_get"}
@@ -293,19 +297,24 @@ func (a *analysis) loadLibgcc() {
 		a.assume = append(a.assume, "glibc may load libgcc_s.so.1 for unwinding: not found, so never loaded")
 		return
 	}
-	a.addModules([]string{p}, "glibc's unwinder (dlopen libgcc_s.so.1)", func(n string) bool { return libgccEntries[n] })
+	a.addModules([]string{p}, "glibc's unwinder (dlopen libgcc_s.so.1)", libgccEntry)
 	a.assume = append(a.assume, "glibc's unwinder loader is reached: "+p+" is analysed as loaded, entered at the functions glibc looks up (_Unwind_*, __gcc_personality_v0)")
 }
 
-// gconvDirs are where glibc's gconv modules live, per word size.
-var gconvDirs = map[int][]string{
-	64: {"/usr/lib/x86_64-linux-gnu/gconv", "/usr/lib64/gconv"},
-	32: {"/usr/lib/i386-linux-gnu/gconv", "/usr/lib32/gconv", "/usr/lib/gconv"},
+// gconvDirs returns where glibc's gconv modules live, for a word size.
+func gconvDirs(bits int) []string {
+	switch bits {
+	case 64:
+		return []string{"/usr/lib/x86_64-linux-gnu/gconv", "/usr/lib64/gconv"}
+	case 32:
+		return []string{"/usr/lib/i386-linux-gnu/gconv", "/usr/lib32/gconv", "/usr/lib/gconv"}
+	}
+	return nil
 }
 
 // loadGconv loads the gconv modules.
 func (a *analysis) loadGconv() {
-	for _, d := range gconvDirs[a.objs[0].sum.Mode] {
+	for _, d := range gconvDirs(a.objs[0].sum.Mode) {
 		if st, err := os.Stat(a.res.host(d)); err != nil || !st.IsDir() {
 			continue
 		}
@@ -317,16 +326,31 @@ func (a *analysis) loadGconv() {
 	a.assume = append(a.assume, "glibc's character set conversion is reached, but no gconv directory was found: only built-in conversions")
 }
 
-// pythonName matches a Python interpreter or its library.
-var pythonName = regexp.MustCompile(`^(?:lib)?python(3\.[0-9]+)`)
+// pythonName returns "3.X" when a file name starts as a Python interpreter's or its library's
+// does (python3.X, libpython3.X), else "". (What the regexp ^(?:lib)?python(3\.[0-9]+) would
+// match, without compiling one at start-up.)
+func pythonName(name string) string {
+	rest, ok := strings.CutPrefix(strings.TrimPrefix(name, "lib"), "python3.")
+	if !ok {
+		return ""
+	}
+	n := 0
+	for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' {
+		n++
+	}
+	if n == 0 {
+		return ""
+	}
+	return "3." + rest[:n]
+}
 
 // pythonVersion returns "3.X" when the program is Python (named python3.X or linking
 // libpython3.X), else "".
 func (a *analysis) pythonVersion() string {
 	for _, l := range a.objs {
 		for _, n := range []string{filepath.Base(l.o.path), filepath.Base(l.path), l.sum.Soname} {
-			if m := pythonName.FindStringSubmatch(n); m != nil && (l == a.objs[0] || strings.HasPrefix(n, "lib")) {
-				return m[1]
+			if v := pythonName(n); v != "" && (l == a.objs[0] || strings.HasPrefix(n, "lib")) {
+				return v
 			}
 		}
 	}

@@ -346,7 +346,7 @@ func (o *elfObject) summarizeFlow(sum *objSummary, withSites [][]inst, flows [][
 			if c.Jump {
 				continue
 			}
-			if c.Imp != "" && noReturnNames[c.Imp] {
+			if c.Imp != "" && noReturn(c.Imp) {
 				fs.NoRet = append(fs.NoRet, c.At)
 			} else if c.Imp == "" {
 				if j := sum.funcAt(c.To); j >= 0 && sum.Funcs[j].Start == c.To && !mayReturn[j] {
@@ -480,7 +480,7 @@ func (o *elfObject) flowOf(insts []inst, fs *funcSum, start, end uint64, starts 
 			}
 		case op == x86asm.CALL:
 			if n, ok := imp[in.addr]; ok {
-				if noReturnNames[n] {
+				if noReturn(n) {
 					f.call = -2
 				}
 			} else if t, ok := relTarget(in); ok && starts[t] && !(t >= start && t < end) {
@@ -561,32 +561,33 @@ func fallsOffEnd(fl []flowInst, mayReturn []bool, seeds []int32) bool {
 	return false
 }
 
-// noReturnNames are imported functions that never return to their caller.
-var noReturnNames = map[string]bool{
-	"exit": true, "_exit": true, "_Exit": true, "abort": true, "__stack_chk_fail": true, "__assert_fail": true,
-	"__assert_perror_fail": true, "__fortify_fail": true, "__chk_fail": true, "err": true, "errx": true,
-	"verr": true, "verrx": true, "__libc_fatal": true, "pthread_exit": true, "longjmp": true, "siglongjmp": true,
-	"_longjmp": true, "__longjmp_chk": true, "_Unwind_Resume": true, "__cxa_throw": true, "__cxa_rethrow": true,
-	"__cxa_bad_cast": true, "__cxa_bad_typeid": true, "__cxa_throw_bad_array_new_length": true,
+// noReturn tells whether an imported function (by its name) never returns to its caller.
+func noReturn(name string) bool {
+	switch name {
+	case "exit", "_exit", "_Exit", "abort", "__stack_chk_fail", "__assert_fail", "__assert_perror_fail",
+		"__fortify_fail", "__chk_fail", "err", "errx", "verr", "verrx", "__libc_fatal", "pthread_exit", "longjmp",
+		"siglongjmp", "_longjmp", "__longjmp_chk", "_Unwind_Resume", "__cxa_throw", "__cxa_rethrow",
+		"__cxa_bad_cast", "__cxa_bad_typeid", "__cxa_throw_bad_array_new_length":
+		return true
+	}
+	return false
 }
 
-// goNoReturnNames are Go runtime functions that never return to their caller: those the Go
-// compiler ends a block with (BlockExit) and the panics of its generated checks. A panic that is
-// recovered resumes in the deferring frame, not after the call.
-var goNoReturnNames = map[string]bool{
-	"runtime.throw": true, "runtime.throwinit": true, "runtime.fatal": true, "runtime.fatalthrow": true,
-	"runtime.fatalpanic": true, "runtime.gopanic": true, "runtime.panicwrap": true, "runtime.block": true,
-	"runtime.panicmakeslicelen": true, "runtime.panicmakeslicecap": true, "runtime.panicunsafeslicelen": true,
-	"runtime.panicunsafeslicenilptr": true, "runtime.panicunsafestringlen": true,
-	"runtime.panicunsafestringnilptr": true, "runtime.panicrangestate": true, "runtime.panicdivide": true,
-	"runtime.panicshift": true, "runtime.panicoverflow": true, "runtime.panicfloat": true, "runtime.panicmem": true,
-	"runtime.panicmemAddr": true, "runtime.panicnildottype": true, "runtime.panicdottypeE": true,
-	"runtime.panicdottypeI": true, "runtime.panicSimdImm": true, "runtime.Goexit": true, "runtime.goexit1": true,
-}
-
-// goNoReturn tells whether a Go function (by its name) never returns.
+// goNoReturn tells whether a Go function (by its name) never returns: the Go runtime functions
+// the Go compiler ends a block with (BlockExit) and the panics of its generated checks. A panic
+// that is recovered resumes in the deferring frame, not after the call.
 func goNoReturn(name string) bool {
-	return goNoReturnNames[name] || strings.HasPrefix(name, "runtime.goPanic") ||
+	switch name {
+	case "runtime.throw", "runtime.throwinit", "runtime.fatal", "runtime.fatalthrow", "runtime.fatalpanic",
+		"runtime.gopanic", "runtime.panicwrap", "runtime.block", "runtime.panicmakeslicelen",
+		"runtime.panicmakeslicecap", "runtime.panicunsafeslicelen", "runtime.panicunsafeslicenilptr",
+		"runtime.panicunsafestringlen", "runtime.panicunsafestringnilptr", "runtime.panicrangestate",
+		"runtime.panicdivide", "runtime.panicshift", "runtime.panicoverflow", "runtime.panicfloat",
+		"runtime.panicmem", "runtime.panicmemAddr", "runtime.panicnildottype", "runtime.panicdottypeE",
+		"runtime.panicdottypeI", "runtime.panicSimdImm", "runtime.Goexit", "runtime.goexit1":
+		return true
+	}
+	return strings.HasPrefix(name, "runtime.goPanic") ||
 		strings.HasPrefix(name, "runtime.panicBounds") || strings.HasPrefix(name, "runtime.panicExtend") ||
 		strings.HasPrefix(name, "runtime.panicIndex") || strings.HasPrefix(name, "runtime.panicSlice")
 }
