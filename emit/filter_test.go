@@ -233,7 +233,7 @@ func expected(p *learn.Profile, deny Action, a *arch.Arch, nr int) Action {
 	if !known {
 		return enosys
 	}
-	if _, ok := Fallbacks[name]; ok && known {
+	if _, ok := FallbackOf(name); ok && known {
 		return enosys
 	}
 	return deny
@@ -330,7 +330,7 @@ func TestAgainstGoSeccompBPF(t *testing.T) {
 		}
 		for nr := 0; nr <= 1100; nr++ {
 			name, known := arch.X86_64.SyscallName(nr)
-			_, fallback := Fallbacks[name]
+			_, fallback := FallbackOf(name)
 			_, theyKnow := sarch.X86_64.SyscallNumbers[nr]
 			if !known || !theyKnow || nr > arch.X86_64.Max() || (fallback && p.Count("x86_64", name) == 0) {
 				continue
@@ -588,14 +588,14 @@ func TestCompileRejects(t *testing.T) {
 
 func TestFallbacksExist(t *testing.T) {
 	var missing []string
-	for name := range Fallbacks {
+	for _, f := range Fallbacks {
 		found := false
 		for _, a := range arch.All() {
-			_, ok := a.SyscallNumber(name)
+			_, ok := a.SyscallNumber(f.Call)
 			found = found || ok
 		}
 		if !found {
-			missing = append(missing, name)
+			missing = append(missing, f.Call)
 		}
 	}
 	sort.Strings(missing)
@@ -655,13 +655,14 @@ func TestUnknownNumbers(t *testing.T) {
 				continue
 			}
 			name, _ := a.SyscallName(nr)
+			_, fallback := FallbackOf(name)
 			want := Errno(EPERM)
 			switch {
 			case name == "exit_group":
 				want = ActAllow
 			case !named[nr]:
 				want = Errno(ENOSYS)
-			case Fallbacks[name] != "":
+			case fallback:
 				want = Errno(ENOSYS)
 			}
 			if got := r.call(a, nr); got != want {

@@ -52,18 +52,22 @@ type runtimeCall struct {
 	why  string
 }
 
-// runtimeCalls lists, per runtime, what it does after installing the container's filter and
-// before execve. Measured on this project's machines (runc 1.1.5, crun 1.8.1, bubblewrap 0.8.0):
+// runtimeCalls returns what a runtime does after installing the container's filter and before
+// execve. Measured on this project's machines (runc 1.1.5, crun 1.8.1, bubblewrap 0.8.0):
 // a container running /bin/true under a filter that allows only execve and logs everything else
 // (SCMP_ACT_LOG), with kernel.printk_ratelimit=0 so the kernel's audit log keeps every line;
 // the calls logged for the runtime's init process, before it became the workload, are the list.
 // Repeated runs add the Go runtime's timing-dependent calls. Reasons from the runtimes' sources.
-var runtimeCalls = map[string][]runtimeCall{
-	"runc": runcCalls,
-	"crun": crunCalls,
-	"bwrap": {
-		{"execve", "", "bwrap installs the filter, then execvp()s the command"},
-	},
+func runtimeCalls(runtime string) ([]runtimeCall, bool) {
+	switch runtime {
+	case "runc":
+		return runcCalls, true
+	case "crun":
+		return crunCalls, true
+	case "bwrap":
+		return bwrapCalls, true
+	}
+	return nil, false
 }
 
 // completeForFormats is the profile a format emits: the executable asked for, completed with
@@ -75,7 +79,7 @@ func completeForFormats(p *learn.Profile, opt Options) (*learn.Profile, []Note, 
 		notes = append(notes, Note{Arch: c.Arch, Syscall: c.Syscall, Text: "added: " + c.Reason})
 	}
 	if opt.Runtime != "" {
-		calls, ok := runtimeCalls[opt.Runtime]
+		calls, ok := runtimeCalls(opt.Runtime)
 		if !ok {
 			return nil, nil, fmt.Errorf("unknown runtime %q (want runc, crun or bwrap)", opt.Runtime)
 		}
@@ -167,14 +171,14 @@ func nameSets(p *learn.Profile) (allowed, enosys []string, notes []Note) {
 			allow[key] = true
 		}
 	}
-	for name := range Fallbacks {
-		if allow[name] {
+	for _, f := range Fallbacks {
+		if allow[f.Call] {
 			continue
 		}
 		for _, a := range p.ArchNames() {
 			if ab, ok := arch.ByName(a); ok {
-				if _, known := ab.SyscallNumber(name); known {
-					enosys = append(enosys, name)
+				if _, known := ab.SyscallNumber(f.Call); known {
+					enosys = append(enosys, f.Call)
 					break
 				}
 			}
@@ -201,20 +205,29 @@ func sortedKeys(m map[string]bool) []string {
 // libseccompSince lists calls added to Linux after 6.0, the newest kernel Debian 12's libseccomp
 // (2.5.4, used by its runc and crun) knows. A consumer with an older libseccomp may refuse or
 // skip them; they are emitted, and named on stderr.
-var libseccompSince = map[string]string{
-	"cachestat": "6.5", "fchmodat2": "6.6", "map_shadow_stack": "6.6", "futex_wake": "6.7",
-	"futex_wait": "6.7", "futex_requeue": "6.7", "statmount": "6.8", "listmount": "6.8",
-	"lsm_get_self_attr": "6.8", "lsm_set_self_attr": "6.8", "lsm_list_modules": "6.8",
-	"mseal": "6.10", "uretprobe": "6.11", "setxattrat": "6.13", "getxattrat": "6.13",
-	"listxattrat": "6.13", "removexattrat": "6.13", "open_tree_attr": "6.15",
-	"file_getattr": "6.17", "file_setattr": "6.17", "uprobe": "6.17", "listns": "6.18",
-	"rseq_slice_yield": "6.18",
+var libseccompSince = []struct{ name, linux string }{
+	{"cachestat", "6.5"}, {"fchmodat2", "6.6"}, {"map_shadow_stack", "6.6"}, {"futex_wake", "6.7"},
+	{"futex_wait", "6.7"}, {"futex_requeue", "6.7"}, {"statmount", "6.8"}, {"listmount", "6.8"},
+	{"lsm_get_self_attr", "6.8"}, {"lsm_set_self_attr", "6.8"}, {"lsm_list_modules", "6.8"},
+	{"mseal", "6.10"}, {"uretprobe", "6.11"}, {"setxattrat", "6.13"}, {"getxattrat", "6.13"},
+	{"listxattrat", "6.13"}, {"removexattrat", "6.13"}, {"open_tree_attr", "6.15"}, {"file_getattr", "6.17"},
+	{"file_setattr", "6.17"}, {"uprobe", "6.17"}, {"listns", "6.18"}, {"rseq_slice_yield", "6.18"},
+}
+
+// newInLinux returns the Linux version that added call, if it is one of libseccompSince.
+func newInLinux(call string) (string, bool) {
+	for _, c := range libseccompSince {
+		if c.name == call {
+			return c.linux, true
+		}
+	}
+	return "", false
 }
 
 func newerNames(names []string) []Note {
 	var notes []Note
 	for _, n := range names {
-		if v, ok := libseccompSince[n]; ok {
+		if v, ok := newInLinux(n); ok {
 			notes = append(notes, Note{Syscall: n, Text: "new in Linux " + v + ": a runtime whose libseccomp is older (Debian 12's runc and crun: 2.5.4) may skip it or refuse the profile; nothing to do unless it does"})
 		}
 	}
@@ -268,4 +281,8 @@ var crunCalls = []runtimeCall{
 	{"rt_sigaction", "false", "resets signal handlers for the container's process"},
 	{"rt_sigprocmask", "false", "resets the signal mask for the container's process"},
 	{"write", "false", "tells its parent that the set-up is done"},
+}
+
+var bwrapCalls = []runtimeCall{
+	{"execve", "", "bwrap installs the filter, then execvp()s the command"},
 }

@@ -20,7 +20,7 @@ func TestGolden(t *testing.T) {
 
 func goldenProfile(t *testing.T, prof string) {
 	p := golden.Profile(t, prof)
-	for _, format := range Formats {
+	for _, format := range Formats() {
 		for _, rt := range []string{"", "runc"} {
 			name := format
 			if rt != "" {
@@ -54,7 +54,7 @@ func TestUnlearnedConditionsLeftOut(t *testing.T) {
 	p := golden.Profile(t, "profile.json")
 	p.Version = learn.Version
 	p.Arches["x86_64"].Syscalls["tgkill"] = &learn.SyscallStat{Args: &learn.Args{Index: []int{2}, Mask: []uint64{0xffffffff}, Values: [][]uint64{{23}}}}
-	for _, format := range Formats {
+	for _, format := range Formats() {
 		out, _, err := Emit(format, p, Options{Name: "demo"})
 		if err != nil {
 			t.Fatalf("%s: %v", format, err)

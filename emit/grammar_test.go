@@ -58,7 +58,8 @@ func wantNames(t *testing.T, p *learn.Profile, opt Options) (allowed, enosys map
 		if host == nil {
 			host = opt.Host
 		}
-		for _, c := range runtimeCalls[opt.Runtime] {
+		calls, _ := runtimeCalls(opt.Runtime)
+		for _, c := range calls {
 			if c.nnp != "" && opt.NoNewPrivs != "" && c.nnp != opt.NoNewPrivs {
 				continue
 			}
@@ -67,10 +68,10 @@ func wantNames(t *testing.T, p *learn.Profile, opt Options) (allowed, enosys map
 			}
 		}
 	}
-	for name := range Fallbacks {
+	for _, f := range Fallbacks {
 		for _, a := range arches {
-			if _, ok := a.SyscallNumber(name); ok && !allowed[name] {
-				enosys[name] = true
+			if _, ok := a.SyscallNumber(f.Call); ok && !allowed[f.Call] {
+				enosys[f.Call] = true
 			}
 		}
 	}

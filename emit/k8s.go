@@ -4,7 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"regexp"
+	"slices"
+	"strings"
 
 	"github.com/sctrace/sctrace/learn"
 )
@@ -19,7 +20,7 @@ func k8sYAML(p *learn.Profile, name string, added []Note) ([]byte, []Note, error
 	if name == "" {
 		name = "sctrace-profile"
 	}
-	if !k8sName.MatchString(name) || len(name) > 253 {
+	if !k8sName(name) || len(name) > 253 {
 		return nil, nil, fmt.Errorf("%q is not a Kubernetes resource name (lower case letters, digits, '-' and '.')", name)
 	}
 	var b bytes.Buffer
@@ -54,13 +55,34 @@ func k8sYAML(p *learn.Profile, name string, added []Note) ([]byte, []Note, error
 	return b.Bytes(), notes, nil
 }
 
-var k8sName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+// k8sName reports whether name is a DNS subdomain, the form Kubernetes gives resource names (the
+// caller checks the length): labels of lower-case letters, digits and '-' that start and end with
+// a letter or digit, joined by dots. It matches what the regexp
+// ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$ does, without compiling one
+// at start-up.
+func k8sName(name string) bool {
+	for {
+		label, rest, more := strings.Cut(name, ".")
+		if label == "" || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			if c := label[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+		if !more {
+			return true
+		}
+		name = rest
+	}
+}
 
 // yamlString quotes a string unless it is a plain YAML scalar that reads back as the same
 // string: lower-case letters first, then letters, digits, '_', '-' and '.', and not one of the
 // words YAML 1.1 reads as a boolean or null. Anything else (a number, "no", "") is quoted.
 func yamlString(s string) string {
-	plain := s != "" && s[0] >= 'a' && s[0] <= 'z' && !yamlWords[s]
+	plain := s != "" && s[0] >= 'a' && s[0] <= 'z' && !slices.Contains(yamlWords, s)
 	for _, r := range s {
 		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == '_') {
 			plain = false
@@ -74,5 +96,4 @@ func yamlString(s string) string {
 }
 
 // yamlWords are the lower-case plain scalars YAML 1.1 does not read as strings.
-var yamlWords = map[string]bool{"y": true, "n": true, "yes": true, "no": true, "true": true,
-	"false": true, "on": true, "off": true, "null": true}
+var yamlWords = []string{"y", "n", "yes", "no", "true", "false", "on", "off", "null"}

@@ -44,7 +44,7 @@ func minijailPolicy(p *learn.Profile, added []Note) ([]byte, []Note, error) {
 		fmt.Fprintf(&b, "%s: %s\n", n, minijailCondition(args))
 	}
 	for _, n := range enosys {
-		if v, newer := libseccompSince[n]; newer {
+		if v, newer := newInLinux(n); newer {
 			// minijail names calls from the kernel headers it was built with, and refuses a
 			// whole policy that names one they lack (Debian 12's: Linux 6.1).
 			notes = append(notes, Note{Syscall: n, Text: "not answered with ENOSYS: a minijail built with kernel headers older than Linux " + v + " refuses a policy that names it (minijail's default action answers it)"})

@@ -8,54 +8,71 @@ import (
 	"github.com/sctrace/sctrace/learn"
 )
 
-// Fallbacks lists calls that C libraries and language runtimes try first and replace by an older
-// call when, and only when, they fail with ENOSYS. A filter that answers them with EPERM breaks
+// A Fallback is a call that C libraries and language runtimes try first and replace by an older
+// call when, and only when, it fails with ENOSYS. A filter that answers one with EPERM breaks
 // those programs on a newer kernel or libc than the one they were recorded with (DESIGN trap
-// 11), so a filter that does not allow one of these returns ENOSYS for it. The value says what
-// the program falls back to.
-var Fallbacks = map[string]string{
-	"clone3":                  "clone (glibc 2.34+, musl, Go's runtime)",
-	"faccessat2":              "faccessat (glibc access with flags)",
-	"fchmodat2":               "fchmodat (glibc 2.39 fchmodat with flags)",
-	"openat2":                 "openat",
-	"statx":                   "newfstatat / fstatat64 (glibc stat family)",
-	"close_range":             "a close() loop (glibc closefrom, crun, systemd)",
-	"epoll_pwait2":            "epoll_pwait",
-	"pidfd_open":              "kill and wait by pid (Go's os package, systemd)",
-	"pidfd_send_signal":       "kill",
-	"copy_file_range":         "read and write (coreutils cp, Go's io.Copy)",
-	"getrandom":               "reading /dev/urandom",
-	"preadv2":                 "preadv",
-	"pwritev2":                "pwritev",
-	"renameat2":               "renameat",
-	"mlock2":                  "mlock",
-	"membarrier":              "a slower barrier (liburcu, JITs)",
-	"io_uring_setup":          "epoll or threads (libuv, tokio, liburing users)",
-	"landlock_create_ruleset": "running without Landlock",
-	"rseq":                    "running without restartable sequences (glibc 2.35+)",
-	"futex_waitv":             "futex",
-	"map_shadow_stack":        "running without shadow stacks",
+// 11), so a filter that does not allow one of these returns ENOSYS for it.
+type Fallback struct {
+	Call string // the call tried first
+	To   string // what the program falls back to
+}
+
+// Fallbacks lists the Fallback calls. It is a slice, which the linker lays out, not a map,
+// which would be built at start-up; FallbackOf finds a call in it.
+var Fallbacks = []Fallback{
+	{"clone3", "clone (glibc 2.34+, musl, Go's runtime)"},
+	{"faccessat2", "faccessat (glibc access with flags)"},
+	{"fchmodat2", "fchmodat (glibc 2.39 fchmodat with flags)"},
+	{"openat2", "openat"},
+	{"statx", "newfstatat / fstatat64 (glibc stat family)"},
+	{"close_range", "a close() loop (glibc closefrom, crun, systemd)"},
+	{"epoll_pwait2", "epoll_pwait"},
+	{"pidfd_open", "kill and wait by pid (Go's os package, systemd)"},
+	{"pidfd_send_signal", "kill"},
+	{"copy_file_range", "read and write (coreutils cp, Go's io.Copy)"},
+	{"getrandom", "reading /dev/urandom"},
+	{"preadv2", "preadv"},
+	{"pwritev2", "pwritev"},
+	{"renameat2", "renameat"},
+	{"mlock2", "mlock"},
+	{"membarrier", "a slower barrier (liburcu, JITs)"},
+	{"io_uring_setup", "epoll or threads (libuv, tokio, liburing users)"},
+	{"landlock_create_ruleset", "running without Landlock"},
+	{"rseq", "running without restartable sequences (glibc 2.35+)"},
+	{"futex_waitv", "futex"},
+	{"map_shadow_stack", "running without shadow stacks"},
 	// 32-bit ABIs: glibc calls the 64-bit-time variant first (Linux 5.1+).
-	"clock_gettime64":              "clock_gettime",
-	"clock_settime64":              "clock_settime",
-	"clock_adjtime64":              "clock_adjtime",
-	"clock_getres_time64":          "clock_getres",
-	"clock_nanosleep_time64":       "clock_nanosleep",
-	"timer_gettime64":              "timer_gettime",
-	"timer_settime64":              "timer_settime",
-	"timerfd_gettime64":            "timerfd_gettime",
-	"timerfd_settime64":            "timerfd_settime",
-	"utimensat_time64":             "utimensat",
-	"pselect6_time64":              "pselect6",
-	"ppoll_time64":                 "ppoll",
-	"io_pgetevents_time64":         "io_pgetevents",
-	"recvmmsg_time64":              "recvmmsg",
-	"mq_timedsend_time64":          "mq_timedsend",
-	"mq_timedreceive_time64":       "mq_timedreceive",
-	"semtimedop_time64":            "semtimedop",
-	"rt_sigtimedwait_time64":       "rt_sigtimedwait",
-	"futex_time64":                 "futex",
-	"sched_rr_get_interval_time64": "sched_rr_get_interval",
+	{"clock_gettime64", "clock_gettime"},
+	{"clock_settime64", "clock_settime"},
+	{"clock_adjtime64", "clock_adjtime"},
+	{"clock_getres_time64", "clock_getres"},
+	{"clock_nanosleep_time64", "clock_nanosleep"},
+	{"timer_gettime64", "timer_gettime"},
+	{"timer_settime64", "timer_settime"},
+	{"timerfd_gettime64", "timerfd_gettime"},
+	{"timerfd_settime64", "timerfd_settime"},
+	{"utimensat_time64", "utimensat"},
+	{"pselect6_time64", "pselect6"},
+	{"ppoll_time64", "ppoll"},
+	{"io_pgetevents_time64", "io_pgetevents"},
+	{"recvmmsg_time64", "recvmmsg"},
+	{"mq_timedsend_time64", "mq_timedsend"},
+	{"mq_timedreceive_time64", "mq_timedreceive"},
+	{"semtimedop_time64", "semtimedop"},
+	{"rt_sigtimedwait_time64", "rt_sigtimedwait"},
+	{"futex_time64", "futex"},
+	{"sched_rr_get_interval_time64", "sched_rr_get_interval"},
+}
+
+// FallbackOf returns what a program falls back to when call fails with ENOSYS, if call is one of
+// the Fallbacks.
+func FallbackOf(call string) (string, bool) {
+	for _, f := range Fallbacks {
+		if f.Call == call {
+			return f.To, true
+		}
+	}
+	return "", false
 }
 
 // FilterFor builds the filter that allows exactly the calls p recorded, per arch, and answers
@@ -105,8 +122,8 @@ func FilterFor(p *learn.Profile, deny Action) (*Filter, error) {
 			allowed[nr] = true
 			af.Rules = append(af.Rules, ruleFor(nr, p.Arches[name].Syscalls[key].Args, deny))
 		}
-		for twin := range Fallbacks {
-			if nr, ok := a.SyscallNumber(twin); ok && !allowed[nr] {
+		for _, f := range Fallbacks {
+			if nr, ok := a.SyscallNumber(f.Call); ok && !allowed[nr] {
 				af.Rules = append(af.Rules, Rule{Nr: nr, Action: enosys})
 			}
 		}

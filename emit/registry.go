@@ -42,14 +42,14 @@ var registry = []struct {
 	}, true},
 }
 
-// Formats lists the names Emit takes.
-var Formats = func() []string {
+// Formats lists the names Emit takes, in the order help lists them.
+func Formats() []string {
 	names := make([]string, len(registry))
 	for i, f := range registry {
 		names[i] = f.name
 	}
 	return names
-}()
+}
 
 // Emit writes p in a format. Notes say what was added and what the format could not carry; the
 // caller shows them (the formats with comments carry them too).
@@ -84,7 +84,7 @@ func Emit(name string, p *learn.Profile, opt Options) ([]byte, []Note, error) {
 		}
 		return out, append(notes, more...), nil
 	}
-	return nil, nil, fmt.Errorf("unknown format %q (want %s)", name, strings.Join(Formats, ", "))
+	return nil, nil, fmt.Errorf("unknown format %q (want %s)", name, strings.Join(Formats(), ", "))
 }
 
 func writeComments(b *bytes.Buffer, prefix string, notes []Note) {

@@ -143,7 +143,7 @@ func (l *ledger) noteAs(ev *tracer.Event, v emit.Action, exe string, print bool)
 	answer, _ := verdictText(v, l.mode)
 	if a != nil && v == emit.Errno(emit.ENOSYS) {
 		if name, ok := a.SyscallName(n); ok {
-			if fb, isFallback := emit.Fallbacks[name]; isFallback {
+			if fb, isFallback := emit.FallbackOf(name); isFallback {
 				answer = "failed with ENOSYS, as on a kernel without it: the program falls back to " + fb
 			}
 		}

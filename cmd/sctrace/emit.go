@@ -36,7 +36,7 @@ Flags:
 
 func cmdEmit(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("emit", emitUsage, stdout)
-	format := fs.String("format", "", "output `FORMAT`: "+strings.Join(emit.Formats, ", "))
+	format := fs.String("format", "", "output `FORMAT`: "+strings.Join(emit.Formats(), ", "))
 	runtime := fs.String("runtime", "", "add the calls runtime `R` makes after installing the filter: runc, crun or bwrap")
 	nnp := fs.String("nnp", "", "the runtime runs with no_new_privs (`BOOL`: true or false) (default: add what either needs)")
 	exe := fs.String("exe", "", "emit the footprint of the executable `PATH` only")
@@ -54,8 +54,8 @@ func cmdEmit(args []string, stdout, stderr io.Writer) error {
 	if *format == "" {
 		return usageErrorf("emit: --format is required (see 'sctrace emit --help')")
 	}
-	if !slices.Contains(emit.Formats, *format) {
-		return usageErrorf("emit: unknown --format %q (want %s)", *format, strings.Join(emit.Formats, ", "))
+	if !slices.Contains(emit.Formats(), *format) {
+		return usageErrorf("emit: unknown --format %q (want %s)", *format, strings.Join(emit.Formats(), ", "))
 	}
 	if len(pos) != 1 {
 		return usageErrorf("emit: want exactly one PROFILE (usage: sctrace emit --format FORMAT PROFILE)")
