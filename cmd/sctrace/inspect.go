@@ -210,7 +210,7 @@ func inspectTables(r *reach.Result) []audit.Table {
 		for _, n := range names {
 			from := provenanceOf(r, a, n)
 			rows = append(rows, []string{a, audit.GroupOf(n), n, from})
-			if why, ok := audit.Risks[n]; ok {
+			if why := audit.Risk(n); why != "" {
 				risks.Rows = append(risks.Rows, []string{a, n, why, pathOf(r, a, n)})
 				risky = append(risky, n)
 			}

@@ -302,16 +302,19 @@ func analysisError(err error) string {
 	return msg
 }
 
-// widenNamedOnly are calls --widen adds only when named: they reach beyond the process (signal
-// any process of the uid) or take their arguments in memory, where a filter cannot check them
-// (clone3's namespace flags, i386's socketcall families), or change identity and privileges.
-var widenNamedOnly = map[string]bool{
-	"kill": true, "tkill": true, "tgkill": true, "rt_sigqueueinfo": true, "rt_tgsigqueueinfo": true,
-	"pidfd_send_signal": true, "pidfd_open": true, "pidfd_getfd": true, "clone3": true, "socketcall": true, "ipc": true,
-	"setuid": true, "setgid": true, "setreuid": true, "setregid": true, "setresuid": true, "setresgid": true,
-	"setgroups": true, "setfsuid": true, "setfsgid": true, "capset": true, "setuid32": true, "setgid32": true,
-	"setreuid32": true, "setregid32": true, "setresuid32": true, "setresgid32": true, "setgroups32": true,
-	"setfsuid32": true, "setfsgid32": true, "mknod": true, "mknodat": true,
+// widenNamedOnly tells whether --widen adds a call only when named: it reaches beyond the process
+// (signals any process of the uid) or takes its arguments in memory, where a filter cannot check
+// them (clone3's namespace flags, i386's socketcall families), or changes identity and privileges.
+func widenNamedOnly(name string) bool {
+	switch name {
+	case "kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_send_signal", "pidfd_open",
+		"pidfd_getfd", "clone3", "socketcall", "ipc",
+		"setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setgroups", "setfsuid", "setfsgid",
+		"capset", "setuid32", "setgid32", "setreuid32", "setregid32", "setresuid32", "setresgid32", "setgroups32",
+		"setfsuid32", "setfsgid32", "mknod", "mknodat":
+		return true
+	}
+	return false
 }
 
 // timingNames are the names of learn.Timing.
@@ -334,7 +337,7 @@ func completeStatic(p, base *learn.Profile, widen string, stderr io.Writer, quie
 			switch {
 			case slices.Contains(audit.Groups, g):
 				groups[g] = true
-			case audit.Risks[g] != "" || learn.ArgReason(g) != "" || widenNamedOnly[g]:
+			case audit.Risk(g) != "" || learn.ArgReason(g) != "" || widenNamedOnly(g):
 				named[g] = true
 			default:
 				return nil, usageErrorf("--widen: %q is neither a call group (%s) nor a risky call or one whose arguments sctrace learns", g, strings.Join(audit.Groups, ", "))
@@ -362,8 +365,7 @@ func completeStatic(p, base *learn.Profile, widen string, stderr io.Writer, quie
 			}
 			// Risky calls, and calls whose arguments sctrace learns (clone's namespaces,
 			// ioctl's TIOCSTI), are widened only by name: widened, they take any arguments.
-			_, risky := audit.Risks[n]
-			risky = risky || learn.ArgReason(n) != "" || widenNamedOnly[n]
+			risky := audit.Risk(n) != "" || learn.ArgReason(n) != "" || widenNamedOnly(n)
 			if named[n] || (groups[audit.GroupOf(n)] && !risky) {
 				seen[n] = true
 				wide = append(wide, n)

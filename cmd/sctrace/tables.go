@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -21,8 +22,8 @@ type view struct {
 }
 
 // longSections are cut to view.limit rows unless chosen by name: they grow with the workload.
-var longSections = map[string]bool{"executables": true, "tree": true, "files": true, "programs": true, "endpoints": true,
-	"objects": true, "unresolved": true, "assumptions": true} // the last three: inspect's
+var longSections = []string{"executables", "tree", "files", "programs", "endpoints",
+	"objects", "unresolved", "assumptions"} // the last three: inspect's
 
 // apply selects and cuts the tables.
 func (v view) apply(tables []audit.Table) []audit.Table {
@@ -31,7 +32,7 @@ func (v view) apply(tables []audit.Table) []audit.Table {
 		if v.sections != nil && !v.sections[t.Section] {
 			continue
 		}
-		if v.limit > 0 && longSections[t.Section] && len(t.Rows) > v.limit {
+		if v.limit > 0 && slices.Contains(longSections, t.Section) && len(t.Rows) > v.limit {
 			more := len(t.Rows) - v.limit
 			t.Rows = t.Rows[:v.limit:v.limit]
 			note := fmt.Sprintf("… and %s more %s", audit.Thousands(uint64(more)), map[bool]string{true: "row", false: "rows"}[more == 1])

@@ -212,7 +212,7 @@ func Diff(old, cur *learn.Profile) *Difference {
 			os, ns := o[a], n[a]
 			for _, k := range keysOf(ns) {
 				if os == nil || os.Syscalls[k] == nil {
-					d.Added = append(d.Added, Change{Arch: a, Syscall: k, Executable: exe, Risk: Risks[k]})
+					d.Added = append(d.Added, Change{Arch: a, Syscall: k, Executable: exe, Risk: Risk(k)})
 					continue
 				}
 				if learn.Wider(os.Syscalls[k].Args, ns.Syscalls[k].Args) != nil {

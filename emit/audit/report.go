@@ -65,7 +65,7 @@ func NewCoverageRow(exe, archName string, possible, seen []string, unbounded boo
 		if did[n] {
 			continue
 		}
-		if _, risky := Risks[n]; risky {
+		if Risk(n) != "" {
 			row.UnseenRisky = append(row.UnseenRisky, n)
 			continue
 		}
@@ -166,7 +166,7 @@ func BuildReport(p *learn.Profile, docker DockerVerdict) *Report {
 			exes := append([]string{}, exesOf[a][k]...)
 			sort.Strings(exes)
 			r.Syscalls = append(r.Syscalls, SyscallRow{Arch: a, Name: k, Group: groupOf(k), Count: p.Count(a, k), Executables: exes})
-			if why, ok := Risks[k]; ok {
+			if why := Risk(k); why != "" {
 				r.Risks = append(r.Risks, RiskRow{Arch: a, Name: k, Reason: why, Executables: exes})
 			}
 			if docker != nil {
@@ -512,7 +512,7 @@ func (r *Report) summary() Table {
 		var parts []string
 		for _, u := range []string{learn.UseOpen, learn.UseCreate, learn.UseExec, learn.UseOpenFailed, learn.UseCreateFailed} {
 			if uses[u] > 0 {
-				parts = append(parts, fmt.Sprintf("%s %s", Thousands(uint64(uses[u])), useVerb[u]))
+				parts = append(parts, fmt.Sprintf("%s %s", Thousands(uint64(uses[u])), useVerb(u)))
 			}
 		}
 		files += " (" + strings.Join(parts, ", ") + ")"
@@ -610,8 +610,21 @@ func dropped(d *learn.Dropped) int {
 }
 
 // useVerb says a file use as a participle.
-var useVerb = map[string]string{learn.UseOpen: "opened", learn.UseCreate: "created", learn.UseExec: "executed",
-	learn.UseOpenFailed: "failed to open", learn.UseCreateFailed: "failed to create"}
+func useVerb(use string) string {
+	switch use {
+	case learn.UseOpen:
+		return "opened"
+	case learn.UseCreate:
+		return "created"
+	case learn.UseExec:
+		return "executed"
+	case learn.UseOpenFailed:
+		return "failed to open"
+	case learn.UseCreateFailed:
+		return "failed to create"
+	}
+	return ""
+}
 
 // plural writes a count with its noun ("1 process", "6 548 paths").
 func plural(n int, one, many string) string {
