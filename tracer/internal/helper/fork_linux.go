@@ -1,6 +1,7 @@
 package helper
 
 import (
+	"sync/atomic"
 	"syscall"
 	"unsafe"
 
@@ -188,8 +189,32 @@ func (f *Forked) Reaped() {
 // successfully or is gone (the tracer calls it once its loop is over).
 func (f *Forked) Release() {
 	if f.shared != nil {
-		syscall.Munmap(f.shared)
+		unmap(f.shared)
 		f.shared = nil
+	}
+}
+
+// spare is the mapping of the last child, kept for the next one (record --runs): unmapping it
+// would flush the TLB of every CPU that runs one of this process's threads on the way out of
+// every launch, and the process's exit frees it anyway.
+var spare atomic.Pointer[[]byte]
+
+// mapping returns a shared anonymous mapping of at least size bytes: the spare one if it is
+// large enough.
+func mapping(size int) ([]byte, error) {
+	if b := spare.Swap(nil); b != nil {
+		if len(*b) >= size {
+			return *b, nil
+		}
+		syscall.Munmap(*b)
+	}
+	return syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED|syscall.MAP_ANONYMOUS)
+}
+
+// unmap keeps b as the spare mapping, and unmaps the one it replaces.
+func unmap(b []byte) {
+	if old := spare.Swap(&b); old != nil {
+		syscall.Munmap(*old)
 	}
 }
 

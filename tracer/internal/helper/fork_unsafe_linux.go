@@ -49,23 +49,23 @@ func ForkNow(m *Message, stdio [3]int) (*Forked, bool) {
 	if cloneVMSupported {
 		size += childStack
 	}
-	shared, err := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED|syscall.MAP_ANONYMOUS)
+	shared, err := mapping(size)
 	if err != nil {
 		return nil, false
 	}
 	if !fill(shared, m, stdio) {
-		syscall.Munmap(shared)
+		unmap(shared)
 		return nil, false
 	}
 	var goP, errP [2]int
 	if err := syscall.Pipe2(goP[:], syscall.O_CLOEXEC); err != nil {
-		syscall.Munmap(shared)
+		unmap(shared)
 		return nil, false
 	}
 	if err := syscall.Pipe2(errP[:], syscall.O_CLOEXEC); err != nil {
 		syscall.Close(goP[0])
 		syscall.Close(goP[1])
-		syscall.Munmap(shared)
+		unmap(shared)
 		return nil, false
 	}
 	h := (*forkHeader)(unsafe.Pointer(&shared[0]))
@@ -91,7 +91,7 @@ func ForkNow(m *Message, stdio [3]int) (*Forked, bool) {
 	if errno != 0 {
 		syscall.Close(goP[1])
 		syscall.Close(errP[0])
-		syscall.Munmap(shared)
+		unmap(shared)
 		return nil, false
 	}
 	return &Forked{Pid: pid, goW: goP[1], Errs: errP[0], shared: shared}, true
