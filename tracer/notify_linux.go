@@ -191,13 +191,13 @@ type seccompNotifResp struct {
 // supervisor answers the listener's notifications on a goroutine of its own until the filter has
 // no task left (the listener then reports POLLHUP) or stop is called.
 type supervisor struct {
-	fd           int
-	stopR, stopW *os.File
-	wg           sync.WaitGroup
-	judge        func(*Event) int
-	peek         func(*Event) (uint64, int, bool)
-	mem          memReader
-	tgids        map[int]int // thread -> process, checked at each use (processOf)
+	fd    int
+	quit  [2]int // a pipe whose write end stop writes to (-1: none)
+	wg    sync.WaitGroup
+	judge func(*Event) int
+	peek  func(*Event) (uint64, int, bool)
+	mem   memReader
+	tgids map[int]int // thread -> process, checked at each use (processOf)
 	// injected, if set, marks the tracer's own injected seccomp calls (inject_linux.go), which
 	// run unjudged.
 	injected *injectCookie
@@ -216,9 +216,10 @@ func newSupervisor(fd int, judge func(*Event) int, peek func(*Event) (uint64, in
 	// kernels refuse the ioctl, which costs only speed).
 	// The flags are the ioctl's argument itself, not a pointer.
 	unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.SECCOMP_IOCTL_NOTIF_SET_FLAGS, unix.SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP)
-	r, w, err := os.Pipe()
-	if err == nil {
-		s.stopR, s.stopW = r, w
+	// A raw pipe, not os.Pipe: it is polled here, and os.Pipe would start the runtime's
+	// poller for nothing (run's start-up).
+	if unix.Pipe2(s.quit[:], unix.O_CLOEXEC) != nil {
+		s.quit = [2]int{-1, -1}
 	}
 	s.wg.Add(1)
 	go s.run()
@@ -228,8 +229,8 @@ func newSupervisor(fd int, judge func(*Event) int, peek func(*Event) (uint64, in
 func (s *supervisor) run() {
 	defer s.wg.Done()
 	fds := []unix.PollFd{{Fd: int32(s.fd), Events: unix.POLLIN}}
-	if s.stopR != nil {
-		fds = append(fds, unix.PollFd{Fd: int32(s.stopR.Fd()), Events: unix.POLLIN})
+	if s.quit[0] >= 0 {
+		fds = append(fds, unix.PollFd{Fd: int32(s.quit[0]), Events: unix.POLLIN})
 	}
 	for {
 		fds[0].Revents = 0
@@ -349,13 +350,13 @@ func (s *supervisor) valid(id uint64) bool {
 // stop ends the supervisor and closes the listener: a task of the workload still alive (none,
 // when the loop has ended) would get ENOSYS from every call the filter does not allow.
 func (s *supervisor) stop() error {
-	if s.stopW != nil {
-		s.stopW.Write([]byte{0})
+	if s.quit[1] >= 0 {
+		unix.Write(s.quit[1], []byte{0})
 	}
 	s.wg.Wait()
-	if s.stopR != nil {
-		s.stopR.Close()
-		s.stopW.Close()
+	if s.quit[0] >= 0 {
+		unix.Close(s.quit[0])
+		unix.Close(s.quit[1])
 	}
 	unix.Close(s.fd)
 	return s.err
