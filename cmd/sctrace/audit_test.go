@@ -10,8 +10,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
+	"github.com/sctrace/sctrace/emit/audit"
 	"github.com/sctrace/sctrace/learn"
 )
 
@@ -337,6 +339,40 @@ func TestK8sNameOf(t *testing.T) {
 	for in, want := range map[string]string{"app.json": "app", "/x/My App.sctrace.json": "my-app", "-.json": "", "a_b.v2.json": "a-b.v2"} {
 		if got := k8sNameOf(in); got != want {
 			t.Errorf("k8sNameOf(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestFitEnds: fitting a table to a narrow screen ends, and narrows what it can, when the
+// widest column is text holding a word longer than the room (wrapping cannot break it) or a
+// word cutting cannot shorten. It used to loop for good (report --format table with
+// COLUMNS=120 on a recording whose reasons held a long path).
+func TestFitEnds(t *testing.T) {
+	long := "/usr/lib/x86_64-linux-gnu/" + strings.Repeat("averylongnamewithoutbreaks", 4) + ".so"
+	tables := []audit.Table{
+		{Header: []string{"CALL", "WHY"}, Rows: [][]string{{"openat", "opened, then read: " + long}}, Shrink: -1},
+		{Header: []string{"CALL", "WHY", "MORE"}, Rows: [][]string{{"x", "a, b " + long, long + " " + long}}, Shrink: -1, Wrap: 1},
+		{Header: []string{"A", "B"}, Rows: [][]string{{strings.Repeat("w", 90), "c, d " + strings.Repeat("z", 90)}}, Shrink: 0},
+	}
+	for i, tab := range tables {
+		for width := 10; width <= 200; width += 7 {
+			done := make(chan [][]string, 1)
+			go func() { done <- fit(tab, width) }()
+			select {
+			case rows := <-done:
+				if len(rows) != len(tab.Rows) {
+					t.Errorf("table %d, width %d: %d rows, want %d", i, width, len(rows), len(tab.Rows))
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("table %d, width %d: fit did not end", i, width)
+			}
+		}
+	}
+	// Where the long word is the only thing too wide, it is cut to the room.
+	rows := fit(tables[0], 60)
+	for _, line := range strings.Split(rows[0][1], "\n") {
+		if n := utf8.RuneCountInString(line); n > 60 {
+			t.Errorf("a line of %d columns at width 60: %q", n, line)
 		}
 	}
 }

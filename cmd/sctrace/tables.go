@@ -152,17 +152,23 @@ func fit(t audit.Table, width int) [][]string {
 			return wrap(s, n, "")
 		})
 	}
-	// Last, the widest column, and again, while that helps.
+	// Last, the widest column, and again, while that helps. A column that did not get narrower
+	// (a word longer than the room, which wrapping cannot break, is cut; what cutting cannot
+	// shorten stays) is not tried again: the table is then drawn wider.
+	stuck := make([]bool, len(t.Header))
 	for {
 		widths, excess := over()
 		if excess <= 0 {
 			return rows
 		}
-		col := 0
+		col := -1
 		for i, n := range widths {
-			if n > widths[col] {
+			if !stuck[i] && (col < 0 || n > widths[col]) {
 				col = i
 			}
+		}
+		if col < 0 {
+			return rows
 		}
 		room := max(widths[col]-excess, utf8.RuneCountInString(t.Header[col]), 12)
 		if room >= widths[col] {
@@ -172,6 +178,12 @@ func fit(t audit.Table, width int) [][]string {
 			edit(col, room, cut)
 		} else {
 			edit(col, room, func(s string, n int) string { return wrap(s, n, "") })
+			if now, _ := over(); now[col] >= widths[col] {
+				edit(col, room, cut)
+			}
+		}
+		if now, _ := over(); now[col] >= widths[col] {
+			stuck[col] = true
 		}
 	}
 }
