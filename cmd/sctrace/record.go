@@ -529,7 +529,13 @@ func launchError(err error) error {
 	case errors.Is(err, tracer.ErrNotFound), errors.Is(err, syscall.ENOENT):
 		// ENOENT from execve: the command vanished, or a #! interpreter does not exist.
 		return &statusError{code: 127, err: err}
-	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.ENOEXEC), errors.Is(err, syscall.EISDIR):
+	case errors.Is(err, syscall.EACCES), errors.Is(err, syscall.ENOEXEC), errors.Is(err, syscall.EISDIR),
+		errors.Is(err, syscall.ELOOP), errors.Is(err, syscall.ENOTDIR), errors.Is(err, syscall.ENAMETOOLONG):
+		return &statusError{code: 126, err: err}
+	}
+	// Any other failed execve (ETXTBSY, ELOOP, ENAMETOOLONG, E2BIG, ...) is 126 too, as in a
+	// shell; a step of sctrace's own before it (the filter, the listener) is sctrace's error.
+	if ee := (*tracer.ExecError)(nil); errors.As(err, &ee) && ee.Step == "execve" {
 		return &statusError{code: 126, err: err}
 	}
 	return err

@@ -9,4 +9,6 @@ import "unsafe"
 const cloneVMSupported = false
 
 // cloneVM is not implemented here.
-func cloneVM(flags, stack uintptr, h unsafe.Pointer) (pid, errno uintptr) { return 0, 38 /* ENOSYS */ }
+func cloneVM(flags, stack uintptr, h unsafe.Pointer, fn uintptr) (pid, errno uintptr) {
+	return 0, 38 /* ENOSYS */
+}

@@ -52,6 +52,7 @@ type Forked struct {
 	goW    int    // the go-ahead pipe
 	Errs   int    // the read end of the error pipe
 	shared []byte // the mapping with its work (and, on x86_64, its stack)
+	vm     bool   // started by cloneVM: it shares this process's memory until its execve
 }
 
 // fill writes m into shared, the mapping for the child, with stdio the child's descriptors that
@@ -156,7 +157,7 @@ func sharedNeed(m *Message) int {
 }
 
 // SharesMemory reports whether the child runs in this process's memory until its execve.
-func (f *Forked) SharesMemory() bool { return cloneVMSupported }
+func (f *Forked) SharesMemory() bool { return f.vm }
 
 // Go lets the child go on (the tracer has seized it), and closes the go-ahead pipe.
 func (f *Forked) Go() error {

@@ -46,7 +46,8 @@ func runtimeAfterForkInChild()
 // while the child exists are as few as can be.
 func ForkNow(m *Message, stdio [3]int) (*Forked, bool) {
 	size := (max(sharedNeed(m), 4096) + 4095) &^ 4095
-	if cloneVMSupported {
+	vm := cloneVMSupported && !selfTraced()
+	if vm {
 		size += childStack
 	}
 	shared, err := mapping(size)
@@ -80,7 +81,7 @@ func ForkNow(m *Message, stdio [3]int) (*Forked, bool) {
 	syscall.ForkLock.Lock()
 	var pid int
 	var errno syscall.Errno
-	if cloneVMSupported {
+	if vm {
 		pid, errno = startVM(h, uintptr(unsafe.Pointer(&shared[len(shared)-64])))
 	} else {
 		pid, errno = forkWorkload(h)
@@ -94,7 +95,21 @@ func ForkNow(m *Message, stdio [3]int) (*Forked, bool) {
 		unmap(shared)
 		return nil, false
 	}
-	return &Forked{Pid: pid, goW: goP[1], Errs: errP[0], shared: shared}, true
+	return &Forked{Pid: pid, goW: goP[1], Errs: errP[0], shared: shared, vm: vm}, true
+}
+
+// selfTraced reports whether this process is traced (a debugger): a debugger that follows forks
+// takes a CLONE_VM child for a fork and removes its breakpoints from the child's memory, which
+// is this process's. The child is then forked.
+func selfTraced() bool {
+	b := readSmall("/proc/self/status")
+	const key = "\nTracerPid:\t"
+	for i := 0; i+len(key) < len(b); i++ {
+		if string(b[i:i+len(key)]) == key {
+			return b[i+len(key)] != '0'
+		}
+	}
+	return false
 }
 
 // childStack is the size of the stack the child of cloneVM runs on, at the end of its mapping.
@@ -110,8 +125,10 @@ const childStack = 16 << 10
 //go:norace
 //go:nocheckptr
 func startVM(h *forkHeader, stack uintptr) (int, syscall.Errno) {
+	fn := workloadChild
+	pc := **(**uintptr)(unsafe.Pointer(&fn)) // a func value points to its code pointer
 	runtimeBeforeFork()
-	pid, e := cloneVM(uintptr(syscall.SIGCHLD)|syscall.CLONE_VM, stack&^15, unsafe.Pointer(h))
+	pid, e := cloneVM(uintptr(syscall.SIGCHLD)|syscall.CLONE_VM, stack&^15, unsafe.Pointer(h), pc)
 	runtimeAfterFork()
 	return int(pid), syscall.Errno(e)
 }
@@ -157,149 +174,227 @@ func forkWorkload(h *forkHeader) (int, syscall.Errno) {
 // workloadChild is the workload's first process from its fork to its execve (see above). It
 // makes only raw system calls and calls only nosplit functions: on x86_64 it runs on a stack the
 // Go runtime does not know, in memory this process shares with its parent (cloneVM), where a
-// stack check would fail and anything the runtime does would corrupt the parent.
+// stack check would fail and anything the runtime does would corrupt the parent. Its steps are
+// separate functions so that each frame stays small: the linker bounds what a chain of nosplit
+// frames may use (792 bytes), also in builds without optimisation (-gcflags=all=-N -l, for
+// debuggers), whose frames keep every temporary.
 //
 //go:nosplit
 //go:norace
 //go:nocheckptr
 func workloadChild(h *forkHeader) {
-	var (
-		r1   uintptr
-		e    syscall.Errno
-		step uint32
-		sig  uintptr
-		fd   uintptr
-		tmp  [3]uintptr
-		buf  [8]byte
-		i    int
-		lim  [2]uint64
-		act  kernelSigaction
-	)
-	// prctl(2) and seccomp(2) constants, the same on every arch.
-	const (
-		prSetPdeathsig, prSetNoNewPrivs, prSetSeccomp, seccompModeFilter = 1, 38, 22, 2
-		setModeFilter, newListener, waitKillable                         = 1, 0x8, 0x20
-	)
-	// Every signal is blocked (the runtime's fork hook): the runtime's handlers go first, so
-	// that none of them ever runs here, then the mask is the workload's. Signals ignored stay
-	// ignored (nohup), as across an execve. (After rawFork the runtime has done this already.)
-	for sig = 1; sig <= 64; sig++ {
+	childSignals(h)
+	if !childWait(h) {
+		childExit()
+	}
+	step, e := childSetup(h)
+	if step == 0 {
+		childSched(h)
+		childNofile(h)
+		var fd uintptr
+		if fd, step, e = childFilter(h); step == 0 {
+			_, _, e = syscall.RawSyscall6(syscall.SYS_EXECVE, h.path, h.argv, h.envv, fd, h.listener[1], h.listener[2])
+			step = stepExecve
+		}
+	}
+	childFail(h, step, e)
+	childExit()
+}
+
+// prctl(2) and seccomp(2) constants, the same on every arch.
+const (
+	prSetPdeathsig, prSetNoNewPrivs, prSetSeccomp, seccompModeFilter = 1, 38, 22, 2
+	setModeFilter, newListener, waitKillable                         = 1, 0x8, 0x20
+)
+
+// childSignals resets the runtime's signal handlers and sets the workload's mask. Every signal
+// is blocked (the runtime's fork hook): the handlers go first, so that none of them ever runs in
+// the child. Signals ignored stay ignored (nohup), as across an execve. (After rawFork the
+// runtime has done this already.)
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func childSignals(h *forkHeader) {
+	var act kernelSigaction
+	for sig := uintptr(1); sig <= 64; sig++ {
 		if sig == uintptr(syscall.SIGKILL) || sig == uintptr(syscall.SIGSTOP) {
 			continue
 		}
-		if _, _, e = syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, sig, 0, uintptr(unsafe.Pointer(&act)), 8, 0, 0); e == 0 && act.handler > 1 {
+		if _, _, e := syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, sig, 0, uintptr(unsafe.Pointer(&act)), 8, 0, 0); e == 0 && act.handler > 1 {
 			act = kernelSigaction{} // SIG_DFL
 			syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, sig, uintptr(unsafe.Pointer(&act)), 0, 8, 0, 0)
 		}
 	}
 	syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, 2 /* SIG_SETMASK */, uintptr(unsafe.Pointer(&h.sigmask)), 0, 8, 0, 0)
+}
 
-	// It dies with the thread that forked it (the tracer's) until the tracer has seized it,
-	// after which PTRACE_O_EXITKILL does that job; and at once if the parent is gone already.
-	// Its copy of the go-ahead pipe's write end: without it, the pipe reaches EOF when the tracer
-	// closes its own (a child nobody takes).
-	syscall.RawSyscall(syscall.SYS_CLOSE, uintptr(h.goW), 0, 0)
-	if _, _, e = syscall.RawSyscall6(syscall.SYS_PRCTL, prSetPdeathsig, uintptr(syscall.SIGKILL), 0, 0, 0, 0); e != 0 {
-		goto exit
+// childWait waits for the go-ahead; false if it does not come (not needed after all, the tracer
+// gone, or the parent gone already). The child dies with the thread that forked it (the
+// tracer's) until the tracer has seized it, after which PTRACE_O_EXITKILL does that job.
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func childWait(h *forkHeader) bool {
+	var buf [1]byte
+	// Its copy of the go-ahead pipe's write end: without it, the pipe reaches EOF when the
+	// tracer closes its own (a child nobody takes).
+	syscall.RawSyscall6(syscall.SYS_CLOSE, uintptr(h.goW), 0, 0, 0, 0, 0)
+	if _, _, e := syscall.RawSyscall6(syscall.SYS_PRCTL, prSetPdeathsig, uintptr(syscall.SIGKILL), 0, 0, 0, 0); e != 0 {
+		return false
 	}
-	if r1, _, _ = syscall.RawSyscall(syscall.SYS_GETPPID, 0, 0, 0); r1 != uintptr(h.ppid) {
-		goto exit
+	if r1, _, _ := syscall.RawSyscall6(syscall.SYS_GETPPID, 0, 0, 0, 0, 0, 0); r1 != uintptr(h.ppid) {
+		return false
 	}
 	for {
-		r1, _, e = syscall.RawSyscall(syscall.SYS_READ, uintptr(h.goR), uintptr(unsafe.Pointer(&buf[0])), 1)
+		r1, _, e := syscall.RawSyscall6(syscall.SYS_READ, uintptr(h.goR), uintptr(unsafe.Pointer(&buf[0])), 1, 0, 0, 0)
 		if e != syscall.EINTR {
-			break
+			return e == 0 && r1 == 1
 		}
 	}
-	if e != 0 || r1 != 1 {
-		goto exit // not needed after all, or the tracer is gone
-	}
-	// The workload must not inherit the parent-death signal (it survives execve).
-	if _, _, e = syscall.RawSyscall6(syscall.SYS_PRCTL, prSetPdeathsig, 0, 0, 0, 0, 0); e != 0 {
-		step = stepPrctl
-		goto fail
+}
+
+// childSetup clears the parent-death signal (the workload must not inherit it: it survives
+// execve), changes directory and arranges descriptors 0 to 2; a failed step and its errno.
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func childSetup(h *forkHeader) (uint32, syscall.Errno) {
+	if _, _, e := syscall.RawSyscall6(syscall.SYS_PRCTL, prSetPdeathsig, 0, 0, 0, 0, 0); e != 0 {
+		return stepPrctl, e
 	}
 	if h.dir != 0 {
-		if _, _, e = syscall.RawSyscall(syscall.SYS_CHDIR, h.dir, 0, 0); e != 0 {
-			step = stepChdir
-			goto fail
+		if _, _, e := syscall.RawSyscall6(syscall.SYS_CHDIR, h.dir, 0, 0, 0, 0, 0); e != 0 {
+			return stepChdir, e
 		}
 	}
-	if h.identity == 0 {
-		// The sources out of the way first, so that any mapping (a swap too) comes out right.
-		for i = 0; i < 3; i++ {
-			if tmp[i], _, e = syscall.RawSyscall(syscall.SYS_FCNTL, uintptr(h.stdio[i]), syscall.F_DUPFD_CLOEXEC, 3); e != 0 {
-				step = stepStdio
-				goto fail
-			}
-		}
-		for i = 0; i < 3; i++ {
-			if _, _, e = syscall.RawSyscall(syscall.SYS_DUP3, tmp[i], uintptr(i), 0); e != 0 {
-				step = stepStdio
-				goto fail
-			}
-		}
+	if h.identity != 0 {
+		return 0, 0
 	}
-	// The main thread's scheduling, which a child forked from another thread (ForkNow) does not
-	// inherit; failures (a nice value only root may set) leave the inherited one.
+	// The sources out of the way first, so that any mapping (a swap too) comes out right.
+	// (Written out: an index that is a variable is bounds-checked, and the check's panic is not
+	// nosplit.)
+	t0, _, e := syscall.RawSyscall6(syscall.SYS_FCNTL, uintptr(h.stdio[0]), syscall.F_DUPFD_CLOEXEC, 3, 0, 0, 0)
+	if e != 0 {
+		return stepStdio, e
+	}
+	t1, _, e := syscall.RawSyscall6(syscall.SYS_FCNTL, uintptr(h.stdio[1]), syscall.F_DUPFD_CLOEXEC, 3, 0, 0, 0)
+	if e != 0 {
+		return stepStdio, e
+	}
+	t2, _, e := syscall.RawSyscall6(syscall.SYS_FCNTL, uintptr(h.stdio[2]), syscall.F_DUPFD_CLOEXEC, 3, 0, 0, 0)
+	if e != 0 {
+		return stepStdio, e
+	}
+	if _, _, e := syscall.RawSyscall6(syscall.SYS_DUP3, t0, 0, 0, 0, 0, 0); e != 0 {
+		return stepStdio, e
+	}
+	if _, _, e := syscall.RawSyscall6(syscall.SYS_DUP3, t1, 1, 0, 0, 0, 0); e != 0 {
+		return stepStdio, e
+	}
+	if _, _, e := syscall.RawSyscall6(syscall.SYS_DUP3, t2, 2, 0, 0, 0, 0); e != 0 {
+		return stepStdio, e
+	}
+	return 0, 0
+}
+
+// childSched gives the child the main thread's scheduling, which a child forked from another
+// thread does not inherit, and ignores the signals the Message lists. Failures (a nice value
+// only root may set) leave the inherited state.
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func childSched(h *forkHeader) {
 	if h.prio != 0 {
-		syscall.RawSyscall(syscall.SYS_SETPRIORITY, 0 /* PRIO_PROCESS */, 0, uintptr(20-h.prio))
+		syscall.RawSyscall6(syscall.SYS_SETPRIORITY, 0 /* PRIO_PROCESS */, 0, uintptr(20-h.prio), 0, 0, 0)
 	}
 	if h.ncpus != 0 {
-		syscall.RawSyscall(syscall.SYS_SCHED_SETAFFINITY, 0, uintptr(h.ncpus), uintptr(unsafe.Pointer(&h.cpus[0])))
+		syscall.RawSyscall6(syscall.SYS_SCHED_SETAFFINITY, 0, uintptr(h.ncpus), uintptr(unsafe.Pointer(&h.cpus[0])), 0, 0, 0)
 	}
 	if h.ioprio >= 0 {
-		syscall.RawSyscall(syscall.SYS_IOPRIO_SET, 1 /* IOPRIO_WHO_PROCESS */, 0, uintptr(h.ioprio))
+		syscall.RawSyscall6(syscall.SYS_IOPRIO_SET, 1 /* IOPRIO_WHO_PROCESS */, 0, uintptr(h.ioprio), 0, 0, 0)
 	}
 	if h.policy >= 0 {
-		syscall.RawSyscall(syscall.SYS_SCHED_SETSCHEDULER, 0, uintptr(h.policy), uintptr(unsafe.Pointer(&h.rtprio)))
+		syscall.RawSyscall6(syscall.SYS_SCHED_SETSCHEDULER, 0, uintptr(h.policy), uintptr(unsafe.Pointer(&h.rtprio)), 0, 0, 0)
 	}
 	if h.slack != 0 {
 		syscall.RawSyscall6(syscall.SYS_PRCTL, 29 /* PR_SET_TIMERSLACK */, uintptr(h.slack), 0, 0, 0, 0)
 	}
-	for sig = 1; sig <= 64; sig++ {
+	for sig := uintptr(1); sig <= 64; sig++ {
 		if h.ignore&(1<<(sig-1)) != 0 && sig != uintptr(syscall.SIGKILL) && sig != uintptr(syscall.SIGSTOP) {
 			syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, sig, uintptr(unsafe.Pointer(&h.sigIgn)), 0, 8, 0, 0)
 		}
 	}
-	// The soft limit on open files the command was started with, if Go's raise is still in
-	// place (soft = hard - 1; otherwise someone set it since, and it stays).
-	// (nofileToRestore, written out: nothing may be called here that could grow the stack.)
-	if h.nofile[0] != 0 {
-		if _, _, e = syscall.RawSyscall6(syscall.SYS_PRLIMIT64, 0, syscall.RLIMIT_NOFILE, 0, uintptr(unsafe.Pointer(&lim)), 0, 0); e == 0 &&
-			lim[1] == h.nofile[1] && lim[0] == lim[1]-1 && h.nofile[0] < lim[0] {
-			lim[0] = h.nofile[0]
-			syscall.RawSyscall6(syscall.SYS_PRLIMIT64, 0, syscall.RLIMIT_NOFILE, uintptr(unsafe.Pointer(&lim)), 0, 0, 0)
-		}
+}
+
+// childNofile sets the soft limit on open files back to the one the command was started with,
+// if Go's raise is still in place (soft = hard - 1; otherwise someone set it since, and it
+// stays): nofileToRestore, written out.
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func childNofile(h *forkHeader) {
+	var lim [2]uint64
+	if h.nofile[0] == 0 {
+		return
 	}
-	if _, _, e = syscall.RawSyscall6(syscall.SYS_PRCTL, prSetNoNewPrivs, 1, 0, 0, 0, 0); e != 0 {
-		step = stepPrctl
-		goto fail
+	if _, _, e := syscall.RawSyscall6(syscall.SYS_PRLIMIT64, 0, syscall.RLIMIT_NOFILE, 0, uintptr(unsafe.Pointer(&lim)), 0, 0); e == 0 &&
+		lim[1] == h.nofile[1] && lim[0] == lim[1]-1 && h.nofile[0] < lim[0] {
+		lim[0] = h.nofile[0]
+		syscall.RawSyscall6(syscall.SYS_PRLIMIT64, 0, syscall.RLIMIT_NOFILE, uintptr(unsafe.Pointer(&lim)), 0, 0, 0)
+	}
+}
+
+// childFilter sets no_new_privs and installs the filter: the listener's descriptor (if any), or
+// a failed step and its errno.
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func childFilter(h *forkHeader) (uintptr, uint32, syscall.Errno) {
+	if _, _, e := syscall.RawSyscall6(syscall.SYS_PRCTL, prSetNoNewPrivs, 1, 0, 0, 0, 0); e != 0 {
+		return 0, stepPrctl, e
 	}
 	if h.listener[0] != 0 {
 		// seccomp(SECCOMP_SET_MODE_FILTER, NEW_LISTENER | WAIT_KILLABLE_RECV): see the package comment.
-		fd, _, e = syscall.RawSyscall(h.listener[0], setModeFilter, newListener|waitKillable, uintptr(unsafe.Pointer(&h.fprog)))
+		fd, _, e := syscall.RawSyscall6(h.listener[0], setModeFilter, newListener|waitKillable, uintptr(unsafe.Pointer(&h.fprog)), 0, 0, 0)
 		if e == syscall.EINVAL {
-			fd, _, e = syscall.RawSyscall(h.listener[0], setModeFilter, newListener, uintptr(unsafe.Pointer(&h.fprog)))
+			fd, _, e = syscall.RawSyscall6(h.listener[0], setModeFilter, newListener, uintptr(unsafe.Pointer(&h.fprog)), 0, 0, 0)
 		}
 		if e != 0 {
-			step = stepListener
-			goto fail
+			return 0, stepListener, e
 		}
-	} else if _, _, e = syscall.RawSyscall6(syscall.SYS_PRCTL, prSetSeccomp, seccompModeFilter,
-		uintptr(unsafe.Pointer(&h.fprog)), 0, 0, 0); e != 0 {
-		step = stepSeccomp
-		goto fail
+		return fd, 0, 0
 	}
-	_, _, e = syscall.RawSyscall6(syscall.SYS_EXECVE, h.path, h.argv, h.envv, fd, h.listener[1], h.listener[2])
-	step = stepExecve
-fail:
+	if _, _, e := syscall.RawSyscall6(syscall.SYS_PRCTL, prSetSeccomp, seccompModeFilter, uintptr(unsafe.Pointer(&h.fprog)), 0, 0, 0); e != 0 {
+		return 0, stepSeccomp, e
+	}
+	return 0, 0, 0
+}
+
+// childFail reports a failed step as the exec helper does: (step, errno) on the error pipe.
+//
+//go:nosplit
+//go:norace
+//go:nocheckptr
+func childFail(h *forkHeader, step uint32, e syscall.Errno) {
+	var buf [8]byte
 	buf[0], buf[1], buf[2], buf[3] = byte(step), byte(step>>8), byte(step>>16), byte(step>>24)
 	buf[4], buf[5], buf[6], buf[7] = byte(e), byte(e>>8), byte(e>>16), byte(e>>24)
-	syscall.RawSyscall(syscall.SYS_WRITE, uintptr(h.errW), uintptr(unsafe.Pointer(&buf[0])), 8)
-exit:
+	syscall.RawSyscall6(syscall.SYS_WRITE, uintptr(h.errW), uintptr(unsafe.Pointer(&buf[0])), 8, 0, 0, 0)
+}
+
+// childExit ends the child.
+//
+//go:nosplit
+//go:norace
+func childExit() {
 	for {
-		syscall.RawSyscall(syscall.SYS_EXIT_GROUP, 127, 0, 0)
+		syscall.RawSyscall6(syscall.SYS_EXIT_GROUP, 127, 0, 0, 0, 0, 0)
 	}
 }
 
