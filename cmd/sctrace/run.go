@@ -287,6 +287,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	rep, err := tracer.Launch(argv, opt)
 	status := rep.Status
 	if err != nil {
+		if ee := (*tracer.ExecError)(nil); supervised && errors.As(err, &ee) && ee.Step == "seccomp listener" && errors.Is(err, syscall.EBUSY) {
+			// The kernel allows one listener per filter chain: sctrace runs under a
+			// supervisor's filter already (a container manager's seccomp notify).
+			return fmt.Errorf("%w: sctrace already runs under a seccomp filter with a listener (a container's supervisor), and a chain has one; SCTRACE_SUPERVISOR=ptrace answers denied calls as a tracer instead", err)
+		}
 		return launchError(err)
 	}
 	grew := ""
