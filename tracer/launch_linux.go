@@ -174,7 +174,9 @@ func Launch(argv []string, opt Options) (Report, error) {
 		}
 		return t.rep, &ExecError{Step: helper.Steps[step], Path: path, Err: syscall.Errno(binary.LittleEndian.Uint32(buf[4:]))}
 	}
-	if ho != nil && ho.err != nil {
+	// A listener that could not be taken because the process was gone already (killed from
+	// outside during the handover) is a start-up cut short, like the other cases below.
+	if ho != nil && ho.err != nil && !(errors.Is(ho.err, syscall.ESRCH) && t.rep.Status.Signal != 0) {
 		return t.rep, fmt.Errorf("%w; it was killed", ho.err)
 	}
 	if !t.rootDone {

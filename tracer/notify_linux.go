@@ -122,6 +122,9 @@ func (t *tracer) takeListener(tid int, info *syscallInfo) {
 		return
 	}
 	h.taken = true
+	if beforeHandover != nil {
+		beforeHandover(tid)
+	}
 	fd, err := copyListener(tid, int(info.Args[3]))
 	if err != nil {
 		h.err = err
@@ -150,6 +153,9 @@ func (t *tracer) supervisorLost(err error) {
 		unix.Kill(pid, unix.SIGKILL)
 	}
 }
+
+// beforeHandover, if set, runs before the listener is taken from the process tid (tests).
+var beforeHandover func(tid int)
 
 // copyListener duplicates descriptor n of process pid and checks that it is a seccomp listener.
 func copyListener(pid, n int) (int, error) {

@@ -1,6 +1,7 @@
 package tracer
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -108,5 +109,26 @@ func TestSupervisorLost(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "a")); err == nil {
 		t.Error("the unanswered call ran")
+	}
+}
+
+// TestKilledDuringHandover: a workload's first process killed from outside while its listener
+// is being taken (stopped at the handover execve) is a start-up cut short, an InterruptedError
+// (exit 137 in the command), like a kill a moment earlier or later; it used to be an internal
+// error ("pidfd_getfd: no such process") with status 2.
+func TestKilledDuringHandover(t *testing.T) {
+	if !NotifySupported() {
+		t.Skip("no seccomp user notification here")
+	}
+	beforeHandover = func(tid int) {
+		syscall.Kill(tid, syscall.SIGKILL)
+		waitZombie(tid)
+	}
+	defer func() { beforeHandover = nil }()
+	_, err := Launch([]string{"true"}, Options{Filter: notifyFilter(t), FollowOnly: true,
+		Supervise: func(*Event) int { return 0 }})
+	var ie *InterruptedError
+	if !errors.As(err, &ie) || ie.Signal != syscall.SIGKILL {
+		t.Errorf("got %v, want an InterruptedError for SIGKILL", err)
 	}
 }
