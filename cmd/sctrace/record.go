@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -225,9 +224,6 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 	var interrupted syscall.Signal
 	cutShort := false // runs were left out
 	stableSince := 0
-	// encoding/json builds its encoders for the profile's types on their first use, 0.2-0.3 ms:
-	// while the workload runs, on another CPU, rather than after it.
-	go json.Marshal(&learn.Profile{})
 	for i := 1; i <= *runs; i++ {
 		q, r, rep, n, err := recordOnce(argv, base, filter, keep{!*noFootprint, !*noArgs}, dest == "-")
 		var ie *tracer.InterruptedError
