@@ -199,11 +199,9 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // Encode writes the profile as indented JSON. The same profile always gives the same bytes.
 func (p *Profile) Encode(w io.Writer) error {
-	b, err := json.MarshalIndent(p, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(append(b, '\n'))
+	jw := jsonWriter{b: make([]byte, 0, 4096)}
+	jw.profile(p)
+	_, err := w.Write(append(jw.b, '\n'))
 	return err
 }
 
