@@ -622,3 +622,31 @@ func TestInstrumentedBuilds(t *testing.T) {
 		}
 	}
 }
+
+// TestSmallNofile: run works under a small soft limit on open files, and the workload gets that
+// limit. The workload's first process holds copies of sctrace's descriptors until its execve;
+// after it restored the limit, the listener it creates found no free descriptor under it (soft
+// limits 1 to 8 failed with EMFILE). It now closes sctrace's own first.
+func TestSmallNofile(t *testing.T) {
+	prlimit, err := exec.LookPath("prlimit")
+	if err != nil {
+		t.Skip("prlimit (util-linux) is needed")
+	}
+	prof := filepath.Join(t.TempDir(), "p.json")
+	if out, err := exec.Command(sctraceBin, "record", "-q", "-o", prof, "--", "sh", "-c", "ulimit -Sn").CombinedOutput(); err != nil {
+		t.Fatalf("record: %v\n%s", err, out)
+	}
+	for _, soft := range []string{"5", "8", "40"} {
+		for _, env := range []string{"", "SCTRACE_SUPERVISOR=ptrace"} {
+			cmd := exec.Command(prlimit, "--nofile="+soft+":4096", sctraceBin, "run", "-q", "--profile", prof, "--", "sh", "-c", "ulimit -Sn")
+			cmd.Env = markedEnv()
+			if env != "" {
+				cmd.Env = append(cmd.Env, env)
+			}
+			out, err := cmd.CombinedOutput()
+			if err != nil || strings.TrimSpace(string(out)) != soft {
+				t.Errorf("soft limit %s %s: %v, printed %q, want %s", soft, env, err, out, soft)
+			}
+		}
+	}
+}

@@ -28,6 +28,8 @@ type forkHeader struct {
 	ppid                  int32     // this process's pid
 	nofile                [2]uint64 // the limit on open files to restore (origNofile)
 	sigmask               uint64    // the forking thread's signal mask, the workload's
+	nclose                int32     // how many of close are set
+	close                 [64]int32 // this process's close-on-exec descriptors (ownDescriptors)
 }
 
 // schedResetOnFork is SCHED_RESET_ON_FORK, or-ed into a policy.
@@ -244,5 +246,46 @@ func restoreNofile() {
 		nofileToRestore(orig, lim) {
 		lim[0] = orig[0]
 		syscall.RawSyscall6(syscall.SYS_PRLIMIT64, 0, syscall.RLIMIT_NOFILE, uintptr(unsafe.Pointer(&lim)), 0, 0, 0)
+	}
+}
+
+// smallNofile is the soft limit on open files below which the child closes this process's own
+// descriptors before it restores the limit: it holds copies of them until its execve, and the
+// listener it then creates must fit under the limit (run under `ulimit -n 8` failed with EMFILE).
+const smallNofile = 64
+
+// ownDescriptors lists into out this process's close-on-exec descriptors from 3 up, but keep:
+// the workload would not get them anyway. It returns how many it listed (at most len(out)).
+func ownDescriptors(out *[64]int32, keep int) int32 {
+	dir, err := syscall.Open("/proc/self/fd", syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return 0
+	}
+	defer syscall.Close(dir)
+	var n int32
+	buf := make([]byte, 4096)
+	for {
+		m, err := syscall.Getdents(dir, buf)
+		if err != nil || m <= 0 {
+			return n
+		}
+		_, _, names := syscall.ParseDirent(buf[:m], -1, nil)
+		for _, name := range names {
+			fd := 0
+			for _, c := range []byte(name) {
+				fd = fd*10 + int(c-'0')
+			}
+			if fd < 3 || fd == keep || fd == dir {
+				continue
+			}
+			flags, _, e := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_GETFD, 0)
+			if e != 0 || flags&syscall.FD_CLOEXEC == 0 {
+				continue
+			}
+			if int(n) < len(out) {
+				out[n] = int32(fd)
+				n++
+			}
+		}
 	}
 }

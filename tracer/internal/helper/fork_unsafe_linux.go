@@ -73,6 +73,9 @@ func ForkNow(m *Message, stdio [3]int) (*Forked, bool) {
 	h.goR, h.goW, h.errW = int32(goP[0]), int32(goP[1]), int32(errP[1])
 	h.ppid = int32(syscall.Getpid())
 	h.nofile = origNofile()
+	if h.nofile[1] != 0 && h.nofile[0] < smallNofile {
+		h.nclose = ownDescriptors(&h.close, errP[1])
+	}
 	// The mask this thread has now, which package syscall's children get too (the runtime's
 	// fork hook blocks every signal until the child has reset its handlers).
 	syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, 0 /* SIG_BLOCK */, 0, uintptr(unsafe.Pointer(&h.sigmask)), 8, 0, 0)
@@ -341,6 +344,13 @@ func childNofile(h *forkHeader) {
 	var lim [2]uint64
 	if h.nofile[0] == 0 {
 		return
+	}
+	// Under a small limit, the descriptors of sctrace's that the child holds until its execve
+	// go first, so that the listener fits under the limit (ownDescriptors). (No index that is a
+	// variable: its bounds check's panic is not nosplit.)
+	for i := int32(0); i < h.nclose; i++ {
+		fd := *(*int32)(unsafe.Add(unsafe.Pointer(&h.close[0]), 4*uintptr(i)))
+		syscall.RawSyscall6(syscall.SYS_CLOSE, uintptr(fd), 0, 0, 0, 0, 0)
 	}
 	if _, _, e := syscall.RawSyscall6(syscall.SYS_PRLIMIT64, 0, syscall.RLIMIT_NOFILE, 0, uintptr(unsafe.Pointer(&lim)), 0, 0); e == 0 &&
 		lim[1] == h.nofile[1] && lim[0] == lim[1]-1 && h.nofile[0] < lim[0] {
