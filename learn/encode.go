@@ -1,7 +1,6 @@
 package learn
 
 import (
-	"slices"
 	"strconv"
 	"unicode/utf8"
 )
@@ -67,54 +66,22 @@ func (w *jsonWriter) bool(v bool) {
 	w.b = strconv.AppendBool(w.b, v)
 }
 
-func (w *jsonWriter) strings(ss []string) {
-	if ss == nil {
+// list writes xs as an array (null when nil), each element with elem.
+func list[T any](w *jsonWriter, xs []T, elem func(T)) {
+	if xs == nil {
 		w.null()
 		return
 	}
 	w.open('[')
-	for _, s := range ss {
+	for _, x := range xs {
 		w.elem()
-		w.str(s)
+		elem(x)
 	}
 	w.close(']')
 }
 
-func (w *jsonWriter) uints(us []uint64) {
-	if us == nil {
-		w.null()
-		return
-	}
-	w.open('[')
-	for _, u := range us {
-		w.elem()
-		w.uint(u)
-	}
-	w.close(']')
-}
-
-func (w *jsonWriter) ints(is []int) {
-	if is == nil {
-		w.null()
-		return
-	}
-	w.open('[')
-	for _, n := range is {
-		w.elem()
-		w.int(n)
-	}
-	w.close(']')
-}
-
-// sortedMapKeys returns m's keys in encoding/json's order (byte order).
-func sortedMapKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
+func (w *jsonWriter) strings(ss []string) { list(w, ss, w.str) }
+func (w *jsonWriter) uints(us []uint64)   { list(w, us, w.uint) }
 
 func (w *jsonWriter) arches(m map[string]*SyscallSet) {
 	if m == nil {
@@ -122,7 +89,7 @@ func (w *jsonWriter) arches(m map[string]*SyscallSet) {
 		return
 	}
 	w.open('{')
-	for _, k := range sortedMapKeys(m) {
+	for _, k := range sortedKeys(m) {
 		w.key(k)
 		set := m[k]
 		if set == nil {
@@ -135,7 +102,7 @@ func (w *jsonWriter) arches(m map[string]*SyscallSet) {
 			w.null()
 		} else {
 			w.open('{')
-			for _, name := range sortedMapKeys(set.Syscalls) {
+			for _, name := range sortedKeys(set.Syscalls) {
 				w.key(name)
 				w.stat(set.Syscalls[name])
 			}
@@ -158,20 +125,11 @@ func (w *jsonWriter) stat(st *SyscallStat) {
 		w.key("args")
 		w.open('{')
 		w.key("index")
-		w.ints(a.Index)
+		list(w, a.Index, w.int)
 		w.key("mask")
 		w.uints(a.Mask)
 		w.key("values")
-		if a.Values == nil {
-			w.null()
-		} else {
-			w.open('[')
-			for _, v := range a.Values {
-				w.elem()
-				w.uints(v)
-			}
-			w.close(']')
-		}
+		list(w, a.Values, w.uints)
 		if a.Widened {
 			w.key("widened")
 			w.bool(true)
@@ -190,7 +148,7 @@ func (w *jsonWriter) profile(p *Profile) {
 	if len(p.Executables) > 0 {
 		w.key("executables")
 		w.open('{')
-		for _, k := range sortedMapKeys(p.Executables) {
+		for _, k := range sortedKeys(p.Executables) {
 			w.key(k)
 			e := p.Executables[k]
 			if e == nil {
@@ -222,7 +180,7 @@ func (w *jsonWriter) profile(p *Profile) {
 	if len(p.Files) > 0 {
 		w.key("files")
 		w.open('{')
-		for _, k := range sortedMapKeys(p.Files) {
+		for _, k := range sortedKeys(p.Files) {
 			w.key(k)
 			w.strings(p.Files[k])
 		}
