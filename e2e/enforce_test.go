@@ -604,3 +604,21 @@ func TestRunsInterrupted(t *testing.T) {
 		t.Errorf("no profile: %v", err)
 	}
 }
+
+// TestSuggestionRuns: the command sctrace suggests after a denial names sctrace as it was
+// invoked (./sctrace after the README's build), so that it runs as printed; it said "sctrace",
+// which is not on PATH then.
+func TestSuggestionRuns(t *testing.T) {
+	dir := t.TempDir()
+	prof := filepath.Join(dir, "p.json")
+	if out, err := exec.Command(sctraceBin, "record", "-q", "-o", prof, "--", "true").CombinedOutput(); err != nil {
+		t.Fatalf("record: %v\n%s", err, out)
+	}
+	cmd := exec.Command("./"+filepath.Base(sctraceBin), "run", "--profile", prof, "--", "sh", "-c", "true")
+	cmd.Dir, cmd.Env = filepath.Dir(sctraceBin), markedEnv()
+	out, _ := cmd.CombinedOutput()
+	want := "./" + filepath.Base(sctraceBin) + " run --profile " + prof + " --on-deny report -o " + prof
+	if !strings.Contains(string(out), want) {
+		t.Errorf("the suggestion does not name sctrace as invoked (%q):\n%s", want, out)
+	}
+}

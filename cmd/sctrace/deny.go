@@ -262,7 +262,7 @@ func (l *ledger) summary(argv []string, out, added string) {
 					"because of the failure; run it again with the result (or with --on-deny report, which fails nothing) until nothing new comes\n",
 					plural(notAdded, "call", "calls"), isAre(notAdded), itThem(notAdded), itThem(notAdded))
 			case out != "-" && len(l.order) > 0:
-				fmt.Fprintf(l.w, "sctrace: enforce the result with: sctrace run --profile %s -- %s\n", shellQuote(out), shellJoin(argv))
+				fmt.Fprintf(l.w, "sctrace: enforce the result with: %s run --profile %s -- %s\n", invokedAs(), shellQuote(out), shellJoin(argv))
 			}
 		}()
 	}
@@ -310,7 +310,7 @@ func (l *ledger) summary(argv []string, out, added string) {
 		}
 		fmt.Fprintf(l.w, "  %-7s %-*s %4d×  %s: %s%s\n", e.arch, width, call, e.count, e.exe, e.answer, note)
 	}
-	cmd := "sctrace run --profile " + shellQuote(l.profile) + " --on-deny report -o " + shellQuote(l.profile) + " -- " + shellJoin(argv)
+	cmd := invokedAs() + " run --profile " + shellQuote(l.profile) + " --on-deny report -o " + shellQuote(l.profile) + " -- " + shellJoin(argv)
 	switch {
 	case out != "":
 	case l.mode == "report" || l.mode == "log":
@@ -345,4 +345,13 @@ func itThem(n int) string {
 		return "it"
 	}
 	return "them"
+}
+
+// invokedAs is sctrace as the user typed it (./sctrace after the README's build, sctrace from
+// PATH), for the commands sctrace suggests: a bare "sctrace" did not run from a build directory.
+func invokedAs() string {
+	if len(os.Args) == 0 || os.Args[0] == "" {
+		return "sctrace"
+	}
+	return shellQuote(os.Args[0])
 }
