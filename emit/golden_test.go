@@ -2,6 +2,7 @@ package emit
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 
@@ -75,5 +76,46 @@ func TestUnlearnedConditionsLeftOut(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestLeftOut: LeftOut names what Emit leaves out, so that a caller that added those calls does
+// not say it allowed them: tgkill with SIGURG only in the formats without conditions, nothing in
+// the others, nothing when the runtime makes the call too (then it is allowed with any).
+func TestLeftOut(t *testing.T) {
+	p := golden.Profile(t, "profile.json")
+	p.Version = learn.Version
+	p.Arches["x86_64"].Syscalls["tgkill"] = &learn.SyscallStat{Args: &learn.Args{Index: []int{2}, Mask: []uint64{0xffffffff}, Values: [][]uint64{{23}}}}
+	for _, format := range Formats() {
+		for _, runtime := range []string{"", "runc"} {
+			opt := Options{Name: "demo", Runtime: runtime}
+			left, err := LeftOut(format, p, opt)
+			if err != nil {
+				t.Fatalf("%s: %v", format, err)
+			}
+			_, notes, err := Emit(format, p, opt)
+			if err != nil {
+				t.Fatalf("%s: %v", format, err)
+			}
+			var noted []string
+			for _, n := range notes {
+				if strings.HasPrefix(n.Text, "left out") {
+					noted = append(noted, n.Syscall)
+				}
+			}
+			if strings.Join(left, ",") != strings.Join(noted, ",") {
+				t.Errorf("%s --runtime %q: LeftOut %q, Emit's notes leave out %q", format, runtime, left, noted)
+			}
+			want := format == "systemd" || format == "go-seccomp-bpf"
+			if runtime != "" {
+				want = false // runc makes tgkill: allowed with any arguments
+			}
+			if got := slices.Contains(left, "tgkill"); got != want {
+				t.Errorf("%s --runtime %q: tgkill left out %v, want %v", format, runtime, got, want)
+			}
+		}
+	}
+	if _, err := LeftOut("yaml", p, Options{}); err == nil {
+		t.Error("LeftOut of an unknown format: no error")
 	}
 }

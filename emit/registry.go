@@ -63,14 +63,10 @@ func Emit(name string, p *learn.Profile, opt Options) ([]byte, []Note, error) {
 			return nil, nil, err
 		}
 		if !f.args {
-			for _, name := range slices.Sorted(maps.Keys(q.ArgsByName())) {
-				if learn.ArgReason(name) == "" {
-					// Conditions sctrace did not learn from a recording (tgkill with SIGURG only,
-					// added by run's timing completion; hand-written ones): the call is allowed
-					// only with them, so a format that cannot carry them leaves it out.
-					for _, set := range q.Arches {
-						delete(set.Syscalls, name)
-					}
+			conditional := slices.Sorted(maps.Keys(q.ArgsByName()))
+			left := leaveOut(q)
+			for _, name := range conditional {
+				if left[name] {
 					notes = append(notes, Note{Syscall: name, Text: "left out: allowed only with some argument values, which this format cannot carry (oci, k8s, minijail and bpf can)"})
 					continue
 				}
@@ -85,6 +81,45 @@ func Emit(name string, p *learn.Profile, opt Options) ([]byte, []Note, error) {
 		return out, append(notes, more...), nil
 	}
 	return nil, nil, fmt.Errorf("unknown format %q (want %s)", name, strings.Join(Formats(), ", "))
+}
+
+// leaveOut removes from q, for a format that cannot carry argument conditions, the calls allowed
+// only with conditions sctrace did not learn from a recording (tgkill with SIGURG only, added by
+// the timing completion; hand-written ones): widened to any arguments they would allow what the
+// profile refuses. It returns their names. Calls with learned conditions stay, to be allowed
+// with any arguments.
+func leaveOut(q *learn.Profile) map[string]bool {
+	left := map[string]bool{}
+	for name := range q.ArgsByName() {
+		if learn.ArgReason(name) == "" {
+			for _, set := range q.Arches {
+				delete(set.Syscalls, name)
+			}
+			left[name] = true
+		}
+	}
+	return left
+}
+
+// LeftOut names the calls of p that the format leaves out of its output though p allows them:
+// calls allowed only with argument values that sctrace did not learn and the format cannot carry
+// (Emit notes each). A caller that says what it added to p before Emit (run's timing
+// completion) leaves these out of what it says, so that one call is never both added and left out.
+func LeftOut(name string, p *learn.Profile, opt Options) ([]string, error) {
+	for _, f := range registry {
+		if f.name != name {
+			continue
+		}
+		if f.args {
+			return nil, nil
+		}
+		q, _, err := completeForFormats(p, opt)
+		if err != nil {
+			return nil, err
+		}
+		return slices.Sorted(maps.Keys(leaveOut(q))), nil
+	}
+	return nil, fmt.Errorf("unknown format %q (want %s)", name, strings.Join(Formats(), ", "))
 }
 
 func writeComments(b *bytes.Buffer, prefix string, notes []Note) {

@@ -75,16 +75,6 @@ func cmdEmit(args []string, stdout, stderr io.Writer) error {
 	if *noStatic && *widen != "" {
 		return usageErrorf("emit: --widen needs the analysis that --no-static turns off")
 	}
-	if !*noStatic {
-		static, err := completeStatic(p, p, *widen, stderr, *quiet)
-		if err != nil {
-			return err
-		}
-		if len(static) > 0 && !*quiet {
-			fmt.Fprintf(stderr, "sctrace: also allowing what the executables can make and a recording may miss (timing-dependent calls%s): %s\n",
-				map[bool]string{true: ", and --widen " + *widen, false: ""}[*widen != ""], describeCompletions(static))
-		}
-	}
 	if *format == "bpf" && *out == "-" && tracer.IsTerminal(stdout) {
 		return usageErrorf("emit: the bpf format is binary: write it with -o FILE or redirect it, not to a terminal")
 	}
@@ -92,6 +82,24 @@ func cmdEmit(args []string, stdout, stderr io.Writer) error {
 		*name = k8sNameOf(pos[0])
 	}
 	opt := emit.Options{Runtime: *runtime, NoNewPrivs: *nnp, Name: *name, Host: hostArch()}
+	if !*noStatic {
+		static, err := completeStatic(p, p, *widen, stderr, *quiet)
+		if err != nil {
+			return err
+		}
+		// A format that cannot carry argument conditions leaves out the calls added with some
+		// (tgkill and tkill with SIGURG only), and says so in its notes: they are not named here
+		// as allowed.
+		left, err := emit.LeftOut(*format, p, opt)
+		if err != nil {
+			return &statusError{code: 2, err: fmt.Errorf("emit: %w", err)}
+		}
+		static = slices.DeleteFunc(static, func(c learn.Completion) bool { return slices.Contains(left, c.Syscall) })
+		if len(static) > 0 && !*quiet {
+			fmt.Fprintf(stderr, "sctrace: also allowing what the executables can make and a recording may miss (timing-dependent calls%s): %s\n",
+				map[bool]string{true: ", and --widen " + *widen, false: ""}[*widen != ""], describeCompletions(static))
+		}
+	}
 	var data []byte
 	var notes []emit.Note
 	data, notes, err = emit.Emit(*format, p, opt)

@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -193,5 +196,52 @@ func TestWriteDanglingSymlink(t *testing.T) {
 	}
 	if b, err := os.ReadFile(target); err != nil || string(b) != "{}\n" {
 		t.Errorf("target: %q %v", b, err)
+	}
+}
+
+// TestEmitAddedNotLeftOut: what emit says it also allows (the timing-dependent calls the
+// executables can make) is in its output, and no call is said to be both added and left out: a
+// format that cannot carry argument conditions leaves out tgkill, which the timing completion
+// allows with SIGURG only, and must not name it as allowed.
+func TestEmitAddedNotLeftOut(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err == nil {
+		sh, err = filepath.EvalSymlinks(sh)
+	}
+	if err != nil {
+		t.Skip("no sh to analyse:", err)
+	}
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	p := writeFile(t, `{"version": 3, "arches": {"x86_64": {"syscalls": {"execve": {"count": 1}, "read": {"count": 1}, "exit_group": {"count": 1}}}},
+  "executables": {`+strconv.Quote(sh)+`: {"processes": 1, "arches": {"x86_64": {"syscalls": {"execve": {"count": 1}, "read": {"count": 1}, "exit_group": {"count": 1}}}}}}}`)
+	const also = "sctrace: also allowing what the executables can make and a recording may miss (timing-dependent calls): "
+	sawTgkill := map[string]bool{}
+	for _, format := range []string{"systemd", "go-seccomp-bpf", "oci", "minijail"} {
+		code, stdout, stderr := sctrace(t, "emit", "--format", format, p)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", format, code, stderr)
+		}
+		var added []string
+		for _, line := range strings.Split(stderr, "\n") {
+			if rest, ok := strings.CutPrefix(line, also); ok {
+				added = strings.Split(rest, ", ")
+			}
+		}
+		for _, name := range added {
+			name, _, _ = strings.Cut(name, " (")
+			if strings.Contains(stderr, "sctrace: "+name+": left out") {
+				t.Errorf("%s: %s is said to be both allowed and left out:\n%s", format, name, stderr)
+			}
+			if !regexp.MustCompile(`(?m)^[^#\n]*\b` + name + `\b`).MatchString(stdout) {
+				t.Errorf("%s: %s is said to be allowed, but the output lacks it:\n%s", format, name, stdout)
+			}
+			sawTgkill[format] = sawTgkill[format] || name == "tgkill"
+		}
+		if format == "systemd" && !strings.Contains(stderr, "sctrace: tgkill: left out") && !sawTgkill[format] {
+			t.Errorf("%s: tgkill neither allowed nor said to be left out:\n%s", format, stderr)
+		}
+	}
+	if !sawTgkill["oci"] {
+		t.Skipf("%s cannot make tgkill by the analysis: nothing to compare", sh)
 	}
 }
