@@ -3,10 +3,13 @@
 # (the least work a seccomp + ptrace recorder can do) and strace, measured in one run.
 #
 #   bash bench/bench.sh [RUNS]        # RUNS per command, default 7; prints medians and ratios
-#   BENCH_ONLY=record|enforce|start bash bench/bench.sh   # one part
+#   BENCH_ONLY=record|enforce|start|inspect bash bench/bench.sh   # one part
 #
 # start: the start-up of `sctrace run` and `sctrace record` on /bin/true beside bench/golaunch,
 # the smallest Go launcher of their shape (needs hyperfine, Debian package hyperfine).
+#
+# inspect: `sctrace inspect` of node (python3 without node), cold (empty cache), with the
+# per-object summaries cached, and with the whole result cached (the defaults' second run).
 #
 # It also measures enforcement: `sctrace run` and `sctrace record --base` with the workload's own
 # profile, against the workload alone.
@@ -119,5 +122,21 @@ all | start)
 	else
 		echo "== start-up: skipped (hyperfine is not installed)"
 	fi
+	;;
+esac
+case "${BENCH_ONLY:-all}" in
+all | inspect)
+	prog=$(command -v node || command -v python3)
+	cold=() sums=() res=()
+	for ((r = 0; r < runs; r++)); do
+		rm -rf "$work/cache"
+		t0=$(now_ns); "$work/sctrace" inspect --cache "$work/cache" --format json "$prog" >/dev/null; t1=$(now_ns)
+		rm -f "$work/cache"/result-*
+		"$work/sctrace" inspect --cache "$work/cache" --format json "$prog" >/dev/null; t2=$(now_ns)
+		"$work/sctrace" inspect --cache "$work/cache" --format json "$prog" >/dev/null; t3=$(now_ns)
+		cold+=($(((t1 - t0) / 1000000))) sums+=($(((t2 - t1) / 1000000))) res+=($(((t3 - t2) / 1000000)))
+	done
+	med() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+	echo "== inspect $prog (median of $runs, ms): cold $(med "${cold[@]}") (target <= 5000)  summaries cached $(med "${sums[@]}")  result cached $(med "${res[@]}") (target <= 1000)"
 	;;
 esac

@@ -50,6 +50,7 @@ type callerRef struct {
 type analysis struct {
 	stores   sync.WaitGroup // summaries being written to the cache
 	opt      Options
+	j        *journal // the file-system facts read (journal.go)
 	res      *resolver
 	objs     []*loaded
 	byPath   map[string]int
@@ -105,18 +106,25 @@ func Analyze(path string, opt Options) (*Result, error) {
 	if opt.Root == "" {
 		opt.Root = "/"
 	}
+	if r := loadResult(path, opt); r != nil {
+		resultHits.Add(1)
+		return r, nil
+	}
 	a := newAnalysis(opt)
 	defer a.stores.Wait()
 	if err := a.load(path); err != nil {
 		return nil, err
 	}
 	a.reach()
-	return a.result(path), nil
+	r := a.result(path)
+	storeResult(path, opt, a.j, r)
+	return r, nil
 }
 
 // newAnalysis returns the empty state of an analysis.
 func newAnalysis(opt Options) *analysis {
-	return &analysis{opt: opt, res: newResolver(opt.Root), byPath: map[string]int{},
+	j := &journal{}
+	return &analysis{opt: opt, j: j, res: newResolver(opt.Root, j), byPath: map[string]int{},
 		taken: map[aref]bool{}, opaque: map[aref]bool{}, callers: map[aref][]callerRef{},
 		symCache: map[string][]aref{}, code: map[fref]*fnCode{}, memo: map[pkey]resolved{}, unbound: map[string]bool{},
 		pending: map[string][]callerRef{}, pendingTaken: map[string]pred{}, modSets: map[string]bool{},
@@ -178,13 +186,11 @@ func (a *analysis) closeNeeded(from int) {
 // add loads one object (once per resolved path).
 func (a *analysis) add(path, kind, how string) (*loaded, error) {
 	host := a.res.host(path)
-	if real, err := filepath.EvalSymlinks(host); err == nil {
-		host = real
-	}
+	host = a.j.evalSymlinks(host)
 	if i, ok := a.byPath[host]; ok {
 		return a.objs[i], nil
 	}
-	o, err := openObject(host)
+	o, err := openObject(host, a.j)
 	if err != nil {
 		return nil, err
 	}
@@ -727,6 +733,41 @@ func (a *analysis) sysinfoInt80(obj int, p param) bool {
 // setidCalls is the family glibc broadcasts to every thread through memory (nptl's setxid).
 var setidCalls = []string{"setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setgroups", "setfsuid", "setfsgid"}
 
+// setidSite is a reached glibc site whose number is loaded from memory: its set*id broadcast.
+type setidSite struct {
+	arch string
+	p    Provenance
+}
+
+// settleSetid adds the calls of glibc's set*id broadcast sites. glibc's setuid() & co. store
+// their number for the broadcast (nptl's __nptl_setxid and the SIGSETXID handler run it on every
+// thread) and make the same call themselves when single-threaded, from a site where the number
+// is a constant: so a broadcast can only make the set*id calls already found at such sites. A
+// program that reaches none of the wrappers cannot start a broadcast.
+func (a *analysis) settleSetid(sites []setidSite, calls func(string) *Calls, addNr func(string, int, Provenance)) {
+	if len(sites) == 0 {
+		return
+	}
+	a.assume = append(a.assume, "glibc system call sites whose number is loaded from memory are its set*id broadcast to all threads: they make the calls of the set*id family ("+strings.Join(setidCalls, ", ")+") that a set*id wrapper reached makes itself")
+	for _, s := range sites {
+		ab, _ := arch.ByName(s.arch)
+		c := calls(s.arch)
+		var nrs []int
+		for _, name := range setidCalls {
+			for _, n := range []string{name, name + "32"} {
+				if nr, ok := ab.SyscallNumber(n); ok && len(c.Nrs[nr]) > 0 {
+					nrs = append(nrs, nr)
+				}
+			}
+		}
+		for _, nr := range nrs {
+			p := s.p
+			p.Via = "rule: glibc set*id broadcast (the number a set*id wrapper stored)"
+			addNr(s.arch, nr, p)
+		}
+	}
+}
+
 // result builds the Result from the reached functions.
 func (a *analysis) result(path string) *Result {
 	res := &Result{Path: path, Arches: map[string]*Calls{}}
@@ -763,7 +804,7 @@ func (a *analysis) result(path string) *Result {
 			c.Nrs[nr] = append(c.Nrs[nr], p)
 		}
 	}
-	setidNoted := false
+	var setid []setidSite
 	paths := map[fref][]string{}
 	for _, f := range refs {
 		l := a.objs[f.obj]
@@ -799,27 +840,11 @@ func (a *analysis) result(path string) *Result {
 				arches = []string{"x86_64", "x32"}
 			}
 			if l.glibc && onlyMem(st.V) {
-				// glibc's set*id broadcast: the number is stored in memory by setuid() & co.
-				base.Path = a.siteRoute(f, f, paths)
-				for _, an := range arches[:1] {
-					ab, _ := arch.ByName(an)
-					for _, name := range setidCalls {
-						if nr, ok := ab.SyscallNumber(name); ok {
-							p := base
-							p.Via = "rule: glibc set*id broadcast (number loaded from memory; the set*id family assumed)"
-							addNr(an, nr, p)
-						}
-						if nr, ok := ab.SyscallNumber(name + "32"); ok {
-							p := base
-							p.Via = "rule: glibc set*id broadcast"
-							addNr(an, nr, p)
-						}
-					}
-				}
-				if !setidNoted {
-					setidNoted = true
-					a.assume = append(a.assume, "glibc system call sites whose number is loaded from memory are its set*id broadcast to all threads: they are counted as the set*id family ("+strings.Join(setidCalls, ", ")+")")
-				}
+				// glibc's set*id broadcast: the number is stored in memory by setuid() & co.,
+				// which make the same call themselves: settled once every site is (below).
+				p := base
+				p.Path = a.siteRoute(f, f, paths)
+				setid = append(setid, setidSite{arches[0], p})
 				continue
 			}
 			for _, an := range arches {
@@ -829,6 +854,7 @@ func (a *analysis) result(path string) *Result {
 			}
 		}
 	}
+	a.settleSetid(setid, calls, addNr)
 	// Calls made without a system call instruction of the program.
 	mainArch := "x86_64"
 	if a.objs[0].sum.Mode == 32 {

@@ -9,7 +9,7 @@ import (
 
 // summaryOf summarises the object at path (skipping the test where the machine lacks it).
 func summaryOf(t testing.TB, path string) *objSummary {
-	o, err := openObject(path)
+	o, err := openObject(path, nil)
 	if err != nil {
 		t.Skipf("%s: %v", path, err)
 	}

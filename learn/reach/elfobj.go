@@ -8,7 +8,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 )
@@ -70,8 +69,8 @@ type personality struct {
 }
 
 // openObject reads and checks an ELF file.
-func openObject(path string) (*elfObject, error) {
-	raw, err := os.ReadFile(path)
+func openObject(path string, j *journal) (*elfObject, error) {
+	raw, err := j.readFile(path)
 	if err != nil {
 		return nil, err
 	}

@@ -2,10 +2,8 @@ package reach
 
 import (
 	"bytes"
-	"debug/elf"
 	"encoding/binary"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 )
@@ -69,12 +67,13 @@ func parseLdCache(d []byte) ([]ldCacheEntry, error) {
 type resolver struct {
 	root  string
 	cache []ldCacheEntry
+	j     *journal // what was read, for the result cache (nil: not noted)
 }
 
 // newResolver reads root/etc/ld.so.cache if present.
-func newResolver(root string) *resolver {
-	r := &resolver{root: root}
-	if d, err := os.ReadFile(filepath.Join(root, "etc/ld.so.cache")); err == nil {
+func newResolver(root string, j *journal) *resolver {
+	r := &resolver{root: root, j: j}
+	if d, err := j.readFile(filepath.Join(root, "etc/ld.so.cache")); err == nil {
 		r.cache, _ = parseLdCache(d)
 	}
 	return r
@@ -90,15 +89,8 @@ func (r *resolver) host(p string) string {
 
 // matches tells whether the file is an ELF object of the wanted class and machine.
 func (r *resolver) matches(p string, mode int) bool {
-	f, err := elf.Open(r.host(p))
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	if mode == 64 {
-		return f.Class == elf.ELFCLASS64 && f.Machine == elf.EM_X86_64
-	}
-	return f.Class == elf.ELFCLASS32 && f.Machine == elf.EM_386
+	c := r.j.elfClass(r.host(p))
+	return mode == 64 && c == "64" || mode == 32 && c == "32"
 }
 
 // find resolves a DT_NEEDED name for an object at path (as the program sees it) with the given

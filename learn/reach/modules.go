@@ -2,9 +2,9 @@ package reach
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -65,18 +65,15 @@ func (a *analysis) userModules() {
 // moduleFiles lists the ELF files of a module path as the program sees it: the file itself, or
 // a directory's *.so files (not recursively).
 func (a *analysis) moduleFiles(p string) []string {
-	st, err := os.Stat(a.res.host(p))
-	if err != nil {
-		a.assume = append(a.assume, fmt.Sprintf("module path %s: %v", p, err))
+	exists, dir := a.j.stat(a.res.host(p))
+	if !exists {
+		a.assume = append(a.assume, fmt.Sprintf("module path %s: no such file or directory", p))
 		return nil
 	}
-	if !st.IsDir() {
+	if !dir {
 		return []string{p}
 	}
-	ents, err := os.ReadDir(a.res.host(p))
-	if err != nil {
-		return nil
-	}
+	ents := a.j.readDir(a.res.host(p))
 	var out []string
 	for _, e := range ents {
 		if !e.IsDir() && (strings.HasSuffix(e.Name(), ".so") || strings.Contains(e.Name(), ".so.")) {
@@ -229,14 +226,13 @@ func (a *analysis) loadModules() bool {
 
 // nssServices lists the services /etc/nsswitch.conf names (glibc's defaults without the file).
 func (a *analysis) nssServices() []string {
-	f, err := os.Open(a.res.host("/etc/nsswitch.conf"))
+	b, err := a.j.readFile(a.res.host("/etc/nsswitch.conf"))
 	if err != nil {
 		return []string{"files", "dns"}
 	}
-	defer f.Close()
 	seen := map[string]bool{}
 	var out []string
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
 		line := sc.Text()
 		if i := strings.IndexByte(line, '#'); i >= 0 {
@@ -315,7 +311,7 @@ func gconvDirs(bits int) []string {
 // loadGconv loads the gconv modules.
 func (a *analysis) loadGconv() {
 	for _, d := range gconvDirs(a.objs[0].sum.Mode) {
-		if st, err := os.Stat(a.res.host(d)); err != nil || !st.IsDir() {
+		if _, dir := a.j.stat(a.res.host(d)); !dir {
 			continue
 		}
 		files := a.moduleFiles(d)
@@ -367,7 +363,7 @@ func (a *analysis) loadPython() {
 		dirs = append(dirs, d)
 	}
 	for _, d := range dirs {
-		if st, err := os.Stat(a.res.host(d)); err != nil || !st.IsDir() {
+		if _, dir := a.j.stat(a.res.host(d)); !dir {
 			continue
 		}
 		files := a.moduleFiles(d)

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -462,6 +463,8 @@ func TestDeterministic(t *testing.T) {
 	if _, err := os.Stat(bin); err != nil {
 		t.Skip("no ls")
 	}
+	resultCache = false // the analysis itself, every time
+	defer func() { resultCache = true }()
 	var first []byte
 	for i := 0; i < 4; i++ {
 		r, err := Analyze(bin, Options{CacheDir: testCache})
@@ -490,7 +493,7 @@ func TestCacheTiming(t *testing.T) {
 	if _, err := os.Stat(bin); err != nil {
 		t.Skip("no git")
 	}
-	cold, warm, coldT, warmT := coldWarm(t, bin)
+	cold, warm, times := coldWarm(t, bin)
 	for _, o := range warm.Objects {
 		if !o.Cached {
 			t.Errorf("%s not cached", o.Path)
@@ -499,7 +502,7 @@ func TestCacheTiming(t *testing.T) {
 	if a, b := strings.Join(cold.Names("x86_64"), " "), strings.Join(warm.Names("x86_64"), " "); a != b {
 		t.Errorf("warm result differs:\n%s\n%s", a, b)
 	}
-	t.Logf("git: cold %v, warm %v", coldT, warmT)
+	t.Logf("git: cold %v, summaries cached %v, result cached %v", times[0], times[1], times[2])
 	libc := "/lib/x86_64-linux-gnu/libc.so.6"
 	t3 := time.Now()
 	if _, err := Analyze(libc, Options{CacheDir: t.TempDir()}); err != nil {
@@ -518,7 +521,7 @@ func TestNode(t *testing.T) {
 	if err != nil {
 		t.Skip("node not installed")
 	}
-	r, warm, coldT, warmT := coldWarm(t, bin)
+	r, warm, times := coldWarm(t, bin)
 	if a, b := strings.Join(r.Names("x86_64"), " "), strings.Join(warm.Names("x86_64"), " "); a != b {
 		t.Errorf("warm result differs")
 	}
@@ -537,24 +540,44 @@ func TestNode(t *testing.T) {
 		}
 	}
 	checkSound(t, r, "x86_64", union)
-	t.Logf("node: static %d (any=%v), recorded union %d, ratio %.2f; analysis cold %v, warm %v", len(c.Nrs), c.Any,
-		len(union), float64(len(c.Nrs))/float64(len(union)), coldT, warmT)
+	t.Logf("node: static %d (any=%v), recorded union %d, ratio %.2f; analysis cold %v, summaries cached %v, result cached %v", len(c.Nrs), c.Any,
+		len(union), float64(len(c.Nrs))/float64(len(union)), times[0], times[1], times[2])
 }
 
-// coldWarm analyses bin twice with a fresh cache: cold, then from the cache.
-func coldWarm(t *testing.T, bin string) (cold, warm *Result, coldT, warmT time.Duration) {
+// coldWarm analyses bin three times with a fresh cache: cold, then with the per-object
+// summaries cached (the result cache off), then from the result cache. It returns the first two
+// results and the three times.
+func coldWarm(t *testing.T, bin string) (cold, warm *Result, times [3]time.Duration) {
 	t.Helper()
 	cache := t.TempDir()
+	var err error
 	t0 := time.Now()
-	cold, err := Analyze(bin, Options{CacheDir: cache})
+	if cold, err = Analyze(bin, Options{CacheDir: cache}); err != nil {
+		t.Fatal(err)
+	}
+	times[0] = time.Since(t0)
+	resultCache = false
+	t0 = time.Now()
+	warm, err = Analyze(bin, Options{CacheDir: cache})
+	times[1] = time.Since(t0)
+	resultCache = true
 	if err != nil {
 		t.Fatal(err)
 	}
-	t1 := time.Now()
-	if warm, err = Analyze(bin, Options{CacheDir: cache}); err != nil {
+	t0 = time.Now()
+	hits := resultHits.Load()
+	cached, err := Analyze(bin, Options{CacheDir: cache})
+	times[2] = time.Since(t0)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return cold, warm, t1.Sub(t0), time.Since(t1)
+	if resultHits.Load() == hits {
+		t.Errorf("%s: the third analysis did not come from the result cache", bin)
+	}
+	if a, b := strings.Join(cold.Names("x86_64"), " "), strings.Join(cached.Names("x86_64"), " "); a != b {
+		t.Errorf("%s: the cached result differs from the analysis", bin)
+	}
+	return cold, warm, times
 }
 
 // TestRunnableLibrary: libc.so.6 can be run (it prints its version) but is a library: analysed
@@ -575,6 +598,48 @@ func TestRunnableLibrary(t *testing.T) {
 	for _, want := range []string{"mount", "ptrace", "sethostname"} {
 		if !strings.Contains(" "+names+" ", " "+want+" ") {
 			t.Errorf("libc.so.6's exported %s is not reachable", want)
+		}
+	}
+}
+
+// TestSetxidBroadcast: glibc's set*id broadcast (a site whose number is loaded from memory,
+// reached through pthread_create's SIGSETXID handler) makes only the set*id calls a wrapper the
+// program reaches makes itself: none for a threaded program that changes no id, setresuid (and
+// not the family) for one that calls setresuid.
+func TestSetxidBroadcast(t *testing.T) {
+	dir := t.TempDir()
+	threads := `#include <pthread.h>
+#include <unistd.h>
+static void *run(void *p) { return p; }
+int main(void) {
+	pthread_t th;
+	pthread_create(&th, 0, run, 0);
+	pthread_join(th, 0);
+	SETID
+	return 0;
+}
+`
+	plain := gcc(t, dir, "plain", strings.Replace(threads, "SETID", "", 1), "-pthread")
+	setres := gcc(t, dir, "setres", strings.Replace(threads, "SETID", "setresuid(-1, getuid(), -1);", 1), "-pthread")
+	for _, c := range []struct {
+		bin  string
+		want []string
+	}{{plain, nil}, {setres, []string{"setresuid"}}} {
+		r, err := Analyze(c.bin, Options{CacheDir: testCache})
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := map[string]bool{}
+		for _, n := range r.Names("x86_64") {
+			names[n] = true
+		}
+		if !names["clone3"] && !names["clone"] {
+			t.Fatalf("%s: pthread_create not reached", c.bin)
+		}
+		for _, n := range setidCalls {
+			if names[n] != slices.Contains(c.want, n) {
+				t.Errorf("%s: %s in the set: %v, want %v", filepath.Base(c.bin), n, names[n], slices.Contains(c.want, n))
+			}
 		}
 	}
 }
