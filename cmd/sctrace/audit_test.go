@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -373,6 +374,67 @@ func TestFitEnds(t *testing.T) {
 	for _, line := range strings.Split(rows[0][1], "\n") {
 		if n := utf8.RuneCountInString(line); n > 60 {
 			t.Errorf("a line of %d columns at width 60: %q", n, line)
+		}
+	}
+}
+
+// TestArgumentsNarrow: at any usual width the Arguments table says in full what each call is
+// allowed with: a set of flags is broken into lines after its |, never cut to "arg0=none of +1";
+// a column empty in every row (WHAT MATTERS when nothing matters) and the ARCH every row shares
+// give up their room when the table is too wide, and a note says so.
+func TestArgumentsNarrow(t *testing.T) {
+	p := writeFile(t, `{"version": 3, "arches": {"x86_64": {"syscalls": {
+		"clone": {"count": 40, "args": {"index": [0], "mask": [2122448896], "values": [[0]]}},
+		"fcntl": {"count": 87, "args": {"index": [1], "mask": [4294967295], "values": [[0], [1], [2], [3]]}},
+		"ioctl": {"count": 142, "args": {"index": [1], "mask": [4294967295], "values": [[21505], [21519], [21523]]}},
+		"mmap": {"count": 957, "args": {"index": [2], "mask": [6], "values": [[0], [2], [4]]}},
+		"mprotect": {"count": 151, "args": {"index": [2], "mask": [6], "values": [[0]]}},
+		"socket": {"count": 1, "args": {"index": [0, 1, 2], "mask": [4294967295, 15, 4294967295], "values": [[2, 1, 0]]}}}}}}`)
+	_, full, _ := sctrace(t, "report", "--section", "arguments", p)
+	words := regexp.MustCompile(`[A-Z][A-Z0-9_]{2,}|arg[0-9]=`).FindAllString(full, -1)
+	for _, width := range []int{60, 80, 100, 200} {
+		code, stdout, stderr := sctrace(t, "report", "--width", strconv.Itoa(width), "--section", "arguments", p)
+		if code != 0 {
+			t.Fatalf("width %d: exit %d: %s", width, code, stderr)
+		}
+		for i, line := range strings.Split(stdout, "\n") {
+			if n := utf8.RuneCountInString(line); n > width {
+				t.Errorf("width %d: line %d is %d columns: %s", width, i+1, n, line)
+			}
+		}
+		if regexp.MustCompile(`\+[0-9]|…`).MatchString(stdout) {
+			t.Errorf("width %d: a cell was cut:\n%s", width, stdout)
+		}
+		for _, w := range words {
+			if !strings.Contains(stdout, w) {
+				t.Errorf("width %d: %q is missing:\n%s", width, w, stdout)
+			}
+		}
+		flat := strings.Join(strings.Fields(stdout), " ") // the note is wrapped
+		drawn, noted := strings.Contains(stdout, "| WHAT MATTERS"), strings.Contains(flat, "WHAT MATTERS (empty in every row)")
+		if drawn == noted || drawn != (width == 200) {
+			t.Errorf("width %d: the empty WHAT MATTERS column drawn %v, said to be left out %v:\n%s", width, drawn, noted, stdout)
+		}
+	}
+}
+
+// TestWrapBreaksFlags: a word longer than the width is broken after its |, =, , or -, and the
+// pieces are joined back without a space where they fit; a word without them stays whole.
+func TestWrapBreaksFlags(t *testing.T) {
+	tests := []struct {
+		in    string
+		width int
+		want  string
+	}{
+		{"arg0=none of CLONE_NEWNS|CLONE_NEWUSER|CLONE_NEWNET", 27, "arg0=none of CLONE_NEWNS|\nCLONE_NEWUSER|CLONE_NEWNET"},
+		{"arg1=SOCK_STREAM, arg2=0", 12, "arg1=\nSOCK_STREAM,\narg2=0"},
+		{"and writable-and-executable memory", 15, "and writable-\nand-executable\nmemory"},
+		{"a CLONE_UNTRACED b", 8, "a\nCLONE_UNTRACED\nb"},
+		{"PROT_WRITE|PROT_EXEC", 40, "PROT_WRITE|PROT_EXEC"},
+	}
+	for _, tt := range tests {
+		if got := wrap(tt.in, tt.width, ""); got != tt.want {
+			t.Errorf("wrap(%q, %d) = %q, want %q", tt.in, tt.width, got, tt.want)
 		}
 	}
 }

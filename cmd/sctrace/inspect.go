@@ -194,8 +194,8 @@ func inspectTables(r *reach.Result) []audit.Table {
 		names = append(names, fmt.Sprintf("%d modules in %s", modules[dir], dir))
 	}
 	add("objects", fmt.Sprintf("%d: %s", len(r.Objects), strings.Join(names, ", ")))
-	calls := audit.Table{Section: "calls", Title: "System calls " + name + " can make", Header: []string{"arch", "group", "syscall", "reached from"}, Shrink: 3}
-	risks := audit.Table{Section: "risks", Title: "Risky calls " + name + " can make", Header: []string{"arch", "syscall", "why it matters", "path"}, Shrink: -1, Wrap: 2}
+	calls := audit.Table{Section: "calls", Title: "System calls " + name + " can make", Header: []string{"arch", "group", "syscall", "reached from"}, Shrink: 3, Same: []int{0}}
+	risks := audit.Table{Section: "risks", Title: "Risky calls " + name + " can make", Header: []string{"arch", "syscall", "why it matters", "path"}, Shrink: -1, Wrap: 2, Same: []int{0}}
 	var risky []string
 	for _, a := range inspectArches(r) {
 		c := r.Arches[a]
@@ -226,7 +226,7 @@ func inspectTables(r *reach.Result) []audit.Table {
 	} else {
 		add("risky", strings.Join(slices.Compact(slices.Sorted(slices.Values(risky))), ", "))
 	}
-	unres := audit.Table{Section: "unresolved", Title: "System calls whose number is unknown", Header: []string{"arch", "object", "function", "address", "why"}, Shrink: 4, Wrap: 4}
+	unres := audit.Table{Section: "unresolved", Title: "System calls whose number is unknown", Header: []string{"arch", "object", "function", "address", "why"}, Shrink: 4, Wrap: 4, Same: []int{0}}
 	for _, s := range r.Unresolved {
 		unres.Rows = append(unres.Rows, []string{s.Arch, filepath.Base(s.Object), s.Function, fmt.Sprintf("%#x", s.Addr), strings.Join(s.Reasons, "; ")})
 	}

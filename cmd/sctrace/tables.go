@@ -60,6 +60,7 @@ func renderTables(w io.Writer, tables []audit.Table, width int) {
 		case t.Fields:
 			renderFields(w, t.Rows, width)
 		case len(t.Rows) > 0:
+			t = dropColumns(t, width)
 			tw := newTable(w)
 			tw.SetHeader(t.Header)
 			tw.AppendBulk(fit(t, width))
@@ -86,54 +87,158 @@ func renderFields(w io.Writer, rows [][]string, width int) {
 	}
 }
 
-// wrap breaks s into lines of at most width columns at spaces (a longer word stays whole),
-// every line starting with indent; width 0 keeps one line.
+// dropColumns leaves out of t, when it is wider than width columns even with its Shrink column
+// cut as far as fit cuts it, the columns that say nothing row by row: those empty in every row
+// (an Arguments table where nothing matters), then the label columns (t.Same: the arch) that
+// hold the same value in every row. Their headers and repeated values would take the room the
+// other columns need. The note under the table names them, with the value they share.
+func dropColumns(t audit.Table, width int) audit.Table {
+	if width <= 0 || len(t.Rows) == 0 {
+		return t
+	}
+	tooWide := func() bool {
+		widths, excess := tableWidths(t.Header, t.Rows, width)
+		if s := t.Shrink; s >= 0 && s < len(widths) {
+			excess -= widths[s] - min(widths[s], max(utf8.RuneCountInString(t.Header[s]), width/3, 12))
+		}
+		return excess > 0
+	}
+	var notes []string
+	for _, labels := range []bool{false, true} {
+		if !tooWide() {
+			break
+		}
+		var keep []int
+		var dropped []string
+		for i, h := range t.Header {
+			first := strings.TrimSpace(t.Rows[0][i])
+			same := true
+			for _, r := range t.Rows {
+				if strings.TrimSpace(r[i]) != first {
+					same = false
+					break
+				}
+			}
+			switch {
+			case !same || i == t.Shrink || (t.Wrap > 0 && i == t.Wrap):
+				keep = append(keep, i)
+			case !labels && first == "":
+				dropped = append(dropped, strings.ToUpper(h)+" (empty in every row)")
+			case labels && first != "" && slices.Contains(t.Same, i):
+				dropped = append(dropped, strings.ToUpper(h)+" ("+first+" in every row)")
+			default:
+				keep = append(keep, i)
+			}
+		}
+		if len(dropped) == 0 || len(keep) == 0 {
+			continue
+		}
+		t = keepColumns(t, keep)
+		notes = append(notes, dropped...)
+	}
+	if len(notes) > 0 {
+		note := "Not shown, to fit the width: " + strings.Join(notes, ", ") + "."
+		if t.Note != "" {
+			note = strings.TrimSuffix(t.Note, ".") + ". " + note
+		}
+		t.Note = note
+	}
+	return t
+}
+
+// keepColumns returns t with only the columns keep (in order).
+func keepColumns(t audit.Table, keep []int) audit.Table {
+	out := t
+	out.Header, out.Rows = nil, make([][]string, len(t.Rows))
+	for _, i := range keep {
+		out.Header = append(out.Header, t.Header[i])
+	}
+	for j, r := range t.Rows {
+		for _, i := range keep {
+			out.Rows[j] = append(out.Rows[j], r[i])
+		}
+	}
+	out.Same = nil
+	for _, i := range t.Same {
+		if j := slices.Index(keep, i); j >= 0 {
+			out.Same = append(out.Same, j)
+		}
+	}
+	out.Shrink = slices.Index(keep, t.Shrink)
+	if out.Wrap = slices.Index(keep, t.Wrap); t.Wrap <= 0 || out.Wrap < 0 {
+		out.Wrap = 0
+	}
+	return out
+}
+
+// wrap breaks s into lines of at most width columns at spaces, every line starting with indent;
+// width 0 keeps one line. A word longer than the width is broken after its |, =, , and - (a
+// set of flags, CLONE_NEWNS|CLONE_NEWUSER|…; arg1=SOCK_STREAM,; writable-and-executable) where
+// it has them; one that has none stays whole.
 func wrap(s string, width int, indent string) string {
 	if width <= 0 {
 		return indent + s
 	}
+	type token struct {
+		text string
+		glue bool // a piece of the word before it: no space between them
+	}
+	var tokens []token
+	room := width - utf8.RuneCountInString(indent)
+	for _, word := range strings.Fields(s) {
+		if utf8.RuneCountInString(word) <= room || !strings.ContainsAny(word, "|=,-") {
+			tokens = append(tokens, token{text: word})
+			continue
+		}
+		for i, piece := range splitAfterAny(word, "|=,-") {
+			tokens = append(tokens, token{text: piece, glue: i > 0})
+		}
+	}
 	var b strings.Builder
 	line := indent
-	for _, word := range strings.Fields(s) {
-		if line != indent && utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) > width {
+	for _, tok := range tokens {
+		sep := " "
+		if tok.glue {
+			sep = ""
+		}
+		switch {
+		case line == indent:
+			line += tok.text
+		case utf8.RuneCountInString(line)+len(sep)+utf8.RuneCountInString(tok.text) > width:
 			b.WriteString(line + "\n")
-			line = indent
+			line = indent + tok.text
+		default:
+			line += sep + tok.text
 		}
-		if line != indent {
-			line += " "
-		}
-		line += word
 	}
 	b.WriteString(line)
 	return b.String()
 }
 
+// splitAfterAny splits s after each of the characters in seps.
+func splitAfterAny(s, seps string) []string {
+	var out []string
+	for s != "" {
+		i := strings.IndexAny(s, seps)
+		if i < 0 {
+			return append(out, s)
+		}
+		out = append(out, s[:i+1])
+		s = s[i+1:]
+	}
+	return out
+}
+
 // fit returns t's rows fitted to width columns as tablewriter draws them ("| a | b |": three
-// columns per cell, and one): column t.Shrink cut short, then column t.Wrap broken into lines.
-// The other columns are kept whole: a table that cannot fit that way is drawn wider.
+// columns per cell, and one): column t.Shrink cut short, then column t.Wrap broken into lines,
+// then the widest column, again and again: text broken into lines, names cut. A table that
+// cannot fit that way is drawn wider.
 func fit(t audit.Table, width int) [][]string {
 	if width <= 0 {
 		return t.Rows
 	}
 	rows := t.Rows
-	over := func() (widths []int, excess int) {
-		widths = make([]int, len(t.Header))
-		for i, h := range t.Header {
-			widths[i] = utf8.RuneCountInString(h)
-		}
-		for _, r := range rows {
-			for i, c := range r {
-				for _, line := range strings.Split(c, "\n") {
-					widths[i] = max(widths[i], utf8.RuneCountInString(line))
-				}
-			}
-		}
-		total := 1
-		for _, n := range widths {
-			total += n + 3
-		}
-		return widths, total - width
-	}
+	over := func() (widths []int, excess int) { return tableWidths(t.Header, rows, width) }
 	edit := func(col, room int, f func(string, int) string) {
 		out := make([][]string, len(rows))
 		for i, r := range rows {
@@ -143,14 +248,33 @@ func fit(t audit.Table, width int) [][]string {
 		}
 		rows = out
 	}
+	// flow breaks column col into lines of room columns, always from the cells as given (a
+	// cell broken before has lost where its words may be glued back: a word broken after its |).
+	flow := func(col, room int, f func(string, int) string) {
+		out := make([][]string, len(rows))
+		for i, r := range rows {
+			r = append([]string(nil), r...)
+			r[col] = f(t.Rows[i][col], room)
+			out[i] = r
+		}
+		rows = out
+	}
+	wrapCell := func(s string, n int) string { return wrap(s, n, "") }
 	if widths, excess := over(); excess > 0 && t.Shrink >= 0 && t.Shrink < len(widths) {
 		// Down to a third of the screen: past that, the other columns give way too (below).
 		edit(t.Shrink, max(widths[t.Shrink]-excess, utf8.RuneCountInString(t.Header[t.Shrink]), width/3, 12), cut)
 	}
+	// wrapTo breaks column col into lines of room columns; where a word longer than that (which
+	// wrap keeps whole) makes the column wider anyway, the column is broken again at that width,
+	// so that its other lines use the room the long word takes.
+	wrapTo := func(col, room int) {
+		flow(col, room, wrapCell)
+		if now, _ := over(); now[col] > room {
+			flow(col, now[col], wrapCell)
+		}
+	}
 	if widths, excess := over(); excess > 0 && t.Wrap > 0 && t.Wrap < len(widths) {
-		edit(t.Wrap, max(widths[t.Wrap]-excess, utf8.RuneCountInString(t.Header[t.Wrap]), 16), func(s string, n int) string {
-			return wrap(s, n, "")
-		})
+		wrapTo(t.Wrap, max(widths[t.Wrap]-excess, utf8.RuneCountInString(t.Header[t.Wrap]), 16))
 	}
 	// Last, the widest column, and again, while that helps. A column that did not get narrower
 	// (a word longer than the room, which wrapping cannot break, is cut; what cutting cannot
@@ -174,12 +298,12 @@ func fit(t audit.Table, width int) [][]string {
 		if room >= widths[col] {
 			return rows
 		}
-		if col == t.Shrink || !prose(rows, col) {
+		if col == t.Shrink || ((t.Wrap <= 0 || col != t.Wrap) && !prose(rows, col)) {
 			edit(col, room, cut)
 		} else {
-			edit(col, room, func(s string, n int) string { return wrap(s, n, "") })
+			wrapTo(col, room)
 			if now, _ := over(); now[col] >= widths[col] {
-				edit(col, room, cut)
+				flow(col, room, func(s string, n int) string { return cutLines(wrap(s, n, ""), n) })
 			}
 		}
 		if now, _ := over(); now[col] >= widths[col] {
@@ -188,15 +312,46 @@ func fit(t audit.Table, width int) [][]string {
 	}
 }
 
-// prose reports whether column col holds text (words with punctuation) rather than names: it
-// is broken into lines, not cut, when a table must be narrower.
+// tableWidths returns the width of each column of a table as tablewriter draws it (the widest
+// line of a cell or the header), and by how many columns the table is wider than width.
+func tableWidths(header []string, rows [][]string, width int) (widths []int, excess int) {
+	widths = make([]int, len(header))
+	for i, h := range header {
+		widths[i] = utf8.RuneCountInString(h)
+	}
+	for _, r := range rows {
+		for i, c := range r {
+			for _, line := range strings.Split(c, "\n") {
+				widths[i] = max(widths[i], utf8.RuneCountInString(line))
+			}
+		}
+	}
+	total := 1
+	for _, n := range widths {
+		total += n + 3
+	}
+	return widths, total - width
+}
+
+// prose reports whether column col holds text (words) rather than names: it is broken into
+// lines, not cut, when a table must be narrower. (A list of names to cut, such as a list of
+// executables, is a table's Shrink column.)
 func prose(rows [][]string, col int) bool {
 	for _, r := range rows {
-		if strings.ContainsAny(r[col], ",;:") && strings.Contains(r[col], " ") {
+		if strings.ContainsAny(strings.TrimSpace(r[col]), " \n") {
 			return true
 		}
 	}
 	return false
+}
+
+// cutLines cuts each line of s longer than n columns (a word that wrap could not break) to n.
+func cutLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	for i, line := range lines {
+		lines[i] = cutWord(line, n)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // cut shortens s to n columns. A list of words keeps the words that fit and says how many it

@@ -270,12 +270,12 @@ func (r *Report) Tables() []Table {
 			ts = append(ts, hidden)
 		}
 	}
-	sys := Table{Section: "calls", Title: "System calls by arch and group", Header: []string{"arch", "group", "syscall", "count", "executables"}, Shrink: 4}
+	sys := Table{Section: "calls", Title: "System calls by arch and group", Header: []string{"arch", "group", "syscall", "count", "executables"}, Shrink: 4, Same: []int{0}}
 	for _, s := range r.Syscalls {
 		sys.Rows = append(sys.Rows, []string{s.Arch, s.Group, s.Name, strconv.FormatUint(s.Count, 10), strings.Join(s.Executables, " ")})
 	}
 	ts = append(ts, sys)
-	args := Table{Section: "arguments", Title: "Arguments the calls are allowed with", Header: []string{"arch", "syscall", "allowed", "what matters", "docker default"}, Shrink: -1, Wrap: 2}
+	args := Table{Section: "arguments", Title: "Arguments the calls are allowed with", Header: []string{"arch", "syscall", "allowed", "what matters", "docker default"}, Shrink: -1, Wrap: 2, Same: []int{0}}
 	for _, x := range r.Arguments {
 		args.Rows = append(args.Rows, []string{x.Arch, x.Syscall, strings.Join(x.Allowed, "; "), strings.Join(x.Flags, "; "), x.Docker})
 	}
@@ -283,7 +283,7 @@ func (r *Report) Tables() []Table {
 		args.Note = "No call whose arguments sctrace learns was recorded."
 	}
 	ts = append(ts, args)
-	risk := Table{Section: "risks", Title: "Risk flags", Header: []string{"arch", "syscall", "why it matters", "executables"}, Shrink: 3, Wrap: 2}
+	risk := Table{Section: "risks", Title: "Risk flags", Header: []string{"arch", "syscall", "why it matters", "executables"}, Shrink: 3, Wrap: 2, Same: []int{0}}
 	for _, x := range r.Risks {
 		risk.Rows = append(risk.Rows, []string{x.Arch, x.Name, x.Reason, strings.Join(x.Executables, " ")})
 	}
@@ -291,7 +291,7 @@ func (r *Report) Tables() []Table {
 		risk.Note = "None of the calls that widen the kernel attack surface or reach beyond the process were made."
 	}
 	ts = append(ts, risk)
-	docker := Table{Section: "docker", Title: "Calls Docker's default profile would not simply allow", Header: []string{"arch", "syscall", "docker default"}, Shrink: -1, Wrap: 2}
+	docker := Table{Section: "docker", Title: "Calls Docker's default profile would not simply allow", Header: []string{"arch", "syscall", "docker default"}, Shrink: -1, Wrap: 2, Same: []int{0}}
 	for _, d := range r.Docker {
 		docker.Rows = append(docker.Rows, []string{d.Arch, d.Name, d.Would})
 	}
@@ -365,7 +365,7 @@ func (r *Report) Tables() []Table {
 // coverageTable lays out Coverage.
 func (r *Report) coverageTable() Table {
 	t := Table{Section: "coverage", Title: "Coverage: recorded calls against those each executable can make (sctrace inspect)",
-		Header: []string{"executable", "arch", "possible", "seen", "coverage", "possible but never seen"}, Shrink: 0, Wrap: 5}
+		Header: []string{"executable", "arch", "possible", "seen", "coverage", "possible but never seen"}, Shrink: 0, Wrap: 5, Same: []int{1}}
 	missed := 0
 	for _, c := range r.Coverage {
 		if c.Error != "" {

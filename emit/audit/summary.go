@@ -24,6 +24,9 @@ type Table struct {
 	Wrap int
 	// Fields: the rows are name–value pairs, printed as aligned lines rather than a grid.
 	Fields bool
+	// Same are columns of labels (the arch) that may be left out when the table is wider than
+	// the screen and every row holds the same value; a note under the table says which.
+	Same []int
 }
 
 // Summary returns the one-screen summary `sctrace record` prints: calls per arch, and the
