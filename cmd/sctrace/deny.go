@@ -239,76 +239,175 @@ func (l *ledger) afterFailure(pid int) bool {
 	return l.denied[pid]
 }
 
-// summary prints what the run met: the calls, the kills, and the command that adds the calls.
-func (l *ledger) summary(argv []string, out, added string) {
+// summaryRow is one line of the summary: a call (with its arguments, for a call the profile
+// allows only with others), made by one executable or more.
+type summaryRow struct {
+	arch, call, combo string
+	entries           []*entry // in the order they came
+	count             int
+}
+
+// summaryRows groups the ledger's entries, one per call and executable, into one row per call
+// (and combination of arguments), sorted by arch and call: the summary's count says how many
+// calls the profile lacks, and it prints that many rows.
+func (l *ledger) summaryRows() []*summaryRow {
+	byKey := map[ledgerKey]*summaryRow{}
+	var rows []*summaryRow
+	for _, e := range l.order {
+		k := ledgerKey{arch: e.arch, call: e.call, combo: e.combo}
+		r := byKey[k]
+		if r == nil {
+			r = &summaryRow{arch: e.arch, call: e.call, combo: e.combo}
+			byKey[k] = r
+			rows = append(rows, r)
+		}
+		r.entries = append(r.entries, e)
+		r.count += e.count
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		if rows[i].arch != rows[j].arch {
+			return rows[i].arch < rows[j].arch
+		}
+		return rows[i].call < rows[j].call
+	})
+	return rows
+}
+
+// notAdded reports whether an -o run left some of the row's occurrences out of the profile
+// (an executable's every occurrence came after one of its process's calls had failed).
+func (r *summaryRow) notAdded() bool {
+	for _, e := range r.entries {
+		if e.afterDenial {
+			return true
+		}
+	}
+	return false
+}
+
+// who says which executables made the row's call and what each got: "/bin/ls, /bin/cat:
+// allowed (report mode)"; executables that got different answers in turn, separated by "; ".
+func (r *summaryRow) who(out string) string {
+	const maxNames = 3
+	type group struct {
+		answer string
+		exes   []string
+	}
+	var groups []*group
+	for _, e := range r.entries {
+		answer := e.answer
+		if e.afterDenial && out != "" {
+			answer += " (made after an earlier call had failed: not added)"
+		}
+		var g *group
+		for _, x := range groups {
+			if x.answer == answer {
+				g = x
+			}
+		}
+		if g == nil {
+			g = &group{answer: answer}
+			groups = append(groups, g)
+		}
+		if len(r.entries) > 1 {
+			g.exes = append(g.exes, fmt.Sprintf("%s (%d×)", e.exe, e.count))
+		} else {
+			g.exes = append(g.exes, e.exe)
+		}
+	}
+	parts := make([]string, len(groups))
+	for i, g := range groups {
+		names := g.exes
+		if len(names) > maxNames {
+			names = append(names[:maxNames:maxNames], fmt.Sprintf("%d more", len(g.exes)-maxNames))
+		}
+		parts[i] = strings.Join(names, ", ") + ": " + g.answer
+	}
+	return strings.Join(parts, "; ")
+}
+
+// summary prints what the run met: the calls, the kills, and the command that adds the calls;
+// with -o (out), what the profile written has that the profile run lacks (grown: newCalls).
+func (l *ledger) summary(argv []string, out string, grown []string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	rows := l.summaryRows()
 	notAdded := 0
-	for _, e := range l.order {
-		if e.afterDenial && out != "" {
+	for _, r := range rows {
+		if out != "" && r.notAdded() {
 			notAdded++
 		}
 	}
 	if out != "" {
 		defer func() {
-			if added == "no new calls" {
+			if len(grown) == 0 {
 				fmt.Fprintf(l.w, "sctrace: %s has nothing new: the same calls as %s\n", outName(out), l.profile)
 			} else {
-				fmt.Fprintf(l.w, "sctrace: %s is %s plus %s\n", outName(out), l.profile, added)
+				fmt.Fprintf(l.w, "sctrace: %s is %s plus %s\n", outName(out), l.profile, describeNew(grown))
+			}
+			// New calls the list above does not name: the filter allowed them beside the
+			// profile (learn.Complete, the timing-dependent calls, --widen), and a process
+			// traced fully (refiner) made them.
+			listed := map[string]bool{}
+			for _, r := range rows {
+				listed[r.arch+" "+r.call] = true
+			}
+			var beside []string
+			for _, c := range grown {
+				if !listed[c] && !strings.Contains(c, "(") {
+					beside = append(beside, c)
+				}
+			}
+			if len(beside) > 0 && len(rows) > 0 {
+				fmt.Fprintf(l.w, "sctrace: %d of them (%s) %s not in the list above: the run allowed %s beside %s (what every program may need, "+
+					"the timing-dependent calls, --widen), and the workload made %s\n",
+					len(beside), strings.Join(beside, ", "), isAre(len(beside)), itThem(len(beside)), l.profile, itThem(len(beside)))
 			}
 			switch {
 			case notAdded > 0:
 				fmt.Fprintf(l.w, "sctrace: %s made after an earlier call had failed %s not added: the program may need %s, or make %s only "+
 					"because of the failure; run it again with the result (or with --on-deny report, which fails nothing) until nothing new comes\n",
-					plural(notAdded, "call", "calls"), isAre(notAdded), itThem(notAdded), itThem(notAdded))
-			case out != "-" && len(l.order) > 0:
+					plural(notAdded, "call", "calls"), wasWere(notAdded), itThem(notAdded), itThem(notAdded))
+			case out != "-" && len(rows) > 0:
 				fmt.Fprintf(l.w, "sctrace: enforce the result with: %s run --profile %s -- %s\n", invokedAs(), shellQuote(out), shellJoin(argv))
 			}
 		}()
 	}
-	if len(l.order) == 0 {
+	if len(rows) == 0 {
 		return
 	}
-	total := 0
-	for _, e := range l.order {
-		total += e.count
-	}
-	calls := map[string]bool{}
-	for _, e := range l.order {
-		calls[e.arch+" "+e.call] = true
-	}
-	fmt.Fprintf(l.w, "sctrace: %s lacks %s the workload made (%s):\n", l.profile, plural(len(calls), "call", "calls"), plural(total, "time", "times"))
-	sorted := append([]*entry(nil), l.order...)
-	sort.SliceStable(sorted, func(i, j int) bool {
-		if sorted[i].arch != sorted[j].arch {
-			return sorted[i].arch < sorted[j].arch
+	total, combos := 0, 0
+	for _, r := range rows {
+		total += r.count
+		if r.combo != "" {
+			combos++
 		}
-		return sorted[i].call < sorted[j].call
-	})
+	}
+	what := plural(len(rows), "call", "calls")
+	if combos > 0 {
+		// A call the profile has, with other arguments: the row is that combination.
+		what = plural(len(rows), "call or combination of arguments", "calls or combinations of arguments")
+	}
+	fmt.Fprintf(l.w, "sctrace: %s lacks %s the workload made (%s):\n", l.profile, what, plural(total, "time", "times"))
 	const maxRows = 20
 	// The call column as wide as its widest entry (a call with its arguments runs long).
 	width := 18
-	for i, e := range sorted {
-		if n := utf8.RuneCountInString(e.call) + 2 + utf8.RuneCountInString(e.combo); i < maxRows && e.combo != "" && n > width {
+	for i, r := range rows {
+		if n := utf8.RuneCountInString(r.call) + 2 + utf8.RuneCountInString(r.combo); i < maxRows && r.combo != "" && n > width {
 			width = n
-		} else if i < maxRows && utf8.RuneCountInString(e.call) > width {
-			width = utf8.RuneCountInString(e.call)
+		} else if i < maxRows && utf8.RuneCountInString(r.call) > width {
+			width = utf8.RuneCountInString(r.call)
 		}
 	}
-	for i, e := range sorted {
+	for i, r := range rows {
 		if i == maxRows {
-			fmt.Fprintf(l.w, "  ... and %d more (listed above as they came)\n", len(sorted)-maxRows)
+			fmt.Fprintf(l.w, "  ... and %d more (listed above as they came)\n", len(rows)-maxRows)
 			break
 		}
-		note := ""
-		if e.afterDenial && out != "" {
-			note = " (made after an earlier call had failed: not added)"
+		call := r.call
+		if r.combo != "" {
+			call += "(" + r.combo + ")"
 		}
-		call := e.call
-		if e.combo != "" {
-			call += "(" + e.combo + ")"
-		}
-		fmt.Fprintf(l.w, "  %-7s %-*s %4d×  %s: %s%s\n", e.arch, width, call, e.count, e.exe, e.answer, note)
+		fmt.Fprintf(l.w, "  %-7s %-*s %4d×  %s\n", r.arch, width, call, r.count, r.who(out))
 	}
 	cmd := invokedAs() + " run --profile " + shellQuote(l.profile) + " --on-deny report -o " + shellQuote(l.profile) + " -- " + shellJoin(argv)
 	switch {
@@ -333,11 +432,18 @@ func outName(out string) string {
 	return out
 }
 
-func isAre(n int) string {
+func wasWere(n int) string {
 	if n == 1 {
 		return "was"
 	}
 	return "were"
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
 }
 
 func itThem(n int) string {

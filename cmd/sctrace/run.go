@@ -294,7 +294,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		}
 		return launchError(err)
 	}
-	grew := ""
+	var grew []string
 	if *out != "" {
 		host := tracer.ThisHost()
 		seen := rec.Profile(learn.Recording{Command: argv, Kernel: host.Kernel,
@@ -304,7 +304,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		if err := writeProfile(*out, extended, stdout, *redact); err != nil {
 			return err
 		}
-		grew = describeNew(newCalls(base, extended))
+		grew = newCalls(base, extended)
 		if !*quiet {
 			ref.warn(stderr)
 		}
