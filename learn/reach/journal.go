@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"debug/elf"
-	"encoding/gob"
 	"encoding/hex"
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -191,6 +191,8 @@ func (f fact) holds() bool {
 }
 
 // resultVersion changes when the cached form changes; the build ID covers the analysis code.
+// The form is codec.go's (encoding/gob's package initialisation would cost every sctrace
+// command start-up time).
 const resultVersion = 1
 
 // cachedResult is what the result cache holds for one analysis.
@@ -251,7 +253,7 @@ func resultKey(path string, opt Options) string {
 	return hex.EncodeToString(h[:])
 }
 
-func resultPath(dir, key string) string { return filepath.Join(dir, "result-"+key+".gob") }
+func resultPath(dir, key string) string { return filepath.Join(dir, "result-"+key) }
 
 // loadResult returns the cached Result of the analysis, if every fact it rests on still holds.
 func loadResult(path string, opt Options) *Result {
@@ -259,13 +261,13 @@ func loadResult(path string, opt Options) *Result {
 	if opt.CacheDir == "" || build == "" || !resultCache {
 		return nil
 	}
-	f, err := os.Open(resultPath(opt.CacheDir, resultKey(path, opt)))
+	b, err := os.ReadFile(resultPath(opt.CacheDir, resultKey(path, opt)))
 	if err != nil {
 		return nil
 	}
-	defer f.Close()
 	var c cachedResult
-	if err := gob.NewDecoder(f).Decode(&c); err != nil || c.Version != resultVersion || c.Build != build || c.Result == nil {
+	d := &decoder{b: b}
+	if d.value(reflect.ValueOf(&c).Elem()); d.err != nil || len(d.b) != 0 || c.Version != resultVersion || c.Build != build || c.Result == nil {
 		return nil
 	}
 	// Facts are checked in parallel: hashing the objects again is most of a cached analysis.
@@ -309,15 +311,12 @@ func storeResult(path string, opt Options, j *journal, r *Result) {
 	if err := os.MkdirAll(opt.CacheDir, 0o755); err != nil {
 		return
 	}
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(cachedResult{Version: resultVersion, Build: build, Facts: j.facts, Result: r}); err != nil {
-		return
-	}
+	b := encodeValue(nil, reflect.ValueOf(cachedResult{Version: resultVersion, Build: build, Facts: j.facts, Result: r}))
 	tmp, err := os.CreateTemp(opt.CacheDir, "result-*.tmp")
 	if err != nil {
 		return
 	}
-	_, werr := tmp.Write(buf.Bytes())
+	_, werr := tmp.Write(b)
 	cerr := tmp.Close()
 	if werr != nil || cerr != nil {
 		os.Remove(tmp.Name())
