@@ -58,12 +58,13 @@ measure() {
 	local name=$1; shift
 	local q
 	q=$(printf '%q ' "$@")
-	interleaved "$q" "$work/sctrace record -q -o - -- $q" "strace -f --seccomp-bpf -e trace=all -qq -o /dev/null $q" "$floor $q"
-	local bare=${times[0]} sct=${times[1]} str=${times[2]} flo=${times[3]}
-	echo "== $name (median of $runs, interleaved, ms): bare $bare  sctrace $sct  strace $str  floor $flo"
-	awk -v b="$bare" -v s="$sct" -v t="$str" -v f="$flo" 'BEGIN {
+	interleaved "$q" "$work/sctrace record -q -o - -- $q" "strace -f --seccomp-bpf -e trace=all -qq -o /dev/null $q" "$floor $q" "FLOOR_READ=1 $floor $q"
+	local bare=${times[0]} sct=${times[1]} str=${times[2]} flo=${times[3]} flr=${times[4]}
+	echo "== $name (median of $runs, interleaved, ms): bare $bare  sctrace $sct  strace $str  floor $flo  floor reading each call $flr"
+	awk -v b="$bare" -v s="$sct" -v t="$str" -v f="$flo" -v r="$flr" 'BEGIN {
 		printf "   sctrace/bare   %.2fx\n", s / b
 		printf "   sctrace/floor  %.2fx   (target <= 1.05x)\n", s / f
+		printf "   sctrace/floor reading each call %.2fx   (that floor/floor %.2fx: the cost of PTRACE_GET_SYSCALL_INFO)\n", s / r, r / f
 		printf "   sctrace/strace %.2fx   (target <= 0.5x)\n", s / t
 	}'
 }

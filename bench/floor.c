@@ -4,8 +4,11 @@
  * forks, clones, exec, kill on exit) and lets it go; the child then installs a filter that
  * returns SECCOMP_RET_TRACE for every call and executes COMMAND. The parent resumes every stop
  * with PTRACE_CONT, passing signals on, until no tracee is left. It reads nothing: a real
- * recorder at least reads each call. Exit status: COMMAND's. */
+ * recorder at least reads each call. With FLOOR_READ set in its environment it does that too
+ * (PTRACE_GET_SYSCALL_INFO at each seccomp stop, counted per number): the least a recorder that
+ * knows which call was made can do. Exit status: COMMAND's. */
 #include <errno.h>
+#include <stdlib.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <signal.h>
@@ -21,6 +24,8 @@ int main(int argc, char **argv) {
 		fprintf(stderr, "usage: floor COMMAND [ARG...]\n");
 		return 2;
 	}
+	int readcalls = getenv("FLOOR_READ") != NULL;
+	static long counts[1024];
 	pid_t child = fork();
 	if (child == 0) {
 		struct sock_filter all[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE)};
@@ -50,6 +55,11 @@ int main(int argc, char **argv) {
 			if (pid == child)
 				code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 			continue;
+		}
+		if (readcalls && (st >> 16) == PTRACE_EVENT_SECCOMP) {
+			struct __ptrace_syscall_info info;
+			if (ptrace(PTRACE_GET_SYSCALL_INFO, pid, (void *)sizeof info, &info) > 0)
+				counts[info.seccomp.nr & 1023]++;
 		}
 		int sig = 0;
 		if (WIFSTOPPED(st) && (st >> 16) == 0 && WSTOPSIG(st) != SIGTRAP)
