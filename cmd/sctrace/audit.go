@@ -15,7 +15,8 @@ import (
 	"github.com/sctrace/sctrace/tracer"
 )
 
-const reportUsage = `Usage: sctrace report [--format table|json|markdown] [--section LIST] [--no-SECTION]... PROFILE
+const reportUsage = `Usage: sctrace report [--format table|json|markdown] [--section LIST] [--no-SECTION]... [--width N]
+                      [--coverage] [--cache DIR] PROFILE
 
 Shows what PROFILE's workload did. First a summary that fits on one screen: what was recorded,
 calls per arch, risk flags, what Docker's default seccomp profile would refuse, and how many
@@ -263,7 +264,7 @@ func printDiff(w io.Writer, d *audit.Difference) {
 	}
 }
 
-const mergeUsage = `Usage: sctrace merge -o OUT PROFILE...
+const mergeUsage = `Usage: sctrace merge [--redact] -o OUT PROFILE...
 
 Writes the union of the profiles: counts summed, executables, files, programs, endpoints and
 recordings merged. The order of the inputs does not matter.

@@ -12,7 +12,8 @@ import (
 	"github.com/sctrace/sctrace/tracer"
 )
 
-const emitUsage = `Usage: sctrace emit --format FORMAT [--runtime R] [--nnp true|false] [--exe PATH] [--name NAME] [-o FILE] [-q] PROFILE
+const emitUsage = `Usage: sctrace emit --format FORMAT [--runtime R] [--nnp true|false] [--exe PATH] [--name NAME]
+                    [--no-args | --any-args LIST] [--widen LIST | --no-static] [-o FILE] [-q] PROFILE
 
 Writes PROFILE in a format other programs read:
 

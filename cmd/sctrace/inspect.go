@@ -17,7 +17,8 @@ import (
 	"github.com/sctrace/sctrace/learn/reach"
 )
 
-const inspectUsage = `Usage: sctrace inspect [--format table|json|markdown] [--section LIST] [--no-SECTION]... FILE...
+const inspectUsage = `Usage: sctrace inspect [--format table|json|markdown] [--section LIST] [--no-SECTION]... [--width N]
+                       [--cache DIR] [--no-cache] FILE...
 
 Without running anything, lists the system calls an x86_64 or i386 ELF program (or shared
 library) can make, per arch, with where each is reached from: the program and the shared

@@ -245,3 +245,66 @@ func TestEmitAddedNotLeftOut(t *testing.T) {
 		t.Skipf("%s cannot make tgkill by the analysis: nothing to compare", sh)
 	}
 }
+
+// TestSynopsesListEveryFlag: every flag a command defines appears in the synopsis its --help
+// starts with, and in README.md's synopsis of the command (the lines of its plain ``` blocks
+// that start with "sctrace COMMAND", and their indented continuations); the --no-NAME flags that leave out a section are written
+// [--no-SECTION].
+func TestSynopsesListEveryFlag(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readmeSynopses := map[string]string{}
+	inBlock, plain, cmd := false, false, ""
+	for _, line := range strings.Split(string(readme), "\n") {
+		switch {
+		case strings.HasPrefix(line, "```"):
+			inBlock = !inBlock
+			plain = inBlock && line == "```" // a plain block: synopses; ```sh: examples
+			cmd = ""
+		case plain && strings.HasPrefix(line, "sctrace "):
+			cmd = strings.Fields(line)[1]
+			readmeSynopses[cmd] += line + "\n"
+		case plain && cmd != "" && strings.HasPrefix(line, " "): // a synopsis continued
+			readmeSynopses[cmd] += line + "\n"
+		default:
+			cmd = ""
+		}
+	}
+	flagLine := regexp.MustCompile(`^  (--?[a-z0-9-]+)`)
+	for _, cmd := range []string{"record", "run", "emit", "report", "diff", "merge", "inspect"} {
+		code, help, stderr := sctrace(t, cmd, "--help")
+		if code != 0 {
+			t.Fatalf("%s --help: exit %d: %s", cmd, code, stderr)
+		}
+		synopsis, _, _ := strings.Cut(help, "\n\n") // "Usage: ..." up to the first blank line
+		_, list, ok := strings.Cut(help, "\nFlags:\n")
+		if !ok {
+			t.Fatalf("%s --help lists no flags:\n%s", cmd, help)
+		}
+		lines := strings.Split(list, "\n")
+		flags := 0
+		for i, line := range lines {
+			m := flagLine.FindStringSubmatch(line)
+			if m == nil {
+				continue
+			}
+			flags++
+			name := m[1]
+			written := regexp.MustCompile(`(^|[\s\[|])` + regexp.QuoteMeta(name) + `($|[\s\]|=])`)
+			section := strings.HasPrefix(name, "--no-") && i+1 < len(lines) &&
+				strings.HasPrefix(strings.TrimSpace(lines[i+1]), "leave out the "+strings.TrimPrefix(name, "--no-")+" section")
+			in := func(s string) bool { return written.MatchString(s) || section && strings.Contains(s, "[--no-SECTION]") }
+			if !in(synopsis) {
+				t.Errorf("%s --help: the synopsis lacks %s:\n%s", cmd, name, synopsis)
+			}
+			if !in(readmeSynopses[cmd]) {
+				t.Errorf("README.md: the synopsis of %s lacks %s:\n%s", cmd, name, readmeSynopses[cmd])
+			}
+		}
+		if flags == 0 {
+			t.Errorf("%s --help: no flags found in:\n%s", cmd, list)
+		}
+	}
+}

@@ -21,7 +21,8 @@ import (
 	"github.com/sctrace/sctrace/tracer"
 )
 
-const runUsage = `Usage: sctrace run --profile FILE [--on-deny ACTION] [-o FILE] [--redact] [-q] -- COMMAND [ARG...]
+const runUsage = `Usage: sctrace run --profile FILE [--on-deny ACTION] [-o FILE] [--redact] [-q]
+                   [--no-args | --any-args LIST] [--widen LIST | --no-static] -- COMMAND [ARG...]
 
 Runs COMMAND under a seccomp filter that allows exactly the calls FILE recorded (plus the few
 every program may need, listed on stderr) and answers every other call with ACTION:
