@@ -622,3 +622,33 @@ func TestSuggestionRuns(t *testing.T) {
 		t.Errorf("the suggestion does not name sctrace as invoked (%q):\n%s", want, out)
 	}
 }
+
+// TestNothingDenied: a run in which the workload made no call the profile lacks ends with one
+// line on stderr that says so (without it, a run printed nothing of its own), and -q leaves it out.
+func TestNothingDenied(t *testing.T) {
+	prof := filepath.Join(t.TempDir(), "p.json")
+	if out, err := exec.Command(sctraceBin, "record", "-q", "-o", prof, "--", "true").CombinedOutput(); err != nil {
+		t.Fatalf("record: %v\n%s", err, out)
+	}
+	for _, quiet := range []bool{false, true} {
+		args := []string{"run", "--no-static", "--profile", prof, "--", "true"}
+		if quiet {
+			args = append([]string{"run", "-q"}, args[1:]...)
+		}
+		cmd := exec.Command(sctraceBin, args...)
+		cmd.Env = markedEnv()
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, stderr.String())
+		}
+		lines := strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n")
+		last := lines[len(lines)-1]
+		switch {
+		case quiet && stderr.Len() != 0:
+			t.Errorf("-q: stderr %q, want nothing", stderr.String())
+		case !quiet && last != "sctrace: nothing denied: the workload made no call "+prof+" lacks":
+			t.Errorf("no line saying nothing was denied at the end:\n%s", stderr.String())
+		}
+	}
+}

@@ -38,6 +38,8 @@ type ledger struct {
 	rootKilled bool
 	// learned gives the arguments the profile allows a call with (nil: any, or not allowed).
 	learned func(archName, call string) *learn.Args
+	// quiet (run -q): the summary leaves out the line that says nothing was denied.
+	quiet bool
 }
 
 // ledgerKey is what the ledger counts: a call of an executable, and for a call the profile has
@@ -357,10 +359,14 @@ func (l *ledger) summary(argv []string, out string, grown []string) {
 					beside = append(beside, c)
 				}
 			}
-			if len(beside) > 0 && len(rows) > 0 {
-				fmt.Fprintf(l.w, "sctrace: %d of them (%s) %s not in the list above: the run allowed %s beside %s (what every program may need, "+
-					"the timing-dependent calls, --widen), and the workload made %s\n",
-					len(beside), strings.Join(beside, ", "), isAre(len(beside)), itThem(len(beside)), l.profile, itThem(len(beside)))
+			const why = "(what every program may need, the timing-dependent calls, --widen)"
+			switch {
+			case len(beside) > 0 && len(rows) > 0:
+				fmt.Fprintf(l.w, "sctrace: %d of them (%s) %s not in the list above: the run allowed %s beside %s %s, and the workload made %s\n",
+					len(beside), strings.Join(beside, ", "), isAre(len(beside)), itThem(len(beside)), l.profile, why, itThem(len(beside)))
+			case len(beside) > 0:
+				fmt.Fprintf(l.w, "sctrace: the run allowed %s beside %s %s, and the workload made %s\n",
+					itThem(len(beside)), l.profile, why, itThem(len(beside)))
 			}
 			switch {
 			case notAdded > 0:
@@ -373,6 +379,15 @@ func (l *ledger) summary(argv []string, out string, grown []string) {
 		}()
 	}
 	if len(rows) == 0 {
+		if l.killed == 0 && !l.quiet {
+			// The summary of a run with nothing to list is one line, so that a run that
+			// printed nothing else still says how it went.
+			what := "nothing denied"
+			if l.mode == "report" || l.mode == "log" {
+				what = "nothing to report"
+			}
+			fmt.Fprintf(l.w, "sctrace: %s: the workload made no call %s lacks\n", what, l.profile)
+		}
 		return
 	}
 	total, combos := 0, 0

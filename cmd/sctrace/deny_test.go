@@ -74,3 +74,39 @@ func TestSummaryCountsRows(t *testing.T) {
 		}
 	}
 }
+
+// TestSummaryNothingDenied: a run whose workload made no call the profile lacks ends with one
+// line that says so (README: "The run ends with a summary"), which -q leaves out; a run in
+// which a filter killed a process at a call sctrace could not read does not say it.
+func TestSummaryNothingDenied(t *testing.T) {
+	for _, tt := range []struct {
+		mode   string
+		quiet  bool
+		killed int
+		want   string
+	}{
+		{"errno", false, 0, "sctrace: nothing denied: the workload made no call p.json lacks\n"},
+		{"kill", false, 0, "sctrace: nothing denied: the workload made no call p.json lacks\n"},
+		{"report", false, 0, "sctrace: nothing to report: the workload made no call p.json lacks\n"},
+		{"errno", true, 0, ""},
+		{"kill", false, 1, ""},
+	} {
+		var b bytes.Buffer
+		l := newLedger(&b, "p.json", tt.mode, nil)
+		l.quiet, l.killed = tt.quiet, tt.killed
+		l.summary([]string{"true"}, "", nil)
+		if b.String() != tt.want {
+			t.Errorf("%s, quiet %v, %d killed: %q, want %q", tt.mode, tt.quiet, tt.killed, b.String(), tt.want)
+		}
+	}
+	// With -o, the line comes before what the profile written has.
+	var b bytes.Buffer
+	l := newLedger(&b, "p.json", "report", nil)
+	l.summary([]string{"true"}, "out.json", []string{"x86_64 futex"})
+	want := "sctrace: nothing to report: the workload made no call p.json lacks\n" +
+		"sctrace: out.json is p.json plus 1 new call: x86_64 futex\n" +
+		"sctrace: the run allowed it beside p.json (what every program may need, the timing-dependent calls, --widen), and the workload made it\n"
+	if b.String() != want {
+		t.Errorf("with -o:\n%s\nwant:\n%s", b.String(), want)
+	}
+}

@@ -53,7 +53,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	profilePath := fs.String("profile", "", "the profile to enforce (`FILE`, required)")
 	onDeny := fs.String("on-deny", "errno", "what a call the profile lacks gets (`ACTION`): errno, explain, kill, trap, log or report")
 	out := fs.String("o", "", "write the profile with the calls it lacked added to `FILE` (- for stdout); a call a process makes after one of its calls failed is not added")
-	quiet := fs.Bool("q", false, "print no notes (the calls allowed beside the profile, warnings): only the denials and the summary")
+	quiet := fs.Bool("q", false, "print no notes (the calls allowed beside the profile, warnings, the line that says nothing was denied): only the denials and the summary")
 	redact := fs.Bool("redact", false, "with -o: "+redactHelp)
 	noArgs := fs.Bool("no-args", false, "enforce call names only: allow every call the profile has with any arguments")
 	anyArgs := fs.String("any-args", "", "allow these calls (a comma-separated `LIST`) with any arguments")
@@ -162,6 +162,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 
 	l := newLedger(stderr, *profilePath, mode, judge)
+	l.quiet = *quiet
 	l.learned = func(archName, call string) *learn.Args {
 		if set := enforced.Arches[archName]; set != nil && set.Syscalls[call] != nil {
 			return set.Syscalls[call].Args
