@@ -12,7 +12,7 @@ import (
 )
 
 // TestStaticPrecision records real programs used in varied ways (testdata/varied.sh: ls, git,
-// python3 and node, as a user would run them) and compares, per program, inspect's static set
+// python3, node and busybox, as a user would run them) and compares, per program, inspect's static set
 // with the union of the calls its processes made. Every recorded call must be in the static
 // set (soundness, for every executable of the recording, as report --coverage says); the
 // precision, static set over recorded union, is logged per program with the median (issue
@@ -56,7 +56,7 @@ func TestStaticPrecision(t *testing.T) {
 		return sha256.Sum256(b)
 	}
 	var ratios []float64
-	for _, name := range []string{"ls", "git", "python3", "node"} {
+	for _, name := range []string{"ls", "git", "python3", "node", "busybox"} {
 		bin, err := exec.LookPath(name)
 		if err != nil {
 			continue
@@ -100,7 +100,9 @@ func TestStaticPrecision(t *testing.T) {
 			continue
 		}
 		ratio := float64(len(r.Syscalls)) / float64(len(union))
-		ratios = append(ratios, ratio)
+		if name != "busybox" { // the median is of the issue's four (busybox is one of many programs)
+			ratios = append(ratios, ratio)
+		}
 		sort.Strings(copies)
 		t.Logf("%s: static %d, recorded %d (%v), precision %.2fx", name, len(r.Syscalls), len(union), copies, ratio)
 	}
@@ -110,6 +112,6 @@ func TestStaticPrecision(t *testing.T) {
 		if n%2 == 0 {
 			med = (ratios[n/2-1] + ratios[n/2]) / 2
 		}
-		t.Logf("median precision of %d programs: %.2fx (target: at most 2.5x)", n, med)
+		t.Logf("median precision of ls, git, python3 and node (%d of them): %.2fx (target: at most 2.5x)", n, med)
 	}
 }

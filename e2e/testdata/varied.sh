@@ -1,4 +1,4 @@
-# varied.sh DIR: real programs (ls, git, python3, node) used in varied ways, as a user would:
+# varied.sh DIR: real programs (ls, git, python3, node, busybox) used in varied ways, as a user would:
 # the inputs TestStaticPrecision records to measure how close inspect's static sets are to
 # what the programs made. Run with DIR an empty working directory.
 set +e
@@ -83,4 +83,12 @@ node -e "require('fs').promises.readdir('/etc').then(()=>require('fs').writeFile
 node -e "const fs=require('fs'); fs.mkdirSync('nd/a', {recursive: true}); fs.writeFileSync('nd/a/f', 'x'); fs.appendFileSync('nd/a/f', 'y'); fs.copyFileSync('nd/a/f', 'nd/g'); fs.renameSync('nd/g', 'nd/h'); fs.chmodSync('nd/h', 0o600); fs.utimesSync('nd/h', 0, 0); fs.truncateSync('nd/h', 1); fs.symlinkSync('h', 'nd/s'); fs.readlinkSync('nd/s'); fs.lstatSync('nd/s'); fs.statSync('nd/h'); const fd=fs.openSync('nd/h', 'r+'); fs.fsyncSync(fd); fs.closeSync(fd); fs.readdirSync('nd', {withFileTypes: true}); fs.rmSync('nd', {recursive: true})" >/dev/null
 node -e "const net=require('net'); const s=net.createServer(c=>c.end('x')).listen(0,()=>{const c=net.connect(s.address().port,'127.0.0.1'); c.on('data',()=>{}); c.on('end',()=>s.close())})" >/dev/null
 node -e "require('child_process').exec('echo x', ()=>{}); setTimeout(()=>{}, 10); process.on('SIGTERM', ()=>{})" >/dev/null
+fi
+# busybox (static)
+if command -v busybox >/dev/null; then
+busybox sh -c 'echo hi | busybox wc -c; busybox ls -la / | busybox sort -r | busybox head -3' >/dev/null
+busybox find /etc -maxdepth 1 -name 'host*' -exec busybox cat {} \; >/dev/null 2>&1
+mkdir bb && echo x > bb/f && busybox tar czf bb.tgz bb && busybox tar xzf bb.tgz -C bb && busybox gzip -k bb/f
+busybox sed -n 1p /etc/passwd >/dev/null && busybox awk -F: '{n++} END {print n}' /etc/passwd >/dev/null
+busybox cp -a bb bb2 && busybox mv bb2 bb3 && busybox rm -rf bb bb3 bb.tgz && busybox date >/dev/null && busybox id >/dev/null
 fi

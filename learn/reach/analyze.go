@@ -211,7 +211,7 @@ func (a *analysis) add(path, kind, how string) (*loaded, error) {
 			storeCached(a.opt.CacheDir, o.hash, l.sum)
 		}()
 	}
-	if l.sum.Soname == "libc.so.6" {
+	if l.sum.Soname == "libc.so.6" || l.sum.StaticGlibc {
 		l.glibc = true
 	}
 	for _, f := range l.sum.Funcs {

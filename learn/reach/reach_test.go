@@ -605,7 +605,8 @@ func TestRunnableLibrary(t *testing.T) {
 // TestSetxidBroadcast: glibc's set*id broadcast (a site whose number is loaded from memory,
 // reached through pthread_create's SIGSETXID handler) makes only the set*id calls a wrapper the
 // program reaches makes itself: none for a threaded program that changes no id, setresuid (and
-// not the family) for one that calls setresuid.
+// not the family) for one that calls setresuid; also in a static, stripped program, which was
+// unbounded before glibc was recognised in it without symbols.
 func TestSetxidBroadcast(t *testing.T) {
 	dir := t.TempDir()
 	threads := `#include <pthread.h>
@@ -621,13 +622,19 @@ int main(void) {
 `
 	plain := gcc(t, dir, "plain", strings.Replace(threads, "SETID", "", 1), "-pthread")
 	setres := gcc(t, dir, "setres", strings.Replace(threads, "SETID", "setresuid(-1, getuid(), -1);", 1), "-pthread")
+	// Static and stripped (as Debian's busybox-static): glibc is known by its tunables' names.
+	plainS := gcc(t, dir, "plain-static", strings.Replace(threads, "SETID", "", 1), "-pthread", "-static", "-s")
+	setresS := gcc(t, dir, "setres-static", strings.Replace(threads, "SETID", "setresuid(-1, getuid(), -1);", 1), "-pthread", "-static", "-s")
 	for _, c := range []struct {
 		bin  string
 		want []string
-	}{{plain, nil}, {setres, []string{"setresuid"}}} {
+	}{{plain, nil}, {setres, []string{"setresuid"}}, {plainS, nil}, {setresS, []string{"setresuid"}}} {
 		r, err := Analyze(c.bin, Options{CacheDir: testCache})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if r.Arches["x86_64"].Any {
+			t.Errorf("%s: unbounded: %+v", filepath.Base(c.bin), r.Unresolved)
 		}
 		names := map[string]bool{}
 		for _, n := range r.Names("x86_64") {

@@ -1,6 +1,7 @@
 package reach
 
 import (
+	"bytes"
 	"debug/elf"
 	"runtime"
 	"slices"
@@ -13,7 +14,7 @@ import (
 )
 
 // summaryVersion changes whenever objSummary or its computation changes (it keys the cache).
-const summaryVersion = 12
+const summaryVersion = 13
 
 // Kinds of system call instruction.
 const (
@@ -66,11 +67,14 @@ type dataRef struct {
 // objSummary is the per-object analysis: independent of the other objects, so cacheable by the
 // object's content hash.
 type objSummary struct {
-	Version        int
-	Mode           int
-	Type           string // "exec" (fixed address) or "dyn"
-	Go             bool
-	Blob           bool // no symbols, FDEs nor Go table: each executable section is one function
+	Version int
+	Mode    int
+	Type    string // "exec" (fixed address) or "dyn"
+	Go      bool
+	Blob    bool // no symbols, FDEs nor Go table: each executable section is one function
+	// StaticGlibc tells a program without an interpreter that has glibc linked in: it holds the
+	// names of glibc's tunables (so even when stripped of the symbols that would say so).
+	StaticGlibc    bool
 	Entry          uint64
 	Needed         []string
 	Rpath, Runpath []string
@@ -219,6 +223,7 @@ func summarize(o *elfObject) *objSummary {
 	ri := o.relocs()
 	di := o.dynamic()
 	sum.Needed, sum.Rpath, sum.Runpath, sum.Soname, sum.Interp = di.needed, di.rpath, di.runpath, di.soname, di.interp
+	sum.StaticGlibc = di.interp == "" && di.soname == "" && bytes.Contains(o.raw, []byte("glibc.malloc.arena_max"))
 	sum.Roots = append(append(sum.Roots, di.initFini...), ri.resolvers...)
 	sum.ImpTaken = ri.impTaken
 	sum.Copies = ri.copies
