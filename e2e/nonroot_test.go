@@ -146,3 +146,47 @@ func TestRunWithoutRoot(t *testing.T) {
 		t.Errorf("run as uid 65534: the workload read %q from descriptor 3, want %q (%v)\n%s", out, "descriptor 3\n", err, stderr.String())
 	}
 }
+
+// TestExecuteOnlyUnreadable: a program the user may execute but not read runs undumpable, and
+// without root sctrace may not read its memory: its calls are recorded (the kernel reports
+// them), but the paths it opens are not. sctrace must say so rather than write a footprint that
+// looks complete.
+func TestExecuteOnlyUnreadable(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to drop to another user")
+	}
+	dir, asNobody := nobodyDir(t)
+	cat := filepath.Join(dir, "xcat")
+	data, err := os.ReadFile("/bin/cat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cat, data, 0o711); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(cat, 0o711) // whatever the umask
+	out := filepath.Join(dir, "p.json")
+	cmd := asNobody("record", "-o", out, "--", cat, "/etc/hostname")
+	cmd.Env = markedEnv()
+	b, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("record: %v\n%s", err, b)
+	}
+	if !strings.Contains(string(b), "the kernel refused to let sctrace read") {
+		t.Errorf("no warning about the unreadable footprint:\n%s", b)
+	}
+	p := loadProfile(t, out)
+	if p.Count("x86_64", "openat") == 0 {
+		t.Errorf("openat not recorded")
+	}
+	if p.Files["/etc/hostname"] != nil {
+		t.Logf("/etc/hostname was read after all: the program was readable?")
+	}
+	// Readable, the same program gives no warning.
+	os.Chmod(cat, 0o755)
+	cmd = asNobody("record", "-o", out, "--", cat, "/etc/hostname")
+	cmd.Env = markedEnv()
+	if b, err = cmd.CombinedOutput(); err != nil || strings.Contains(string(b), "refused") {
+		t.Errorf("readable program: %v\n%s", err, b)
+	}
+}

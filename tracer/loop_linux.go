@@ -204,6 +204,7 @@ func (t *tracer) wait(ws *unix.WaitStatus, options int) (int, syscall.Errno) {
 // every report already pending (WNOHANG) and handles the batch in order: every task stopped
 // when the batch was taken is resumed before any task is handled twice.
 func (t *tracer) loop() {
+	defer func() { t.rep.MemDenied = t.mem.denied }()
 	var ws unix.WaitStatus
 	for {
 		tid, errno := t.wait(&ws, unix.WALL)
@@ -695,7 +696,10 @@ func (t *tracer) resultDone(tid int) {
 
 // memReader reads tracee memory with process_vm_readv (one system call, no ptrace stop), into a
 // buffer it reuses.
-type memReader struct{ buf []byte }
+type memReader struct {
+	buf    []byte
+	denied int // reads the kernel refused (EPERM, EACCES): the process may not be read
+}
 
 // read reads max bytes at addr, or with str a NUL-terminated string of at most max bytes. A
 // string is read a page at a time, since a read that crosses into an unmapped page fails as a
@@ -717,6 +721,13 @@ func (m *memReader) read(tid int, addr uint64, max int, str bool) []byte {
 		iov.SetLen(n)
 		got, err := unix.ProcessVMReadv(tid, []unix.Iovec{iov},
 			[]unix.RemoteIovec{{Base: uintptr(addr) + uintptr(len(buf)), Len: n}}, 0)
+		if err == syscall.EPERM || err == syscall.EACCES {
+			// Not a bad pointer of the workload's (EFAULT) but a process sctrace may not read:
+			// one that runs a program without read permission is not dumpable (a recording
+			// without root), and ptrace's access check refuses its memory.
+			m.denied++
+			break
+		}
 		if err != nil || got <= 0 {
 			break
 		}

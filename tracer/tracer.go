@@ -192,6 +192,10 @@ type Report struct {
 	StatusUnknown bool
 	// Unread counts stops whose system call could not be read: those calls are missing.
 	Unread int
+	// MemDenied counts reads of a call's memory (the path or address the footprint wants)
+	// that the kernel refused: the process could not be read (it runs a program the user
+	// may execute but not read, so it is not dumpable). The footprint lacks those.
+	MemDenied int
 	// Vanished counts stops of tasks killed before they could be read (SIGKILL from outside).
 	Vanished int
 	// Untraced counts clone(CLONE_UNTRACED) calls whose flag the tracer cleared so that the

@@ -222,6 +222,7 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 	var added string
 	var ref *refiner
 	var interrupted syscall.Signal
+	unreadable := 0   // reads of the footprint the kernel refused, over the runs
 	cutShort := false // runs were left out
 	stableSince := 0
 	for i := 1; i <= *runs; i++ {
@@ -239,6 +240,7 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 		}
 		status, nproc, ref = rep.Status, n, r
 		interrupted = rep.Interrupted
+		unreadable += rep.MemDenied
 		before := base
 		if before == nil {
 			before = p
@@ -302,6 +304,7 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 				fmt.Fprintf(stderr, " ('sctrace report %s' shows them)", dest)
 			}
 			fmt.Fprintln(stderr)
+			warnUnreadable(stderr, unreadable)
 		}
 		warnHidden(stderr, p)
 		if ref != nil {
@@ -444,6 +447,9 @@ func recordAttached(pid int, out string, quiet bool, k keep, redact bool, stdout
 			fmt.Fprintf(stderr, "sctrace: %s %d; %s, %s; profile written to %s\n",
 				how, pid, plural(rec.Processes(), "process", "processes"), plural(len(p.Executables), "executable", "executables"), dest)
 		}
+		if k.footprint {
+			warnUnreadable(stderr, rep.MemDenied)
+		}
 		warnHidden(stderr, p)
 		fmt.Fprintln(stderr)
 		renderTables(stderr, audit.Summary(p, 8), outputWidth(stderr))
@@ -470,6 +476,14 @@ func hiddenBy(rep tracer.Report) []string {
 		out = append(out, "tracer: "+e)
 	}
 	return out
+}
+
+// warnUnreadable says that the footprint lacks what the kernel would not let sctrace read.
+func warnUnreadable(stderr io.Writer, n int) {
+	if n > 0 {
+		fmt.Fprintf(stderr, "sctrace: warning: the files, programs and endpoints lack %s: the kernel refused to let sctrace read a process's memory (a process running a program you may execute but not read is not dumpable; record as root to see them)\n",
+			plural(n, "path or address", "paths or addresses"))
+	}
 }
 
 // warnHidden tells the user why the recording may lack calls.
