@@ -29,6 +29,10 @@ func systemdDropIn(p *learn.Profile, added []Note) ([]byte, []Note, error) {
 	fmt.Fprintf(&b, "SystemCallArchitectures=%s\n", strings.Join(arches, " "))
 	writeWrapped(&b, "SystemCallFilter=", allowed)
 	if len(enosys) > 0 {
+		// systemd 247 and older ignore the errno of a "~" entry that follows an allow list
+		// and return SystemCallErrorNumber= instead (systemd issue 18916, fixed in 248).
+		b.WriteString("# The calls below fail with ENOSYS (so that programs fall back) with systemd 248 or\n")
+		b.WriteString("# later; systemd 247 and older make them fail with EPERM like the rest.\n")
 		with := make([]string, len(enosys))
 		for i, n := range enosys {
 			with[i] = n + ":ENOSYS"
