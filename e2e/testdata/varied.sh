@@ -1,7 +1,9 @@
-# varied.sh DIR: real programs (ls, git, python3, node, busybox) used in varied ways, as a user would:
-# the inputs TestStaticPrecision records to measure how close inspect's static sets are to
+# varied.sh DIR: real programs (ls, git, python3, node, busybox, java, sqlite3, xz, curl) used in
+# varied ways, as a user would:
+# (those not installed are skipped): the inputs TestStaticPrecision records to measure how close inspect's static sets are to
 # what the programs made. Run with DIR an empty working directory.
 set +e
+here=$(dirname "$(readlink -f "$0")")
 cd "$1"
 # ls
 mkdir -p d/sub && touch d/a d/sub/b && ln -sf a d/l && chown 54321:54321 d/a && mkfifo d/fifo
@@ -92,3 +94,20 @@ mkdir bb && echo x > bb/f && busybox tar czf bb.tgz bb && busybox tar xzf bb.tgz
 busybox sed -n 1p /etc/passwd >/dev/null && busybox awk -F: '{n++} END {print n}' /etc/passwd >/dev/null
 busybox cp -a bb bb2 && busybox mv bb2 bb3 && busybox rm -rf bb bb3 bb.tgz && busybox date >/dev/null && busybox id >/dev/null
 fi
+# java (the launcher loads the JVM with dlopen)
+if command -v java >/dev/null; then
+java -version 2>/dev/null
+command -v javac >/dev/null && java "$here/Hello.java" >/dev/null
+fi
+# sqlite3 on a file, xz, curl file:// and http://
+command -v sqlite3 >/dev/null && sqlite3 db.sqlite 'create table t(a); insert into t values (1); select count(*) from t;' >/dev/null
+command -v xz >/dev/null && seq 1000 > n.txt && xz -k n.txt && xz -dc n.txt.xz | wc -l >/dev/null
+if command -v curl >/dev/null; then
+curl -s file:///etc/hostname >/dev/null
+python3 -m http.server -b 127.0.0.1 0 >srv.log 2>&1 &
+srv=$!
+for i in $(seq 50); do port=$(sed -n 's/.*port \([0-9]*\).*/\1/p' srv.log); [ -n "$port" ] && break; sleep 0.1; done
+[ -n "$port" ] && curl -s "http://127.0.0.1:$port/" >/dev/null
+kill $srv; wait $srv 2>/dev/null
+fi
+exit 0

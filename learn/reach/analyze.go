@@ -170,6 +170,11 @@ func (a *analysis) closeNeeded(from int) {
 	for i := from; i < len(a.objs); i++ {
 		l := a.objs[i]
 		origin := filepath.Dir(l.path)
+		if i == 0 && (a.opt.Root == "/" || a.opt.Root == "") {
+			// The loader takes the program's $ORIGIN from /proc/self/exe, with its symbolic
+			// links resolved (/usr/bin/java -> /usr/lib/jvm/JDK/bin/java: $ORIGIN/../lib).
+			origin = filepath.Dir(l.o.path)
+		}
 		for _, n := range l.sum.Needed {
 			p, how := a.res.find(n, origin, l.sum.Rpath, l.sum.Runpath, mode)
 			if p == "" {

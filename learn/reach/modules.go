@@ -23,7 +23,9 @@ import (
 //   - libgcc_s.so.1 when glibc's unwinder loader (pthread_cancel, pthread_exit, backtrace) is
 //     reached;
 //   - gconv modules (the gconv directory) when iconv or glibc's multibyte conversions are reached;
-//   - Python extension modules (lib-dynload) when the program is Python and calls dlopen.
+//   - Python extension modules (lib-dynload) when the program is Python and calls dlopen;
+//   - the JVM and the JDK's native libraries (JAVA_HOME/lib/server/libjvm.so, JAVA_HOME/lib/*.so)
+//     when the program is a Java launcher (it links libjli.so) and calls dlopen.
 
 // nssEntries are glibc functions through which NSS modules are loaded (all lookups reach
 // __nss_lookup_function, which loads the module on first use).
@@ -216,6 +218,7 @@ func (a *analysis) loadModules() bool {
 	try("libgcc_s", gate(unwindEntries), a.loadLibgcc)
 	try("gconv", gate(gconvEntries), a.loadGconv)
 	try("python", func() bool { return a.pythonVersion() != "" && a.callsDlopen() }, a.loadPython)
+	try("java", func() bool { return a.javaHome() != "" && a.callsDlopen() }, a.loadJava)
 	if !a.modSets["dlopen"] && a.callsDlopen() {
 		a.modSets["dlopen"] = true
 		a.assume = append(a.assume, "reached code calls dlopen: only the module sets listed here are analysed (closed world); "+
@@ -371,4 +374,45 @@ func (a *analysis) loadPython() {
 		a.assume = append(a.assume, fmt.Sprintf("Python %s calls dlopen: the %d extension modules of %s are analysed as loaded; "+
 			"extension modules elsewhere (site-packages, dist-packages) and libraries loaded by ctypes are not covered", v, len(files), d))
 	}
+}
+
+// javaHome returns the Java home when the program is a Java launcher (java, javac, jshell, ...:
+// they link HOME/lib/libjli.so), else "".
+func (a *analysis) javaHome() string {
+	for _, l := range a.objs {
+		if l.sum.Soname == "libjli.so" || filepath.Base(l.path) == "libjli.so" {
+			return filepath.Dir(filepath.Dir(l.path))
+		}
+	}
+	return ""
+}
+
+// javaEntry tells whether a function is one the JVM or its launcher looks up by name: the
+// invocation API (JNI_CreateJavaVM & co., which libjli takes from libjvm.so), native methods
+// (Java_...), the libraries' JNI_OnLoad and JNI_OnUnload, JVM TI agents' Agent_OnLoad & co.
+// and the JVM_ interface the class library calls.
+func javaEntry(name string) bool {
+	for _, p := range []string{"JNI_", "Java_", "JVM_", "Agent_On"} {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// loadJava loads the JVM (lib/server, lib/client, lib/zero: whichever exist) and the native
+// libraries of the Java home's lib directory, which the launcher and the JVM load with dlopen.
+func (a *analysis) loadJava() {
+	home := a.javaHome()
+	var files []string
+	for _, d := range []string{"lib", "lib/server", "lib/client", "lib/zero"} {
+		dir := filepath.Join(home, d)
+		if _, isDir := a.j.stat(a.res.host(dir)); isDir {
+			files = append(files, a.moduleFiles(dir)...)
+		}
+	}
+	n := a.addModules(files, "Java native library", javaEntry)
+	a.assume = append(a.assume, fmt.Sprintf("a Java launcher calls dlopen: the JVM and the %d native libraries of %s/lib (%d objects with their dependencies) are analysed as loaded, "+
+		"entered at the names the JVM looks up (JNI_*, JVM_*, Java_*, Agent_On*); code the JIT compiler generates, and native libraries elsewhere (System.loadLibrary), are not covered",
+		len(files), home, n))
 }

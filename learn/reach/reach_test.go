@@ -650,3 +650,31 @@ int main(void) {
 		}
 	}
 }
+
+// TestJava: a Java launcher loads the JVM (lib/server/libjvm.so) and the JDK's native libraries
+// with dlopen; they are analysed as loaded, so that the calls the JVM makes (flock, mkdir,
+// getrusage, ... in `java -version`) are in the set.
+func TestJava(t *testing.T) {
+	if testing.Short() {
+		t.Skip("analyses the JVM")
+	}
+	bin, err := exec.LookPath("java")
+	if err != nil {
+		t.Skip("java not installed")
+	}
+	r, err := Analyze(bin, Options{CacheDir: testCache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jvm := false
+	for _, o := range r.Objects {
+		if filepath.Base(o.Path) == "libjvm.so" && o.Kind == "module" && o.Reached > 0 {
+			jvm = true
+		}
+	}
+	if !jvm {
+		t.Errorf("libjvm.so not analysed as a reached module: %+v", r.Objects)
+	}
+	union := straceRun(t, t.TempDir(), bin, "-version")
+	checkSound(t, r, "x86_64", union)
+}
