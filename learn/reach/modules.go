@@ -146,8 +146,9 @@ func (a *analysis) rebind() {
 	}
 }
 
-// reachedExport tells whether a function of a glibc object exported under one of the names is
-// reached; known tells whether some glibc object exports one of them at all.
+// reachedExport tells whether a function of a glibc object exported under one of the names (or,
+// in a static program, named so by its symbol table) is reached; known tells whether some
+// glibc object has one of them at all.
 func (a *analysis) reachedExport(names []string) (reached, known bool) {
 	for i, l := range a.objs {
 		if !l.glibc {
@@ -158,6 +159,18 @@ func (a *analysis) reachedExport(names []string) (reached, known bool) {
 				known = true
 				if fn := l.sum.funcAt(ad); fn >= 0 && a.isReached(fref{i, fn}) {
 					return true, true
+				}
+			}
+		}
+		if len(l.sum.Exports) == 0 {
+			// A static program: its symbol table, unless stripped, names glibc's functions,
+			// and a name it lacks is code the linker left out.
+			for fn := range l.sum.Funcs {
+				if name := l.sum.Funcs[fn].Name; name != "" {
+					known = true
+					if slices.Contains(names, name) && a.isReached(fref{i, fn}) {
+						return true, true
+					}
 				}
 			}
 		}
