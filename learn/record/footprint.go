@@ -2,10 +2,8 @@ package record
 
 import (
 	"encoding/binary"
-	"maps"
 	"net/netip"
 	"path"
-	"slices"
 	"sort"
 	"strings"
 
@@ -99,11 +97,11 @@ func (r *Recorder) ResultMatters(tid int) bool {
 	if !ok {
 		return false
 	}
-	uses := r.fp.files[learn.ValidUTF8(pf.path)] // as file stores it
+	uses, known := r.fp.files[learn.ValidUTF8(pf.path)] // as file stores it
 	switch {
-	case uses == nil && len(r.fp.files) >= learn.MaxFiles:
+	case !known && len(r.fp.files) >= learn.MaxFiles:
 		r.fp.dropped.Files++
-	case uses != nil && uses[pf.use] && uses[failedUse(pf.use)]:
+	case known && uses.has(pf.use) && uses.has(failedUse(pf.use)):
 	default:
 		return true
 	}
@@ -145,9 +143,38 @@ func PathDir(audit uint32, nr int) int {
 	return spec.dirArg
 }
 
+// fileUses is the set of a file's uses (learn.UseOpen, ...) as bits: a file walk keeps
+// learn.MaxFiles of them, and a map per file cost 2.5 times the memory of the whole footprint.
+type fileUses uint8
+
+// useNames are the uses, in the order of their bits (sorted, as the profile lists them).
+var useNames = [...]string{learn.UseCreate, learn.UseCreateFailed, learn.UseExec, learn.UseOpen, learn.UseOpenFailed}
+
+func useBit(use string) fileUses {
+	for i, n := range useNames {
+		if n == use {
+			return 1 << i
+		}
+	}
+	panic("record: unknown file use " + use)
+}
+
+func (u fileUses) has(use string) bool { return u&useBit(use) != 0 }
+
+// names lists the uses, sorted.
+func (u fileUses) names() []string {
+	var out []string
+	for i, n := range useNames {
+		if u&(1<<i) != 0 {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // footprint is what a Recorder keeps beyond calls.
 type footprint struct {
-	files     map[string]map[string]bool
+	files     map[string]fileUses
 	programs  map[string]learn.Program
 	endpoints map[learn.Endpoint]bool
 	dropped   learn.Dropped
@@ -156,7 +183,7 @@ type footprint struct {
 }
 
 func newFootprint() *footprint {
-	return &footprint{files: map[string]map[string]bool{}, programs: map[string]learn.Program{},
+	return &footprint{files: map[string]fileUses{}, programs: map[string]learn.Program{},
 		endpoints: map[learn.Endpoint]bool{}, nodes: map[int]*learn.Node{}}
 }
 
@@ -165,16 +192,12 @@ func (f *footprint) file(path, use string) {
 		return
 	}
 	path = learn.ValidUTF8(path)
-	uses := f.files[path]
-	if uses == nil {
-		if len(f.files) >= learn.MaxFiles {
-			f.dropped.Files++
-			return
-		}
-		uses = map[string]bool{}
-		f.files[path] = uses
+	uses, known := f.files[path]
+	if !known && len(f.files) >= learn.MaxFiles {
+		f.dropped.Files++
+		return
 	}
-	uses[use] = true
+	f.files[path] = uses | useBit(use)
 }
 
 // Memory records what a peeked call revealed: mem is what Peek asked for.
@@ -262,7 +285,7 @@ func (f *footprint) finish(p *learn.Profile, rec *learn.Recording) {
 	if len(f.files) > 0 {
 		p.Files = map[string][]string{}
 		for path, uses := range f.files {
-			p.Files[path] = slices.Sorted(maps.Keys(uses))
+			p.Files[path] = uses.names()
 		}
 	}
 	for _, prog := range f.programs {
