@@ -1,6 +1,7 @@
 package learn
 
 import (
+	"io"
 	"strconv"
 	"unicode/utf8"
 )
@@ -9,14 +10,31 @@ import (
 // compares them on random profiles), without encoding/json's reflection, whose first use cost
 // every recording about 0.4 ms after its workload had ended.
 
-// jsonWriter appends indented JSON: one member or element per line.
+// jsonWriter appends indented JSON: one member or element per line. With out set, it writes
+// what it has to out at every line once it holds flushAt bytes, so that a large profile (a file
+// walk's ten thousand paths) is never whole in memory; err is the first write error.
 type jsonWriter struct {
 	b     []byte
 	depth int
 	first []bool // per open object or array: nothing written in it yet
+	out   io.Writer
+	err   error
+}
+
+const flushAt = 32 << 10
+
+// flush writes out what the writer holds.
+func (w *jsonWriter) flush() {
+	if w.out != nil && len(w.b) > 0 && w.err == nil {
+		_, w.err = w.out.Write(w.b)
+	}
+	w.b = w.b[:0]
 }
 
 func (w *jsonWriter) newline() {
+	if w.out != nil && len(w.b) >= flushAt {
+		w.flush()
+	}
 	w.b = append(w.b, '\n')
 	for i := 0; i < w.depth; i++ {
 		w.b = append(w.b, ' ', ' ')

@@ -3,6 +3,8 @@ package learn
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 )
@@ -160,3 +162,44 @@ func encRandomProfile(r *rand.Rand) *Profile {
 	}
 	return p
 }
+
+// TestEncodeLarge: a profile larger than the encoder's buffer is written in pieces (it is never
+// whole in memory) and still gives MarshalIndent's bytes; a failing writer's error is returned.
+func TestEncodeLarge(t *testing.T) {
+	p := NewProfile()
+	p.Files = FileUses{}
+	for i := 0; i < 20000; i++ {
+		p.Files[fmt.Sprintf("/usr/share/doc/package-%d/changelog.Debian.gz", i)] = []string{UseOpen}
+	}
+	want, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got countingWriter
+	if err := p.Encode(&got); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), append(want, '\n')) {
+		t.Fatal("Encode differs from MarshalIndent")
+	}
+	if got.writes < 10 {
+		t.Errorf("%d bytes in %d writes: not written in pieces", got.Len(), got.writes)
+	}
+	if err := p.Encode(failingWriter{}); err == nil {
+		t.Error("no error from a failing writer")
+	}
+}
+
+type countingWriter struct {
+	bytes.Buffer
+	writes int
+}
+
+func (w *countingWriter) Write(b []byte) (int, error) {
+	w.writes++
+	return w.Buffer.Write(b)
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write(b []byte) (int, error) { return 0, errors.New("disk full") }

@@ -199,10 +199,11 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // Encode writes the profile as indented JSON. The same profile always gives the same bytes.
 func (p *Profile) Encode(w io.Writer) error {
-	jw := jsonWriter{b: make([]byte, 0, 4096)}
+	jw := jsonWriter{b: make([]byte, 0, flushAt+4096), out: w}
 	jw.profile(p)
-	_, err := w.Write(append(jw.b, '\n'))
-	return err
+	jw.b = append(jw.b, '\n')
+	jw.flush()
+	return jw.err
 }
 
 // ErrVersion is returned by Decode for a profile newer than this sctrace.

@@ -57,7 +57,9 @@ type tracer struct {
 	// results: Options.Results; resultExit: threads resumed to a call's exit for its result
 	// (resultDone), with the call.
 	results    func(*Event) bool
-	resultExit map[int]Event
+	resultExit map[int]pendingResult
+	resEv      Event       // the result reported (a field: an Event per call was garbage)
+	resInfo    syscallInfo // resultDone's read
 
 	root       int
 	rootDone   bool
@@ -469,7 +471,7 @@ func (t *tracer) stopped(r *waitReport) {
 				t.injectStop(tid, t.inject[tid])
 			case t.clone3Exit[tid]:
 				t.clone3Done(tid)
-			case t.resultExit != nil && t.resultExit[tid].Kind != 0:
+			case t.resultExit != nil && t.resultExit[tid].pid != 0:
 				t.resultDone(tid)
 			default:
 				t.cont(tid, 0)
@@ -576,7 +578,7 @@ func (t *tracer) clone3Done(tid int) {
 
 func (t *tracer) cont(tid int, sig syscall.Signal) {
 	req := unix.PTRACE_CONT
-	if t.syscallMode || t.inject[tid] != nil || t.clone3Exit[tid] || t.resultExit[tid].Kind != 0 {
+	if t.syscallMode || t.inject[tid] != nil || t.clone3Exit[tid] || t.resultExit[tid].pid != 0 {
 		req = unix.PTRACE_SYSCALL
 	}
 	// ESRCH means the task was killed while stopped; wait4 will report its end (trap 4).
@@ -668,9 +670,9 @@ func (t *tracer) syscallStop(tid int, tk *tasks.Task, seccomp bool, r *waitRepor
 	}
 	if seccomp && !t.syscallMode && t.results != nil && t.results(&t.ev) {
 		if t.resultExit == nil {
-			t.resultExit = map[int]Event{}
+			t.resultExit = map[int]pendingResult{}
 		}
-		t.resultExit[tid] = Event{Kind: EventResult, Pid: tk.Pid, Tid: tid, Audit: t.ev.Audit, Nr: t.ev.Nr}
+		t.resultExit[tid] = pendingResult{pid: tk.Pid, audit: t.ev.Audit, nr: t.ev.Nr}
 	}
 	return true
 }
@@ -678,20 +680,27 @@ func (t *tracer) syscallStop(tid int, tk *tasks.Task, seccomp bool, r *waitRepor
 // resultDone handles the syscall stop of a call whose result was asked for (Options.Results):
 // at its exit, it reports the result.
 func (t *tracer) resultDone(tid int) {
-	var info syscallInfo
-	errno := getSyscallInfo(tid, &info)
+	info := &t.resInfo
+	errno := getSyscallInfo(tid, info)
 	if errno == 0 && info.Op == unix.PTRACE_SYSCALL_INFO_ENTRY {
 		t.cont(tid, 0) // the entry stop of a kernel that reports it after the seccomp stop
 		return
 	}
-	e := t.resultExit[tid]
+	pr := t.resultExit[tid]
 	delete(t.resultExit, tid)
 	if errno == 0 && info.Op == unix.PTRACE_SYSCALL_INFO_EXIT {
 		// struct ptrace_syscall_info's exit member {s64 rval; u8 is_error} overlays nr.
-		e.Ret = int64(info.Nr)
-		t.emit(&e)
+		t.resEv = Event{Kind: EventResult, Pid: pr.pid, Tid: tid, Audit: pr.audit, Nr: pr.nr, Ret: int64(info.Nr)}
+		t.emit(&t.resEv)
 	}
 	t.cont(tid, 0)
+}
+
+// pendingResult is a call whose result a thread was resumed to report (Options.Results).
+type pendingResult struct {
+	pid   int // never 0 for a pending result
+	audit uint32
+	nr    int
 }
 
 // memReader reads tracee memory with process_vm_readv (one system call, no ptrace stop), into a

@@ -248,11 +248,17 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 		if before == nil {
 			before = learn.NewProfile()
 		}
-		q = learn.Merge(before, q)
-		grown := newCalls(before, q)
-		added = describeNew(grown)
+		var grown []string
 		if p == nil && base == nil {
+			// The first run of a recording without a base: every call is new, and the
+			// profile is the run's own (merging it with nothing and diffing it against nothing
+			// only doubled the memory at the end: 3 MiB more after a file walk).
+			grown = allCalls(q)
 			added = plural(len(grown), "call", "calls")
+		} else {
+			q = learn.Merge(before, q)
+			grown = newCalls(before, q)
+			added = describeNew(grown)
 		}
 		if len(grown) > 0 || i == 1 {
 			stableSince = i

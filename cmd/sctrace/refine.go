@@ -123,6 +123,18 @@ func newCalls(before, after *learn.Profile) []string {
 	return out
 }
 
+// allCalls lists every call of a profile, as newCalls names them.
+func allCalls(p *learn.Profile) []string {
+	var out []string
+	for archName, set := range p.Arches {
+		for key := range set.Syscalls {
+			out = append(out, archName+" "+key)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // describeNew says what a refine run added: "3 new calls: x86_64 a, x86_64 b, x86 c".
 func describeNew(calls []string) string {
 	if len(calls) == 0 {

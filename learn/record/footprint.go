@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"net/netip"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -284,8 +285,14 @@ func decodeSockaddr(a *arch.Arch, b []byte) (learn.Endpoint, bool) {
 func (f *footprint) finish(p *learn.Profile, rec *learn.Recording) {
 	if len(f.files) > 0 {
 		p.Files = map[string][]string{}
+		// One slice per set of uses, shared (and clipped, so that an append copies it): ten
+		// thousand files have a handful of different sets.
+		var shared [1 << len(useNames)][]string
 		for path, uses := range f.files {
-			p.Files[path] = uses.names()
+			if shared[uses] == nil {
+				shared[uses] = slices.Clip(uses.names())
+			}
+			p.Files[path] = shared[uses]
 		}
 	}
 	for _, prog := range f.programs {
