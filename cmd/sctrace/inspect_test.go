@@ -2,9 +2,15 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/sctrace/sctrace/learn/reach"
 )
@@ -66,5 +72,34 @@ func TestExeCallsFormat(t *testing.T) {
 				t.Errorf("accepted:\n%s", bad)
 			}
 		}
+	}
+}
+
+// TestExeCacheNotRegular: a FIFO (or a device) where run's per-executable cache file belongs is
+// not read (the read blocked for good), and the executable is analysed instead.
+func TestExeCacheNotRegular(t *testing.T) {
+	exe, err := filepath.EvalSymlinks("/bin/true")
+	if err != nil {
+		t.Skip(err)
+	}
+	cache := t.TempDir()
+	sum := sha256.Sum256([]byte(exe))
+	dir := filepath.Join(cache, "exe")
+	os.MkdirAll(dir, 0o700)
+	if err := syscall.Mkfifo(filepath.Join(dir, hex.EncodeToString(sum[:16])+".calls"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := exeCallsOf(exe, cache, func() bool { return true })
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("exeCallsOf: %v", err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("exeCallsOf blocks on a FIFO in the cache")
 	}
 }

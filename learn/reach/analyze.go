@@ -1,6 +1,7 @@
 package reach
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"path/filepath"
@@ -51,6 +52,7 @@ type analysis struct {
 	stores   sync.WaitGroup // summaries being written to the cache
 	opt      Options
 	j        *journal // the file-system facts read (journal.go)
+	fresh    bool     // summarise every object, whatever the cache holds
 	res      *resolver
 	objs     []*loaded
 	byPath   map[string]int
@@ -106,19 +108,56 @@ func Analyze(path string, opt Options) (*Result, error) {
 	if opt.Root == "" {
 		opt.Root = "/"
 	}
+	given := path
+	if abs, err := filepath.Abs(path); err == nil && opt.Root == "/" {
+		// Every fact, and the cache's key, about the file the path names now: the same
+		// relative path from another directory is another file.
+		path = abs
+	}
 	if r := loadResult(path, opt); r != nil {
 		resultHits.Add(1)
+		r.Path = given
 		return r, nil
 	}
 	a := newAnalysis(opt)
+	r, err := a.analyse(path)
+	if err == errCachedPanic {
+		// A cached summary that passed its checksum but does not hold together (written by
+		// hand, or by a faulty build): analyse every object afresh, replacing the cached ones.
+		a = newAnalysis(opt)
+		a.fresh = true
+		r, err = a.analyse(path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	storeResult(path, opt, a.j, r)
+	r.Path = given
+	return r, nil
+}
+
+var errCachedPanic = errors.New("reach: the analysis of cached summaries failed")
+
+// analyse runs the analysis. A panic is errCachedPanic when some summary came from the cache
+// (it may be the cause), and goes on otherwise.
+func (a *analysis) analyse(path string) (r *Result, err error) {
 	defer a.stores.Wait()
+	defer func() {
+		if p := recover(); p != nil {
+			for _, l := range a.objs {
+				if l.cached {
+					r, err = nil, errCachedPanic
+					return
+				}
+			}
+			panic(p)
+		}
+	}()
 	if err := a.load(path); err != nil {
 		return nil, err
 	}
 	a.reach()
-	r := a.result(path)
-	storeResult(path, opt, a.j, r)
-	return r, nil
+	return a.result(path), nil
 }
 
 // newAnalysis returns the empty state of an analysis.
@@ -204,8 +243,12 @@ func (a *analysis) add(path, kind, how string) (*loaded, error) {
 		how = "program"
 	}
 	l := &loaded{o: o, path: path, kind: kind, how: how}
-	if s := loadCached(a.opt.CacheDir, o.hash); s != nil {
-		l.sum, l.cached = s, true
+	var cached *objSummary
+	if !a.fresh {
+		cached = loadCached(a.opt.CacheDir, o.hash)
+	}
+	if cached != nil {
+		l.sum, l.cached = cached, true
 	} else {
 		l.sum = summarize(o)
 		// Written while the analysis goes on (nothing changes a summary once made): node's
@@ -216,7 +259,7 @@ func (a *analysis) add(path, kind, how string) (*loaded, error) {
 			storeCached(a.opt.CacheDir, o.hash, l.sum)
 		}()
 	}
-	if l.sum.Soname == "libc.so.6" || l.sum.StaticGlibc {
+	if l.sum.Soname == "libc.so.6" || l.sum.StaticGlibc && kind == "program" {
 		l.glibc = true
 	}
 	for _, f := range l.sum.Funcs {
@@ -753,7 +796,7 @@ func (a *analysis) settleSetid(sites []setidSite, calls func(string) *Calls, add
 	if len(sites) == 0 {
 		return
 	}
-	a.assume = append(a.assume, "glibc system call sites whose number is loaded from memory are its set*id broadcast to all threads: they make the calls of the set*id family ("+strings.Join(setidCalls, ", ")+") that a set*id wrapper reached makes itself")
+	a.assume = append(a.assume, "glibc system call sites that load their number and three arguments from one struct xid_command (nptl's set*id broadcast to all threads) make the calls of the set*id family ("+strings.Join(setidCalls, ", ")+") that a set*id wrapper reached makes itself; any other site whose number is loaded from memory is unbounded")
 	for _, s := range sites {
 		ab, _ := arch.ByName(s.arch)
 		c := calls(s.arch)
@@ -844,7 +887,7 @@ func (a *analysis) result(path string) *Result {
 			if st.Kind == kindSyscall && l.sum.Mode == 64 {
 				arches = []string{"x86_64", "x32"}
 			}
-			if l.glibc && onlyMem(st.V) {
+			if l.glibc && st.Xid && onlyMem(st.V) {
 				// glibc's set*id broadcast: the number is stored in memory by setuid() & co.,
 				// which make the same call themselves: settled once every site is (below).
 				p := base

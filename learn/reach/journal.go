@@ -193,12 +193,13 @@ func (f fact) holds() bool {
 // resultVersion changes when the cached form changes; the build ID covers the analysis code.
 // The form is codec.go's (encoding/gob's package initialisation would cost every sctrace
 // command start-up time).
-const resultVersion = 1
+const resultVersion = 2
 
 // cachedResult is what the result cache holds for one analysis.
 type cachedResult struct {
 	Version int
 	Build   string
+	Key     string // what resultKey hashes: an entry answers only the analysis it was made for
 	Facts   []fact
 	Result  *Result
 }
@@ -241,15 +242,20 @@ func selfBuild() string {
 	return buildID
 }
 
-// resultKey names the cache entry of an analysis of path with opt.
-func resultKey(path string, opt Options) string {
+// resultKeyOf is what identifies an analysis: the path, the root and the modules.
+func resultKeyOf(path string, opt Options) string {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		abs = path
 	}
 	mods := append([]string(nil), opt.Modules...)
 	sort.Strings(mods)
-	h := sha256.Sum256([]byte(strings.Join(append([]string{abs, opt.Root}, mods...), "\x00")))
+	return strings.Join(append([]string{abs, opt.Root}, mods...), "\x00")
+}
+
+// resultKey names the cache entry of an analysis of path with opt.
+func resultKey(path string, opt Options) string {
+	h := sha256.Sum256([]byte(resultKeyOf(path, opt)))
 	return hex.EncodeToString(h[:])
 }
 
@@ -261,13 +267,14 @@ func loadResult(path string, opt Options) *Result {
 	if opt.CacheDir == "" || build == "" || !resultCache {
 		return nil
 	}
-	b, err := os.ReadFile(resultPath(opt.CacheDir, resultKey(path, opt)))
-	if err != nil {
+	b := readCacheFile(resultPath(opt.CacheDir, resultKey(path, opt)), maxResultFile)
+	if b == nil {
 		return nil
 	}
 	var c cachedResult
 	d := &decoder{b: b}
-	if d.value(reflect.ValueOf(&c).Elem()); d.err != nil || len(d.b) != 0 || c.Version != resultVersion || c.Build != build || c.Result == nil {
+	if d.value(reflect.ValueOf(&c).Elem()); d.err != nil || len(d.b) != 0 || c.Version != resultVersion || c.Build != build ||
+		c.Key != resultKeyOf(path, opt) || c.Result == nil {
 		return nil
 	}
 	// Facts are checked in parallel: hashing the objects again is most of a cached analysis.
@@ -308,21 +315,6 @@ func storeResult(path string, opt Options, j *journal, r *Result) {
 	if opt.CacheDir == "" || build == "" || j == nil || !resultCache {
 		return
 	}
-	if err := os.MkdirAll(opt.CacheDir, 0o755); err != nil {
-		return
-	}
-	b := encodeValue(nil, reflect.ValueOf(cachedResult{Version: resultVersion, Build: build, Facts: j.facts, Result: r}))
-	tmp, err := os.CreateTemp(opt.CacheDir, "result-*.tmp")
-	if err != nil {
-		return
-	}
-	_, werr := tmp.Write(b)
-	cerr := tmp.Close()
-	if werr != nil || cerr != nil {
-		os.Remove(tmp.Name())
-		return
-	}
-	if err := os.Rename(tmp.Name(), resultPath(opt.CacheDir, resultKey(path, opt))); err != nil {
-		os.Remove(tmp.Name())
-	}
+	b := encodeValue(nil, reflect.ValueOf(cachedResult{Version: resultVersion, Build: build, Key: resultKeyOf(path, opt), Facts: j.facts, Result: r}))
+	writeCacheFile(opt.CacheDir, resultPath(opt.CacheDir, resultKey(path, opt)), b)
 }

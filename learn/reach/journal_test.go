@@ -6,7 +6,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/sctrace/sctrace/arch"
 )
@@ -127,5 +130,172 @@ func TestResultCache(t *testing.T) {
 	analyze()
 	if _, hit = analyze(); hit {
 		t.Error("cached without a cache directory")
+	}
+}
+
+// TestCacheFilesDistrusted: what the cache holds is believed only when it is a regular file of
+// this user's, unchanged since it was written (a checksum), and made for this analysis; a
+// summary that passes all that but does not hold together (a panic in the analysis) makes it
+// analyse afresh. Each case used to give a wrong answer, hang or crash.
+func TestCacheFilesDistrusted(t *testing.T) {
+	dir := t.TempDir()
+	bin := gcc(t, dir, "hello", "#include <stdio.h>\nint main(void) { puts(\"hi\"); return 0; }\n", "-static", "-s")
+	other := gcc(t, dir, "tiny", "#include <unistd.h>\nint main(void) { return getppid(); }\n")
+	cache := t.TempDir()
+	opt := Options{CacheDir: cache}
+	want := strings.Join(mustAnalyze(t, bin, opt).Names("x86_64"), " ")
+	check := func(what string) {
+		t.Helper()
+		done := make(chan *Result, 1)
+		go func() {
+			r, err := Analyze(bin, opt)
+			if err != nil {
+				r = &Result{}
+			}
+			done <- r
+		}()
+		select {
+		case r := <-done:
+			if got := strings.Join(r.Names("x86_64"), " "); got != want {
+				t.Errorf("%s: the analysis changed:\n%s\nwant:\n%s", what, got, want)
+			}
+		case <-time.After(60 * time.Second):
+			t.Fatalf("%s: the analysis hangs", what)
+		}
+	}
+	results, _ := filepath.Glob(filepath.Join(cache, "result-*"))
+	if len(results) != 1 {
+		t.Fatalf("result files: %v", results)
+	}
+	res := results[0]
+	flip := func(path string, off int) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[off%len(b)] ^= 0x80
+		os.WriteFile(path, b, 0o600)
+	}
+
+	flip(res, 283)
+	check("a flipped bit in the result")
+
+	// Another program's result put under this one's key.
+	mustAnalyze(t, other, opt)
+	all, _ := filepath.Glob(filepath.Join(cache, "result-*"))
+	for _, f := range all {
+		if f != res {
+			b, _ := os.ReadFile(f)
+			os.WriteFile(res, b, 0o600)
+		}
+	}
+	check("another program's result under this key")
+
+	// Not regular files: a FIFO, a link to a device that never ends.
+	os.Remove(res)
+	if err := syscall.Mkfifo(res, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	check("a FIFO for a result")
+	os.Remove(res)
+	os.Symlink("/dev/zero", res)
+	check("a link to /dev/zero for a result")
+	os.Remove(res)
+
+	// Writable by others.
+	mustAnalyze(t, bin, opt)
+	os.Chmod(res, 0o666)
+	hits := resultHits.Load()
+	check("a result anyone may write")
+	if resultHits.Load() != hits {
+		t.Error("a result file anyone may write was believed")
+	}
+	os.Remove(res)
+
+	// A summary with a correct checksum that does not hold together: a data chunk always
+	// reached whose index is far out of range (the analysis panicked on such a file).
+	raw, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sumFile := cachePath(cache, contentHash(raw))
+	s, err := decodeSummary(readCacheFile(sumFile, maxSummaryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.RootChunks = append(s.RootChunks, 1<<30)
+	writeCacheFile(cache, sumFile, encodeSummary(s))
+	check("a summary that does not hold together")
+	if s, err := decodeSummary(readCacheFile(sumFile, maxSummaryFile)); err != nil || slices.Contains(s.RootChunks, 1<<30) {
+		t.Errorf("the bad summary was not replaced (%v)", err)
+	}
+}
+
+func mustAnalyze(t *testing.T, path string, opt Options) *Result {
+	t.Helper()
+	r, err := Analyze(path, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestRelativePaths: a relative path names a file relative to the working directory, for the
+// analysis and for the cache: the same relative path elsewhere is another file. And a program
+// reached through a symbolic link finds its $ORIGIN libraries where the loader does, next to
+// its real file (the loader reads /proc/self/exe).
+func TestRelativePaths(t *testing.T) {
+	root := t.TempDir()
+	build := func(dir string, nr int) {
+		os.MkdirAll(filepath.Join(dir, "lib"), 0o755)
+		sharedLib(t, filepath.Join(dir, "lib"), "libx.so", rawCall("x", nr))
+		gcc(t, dir, "prog", "long x(void);\nint main(void) { return x(); }\n", "-L"+filepath.Join(dir, "lib"), "-lx", "-Wl,-rpath,$ORIGIN/lib")
+	}
+	a, b := filepath.Join(root, "a"), filepath.Join(root, "b")
+	build(a, 110) // getppid
+	build(b, 110)
+	cache := t.TempDir()
+	t.Chdir(a)
+	r := mustAnalyze(t, "prog", Options{CacheDir: cache})
+	if !madeBy(r, "getppid", "libx.so") || r.Path != "prog" {
+		t.Fatalf("relative: path %q, getppid from libx.so %v", r.Path, madeBy(r, "getppid", "libx.so"))
+	}
+	sharedLib(t, filepath.Join(a, "lib"), "libx.so", rawCall("x", 151)) // mlockall
+	t.Chdir(b)                                                          // b holds what a held
+	if r := mustAnalyze(t, filepath.Join(a, "prog"), Options{CacheDir: cache}); !madeBy(r, "mlockall", "libx.so") {
+		t.Error("a's library changed, but the analysis of a/prog from b still says getppid")
+	}
+
+	// x/prog -> ../y/prog: the loader takes y/lib, not x/lib.
+	x, y := filepath.Join(root, "x"), filepath.Join(root, "y")
+	build(y, 151)
+	os.MkdirAll(filepath.Join(x, "lib"), 0o755)
+	sharedLib(t, filepath.Join(x, "lib"), "libx.so", rawCall("x", 110))
+	os.Symlink(filepath.Join("..", "y", "prog"), filepath.Join(x, "prog"))
+	if r := mustAnalyze(t, filepath.Join(x, "prog"), Options{CacheDir: cache}); !madeBy(r, "mlockall", "libx.so") || madeBy(r, "getppid", "libx.so") {
+		t.Errorf("through a symbolic link: mlockall %v, getppid %v (want y/lib's mlockall only)", madeBy(r, "mlockall", "libx.so"), madeBy(r, "getppid", "libx.so"))
+	}
+}
+
+// TestMemoryNumberInProgram: a static program whose own code makes a system call with a number
+// loaded from memory is unbounded (glibc linked in does not make every such site its set*id
+// broadcast: only those shaped like it are).
+func TestMemoryNumberInProgram(t *testing.T) {
+	dir := t.TempDir()
+	src := `#include <stdio.h>
+volatile long nr = 312;
+int main(void) {
+	long r;
+	__asm__ volatile("syscall" : "=a"(r) : "a"(nr), "D"(1L), "S"(2L) : "rcx", "r11", "memory");
+	printf("%ld\n", r);
+	return 0;
+}
+`
+	for _, flags := range [][]string{nil, {"-static"}, {"-static", "-s"}} {
+		bin := gcc(t, dir, "memnr", src, flags...)
+		r := mustAnalyze(t, bin, Options{CacheDir: testCache})
+		if !r.Arches["x86_64"].Any {
+			t.Errorf("%v: bounded, though main's call number is loaded from memory", flags)
+		}
 	}
 }

@@ -374,6 +374,10 @@ func (a *analysis) pythonVersion() string {
 func (a *analysis) loadPython() {
 	v := a.pythonVersion()
 	prefix := filepath.Dir(filepath.Dir(a.objs[0].path))
+	if a.opt.Root == "/" {
+		// Python finds its prefix from its executable with symbolic links resolved.
+		prefix = filepath.Dir(filepath.Dir(a.objs[0].o.path))
+	}
 	dirs := []string{filepath.Join(prefix, "lib", "python"+v, "lib-dynload")}
 	if d := "/usr/lib/python" + v + "/lib-dynload"; d != dirs[0] {
 		dirs = append(dirs, d)

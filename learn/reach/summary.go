@@ -2,6 +2,7 @@ package reach
 
 import (
 	"bytes"
+	"cmp"
 	"debug/elf"
 	"runtime"
 	"slices"
@@ -14,7 +15,7 @@ import (
 )
 
 // summaryVersion changes whenever objSummary or its computation changes (it keys the cache).
-const summaryVersion = 13
+const summaryVersion = 14
 
 // Kinds of system call instruction.
 const (
@@ -37,6 +38,10 @@ type siteSum struct {
 	At   uint64
 	Kind string
 	V    traced
+	// Xid: the four instructions before it load the number and three arguments from one
+	// structure laid out like glibc's struct xid_command {int syscall_no; long id[3];}: nptl's
+	// set*id broadcast (see xidShape).
+	Xid bool
 }
 
 // funcSum is what one function does, as far as reachability and numbers are concerned.
@@ -317,7 +322,59 @@ func (o *elfObject) scanFunc(sum *objSummary, i int, startSet map[uint64]bool, w
 	}
 	if hasSite {
 		withSites[i] = slices.Clone(insts)
+		for j := range fs.Sites {
+			st := &fs.Sites[j]
+			if k, found := slices.BinarySearchFunc(insts, st.At, func(in inst, a uint64) int { return cmp.Compare(in.addr, a) }); found {
+				st.Xid = xidShape(insts, k, o.mode)
+			}
+		}
 	}
+}
+
+// xidShape tells whether the four instructions before the system call instruction insts[k]
+// are loads of the number and its three arguments from one structure laid out like glibc's
+// struct xid_command {int syscall_no; long id[3];}, in any order: eax from (B), then rdi, rsi,
+// rdx from 8, 16, 24(B) (i386: ebx, ecx, edx from 4, 8, 12(B)). That is nptl's set*id
+// broadcast, in __nptl_setxid and in the SIGSETXID handler, whose number a set*id wrapper
+// stored. Only the load nearest the call may overwrite B (i386 glibc loads edx from (%edx)
+// last), so that all four read the same structure.
+func xidShape(insts []inst, k, mode int) bool {
+	want := map[x86asm.Reg]int64{x86asm.EAX: 0, x86asm.RDI: 8, x86asm.RSI: 16, x86asm.RDX: 24}
+	if mode == 32 {
+		want = map[x86asm.Reg]int64{x86asm.EAX: 0, x86asm.EBX: 4, x86asm.ECX: 8, x86asm.EDX: 12}
+	}
+	if k < 4 {
+		return false
+	}
+	var base x86asm.Reg
+	for j := k - 1; j >= k-4; j-- {
+		x := insts[j].x
+		dst, ok1 := x.Args[0].(x86asm.Reg)
+		m, ok2 := x.Args[1].(x86asm.Mem)
+		if x.Op != x86asm.MOV || !ok1 || !ok2 || m.Index != 0 || m.Segment != 0 || m.Base == 0 || m.Base == x86asm.RIP {
+			return false
+		}
+		disp, ok := want[dst]
+		if !ok || m.Disp != disp {
+			return false
+		}
+		delete(want, dst)
+		if j == k-1 {
+			base = m.Base
+		} else if m.Base != base {
+			return false
+		}
+		if j < k-1 && regFamOf(dst) == regFamOf(base) {
+			return false // B overwritten before the other loads read it
+		}
+	}
+	return len(want) == 0
+}
+
+// regFamOf is regFam's family alone (-1 for a register that is not a general one).
+func regFamOf(r x86asm.Reg) int {
+	f, _ := regFam(r)
+	return f
 }
 
 // summarizeFlow finishes a summary from the scanned functions: calls that never return, entries
