@@ -215,6 +215,11 @@ func (a *analysis) closeNeeded(from int) {
 			origin = filepath.Dir(l.o.path)
 		}
 		for _, n := range l.sum.Needed {
+			if !strings.Contains(n, "/") && a.loadedSoname(n) {
+				// The loader first looks for the name among the objects it has loaded (a
+				// module's dependency on the JVM that loaded it, outside the module's paths).
+				continue
+			}
 			p, how := a.res.find(n, origin, l.sum.Rpath, l.sum.Runpath, mode)
 			if p == "" {
 				a.assume = append(a.assume, fmt.Sprintf("%s: DT_NEEDED %s not found under %s: not analysed", l.path, n, a.opt.Root))
@@ -225,6 +230,17 @@ func (a *analysis) closeNeeded(from int) {
 			}
 		}
 	}
+}
+
+// loadedSoname tells whether a loaded object has the DT_SONAME (or the file name) name, as the
+// loader matches a DT_NEEDED entry against what it has loaded before it searches its paths.
+func (a *analysis) loadedSoname(name string) bool {
+	for _, l := range a.objs {
+		if l.sum.Soname == name || filepath.Base(l.path) == name {
+			return true
+		}
+	}
+	return false
 }
 
 // add loads one object (once per resolved path).

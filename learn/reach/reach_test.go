@@ -682,6 +682,13 @@ func TestJava(t *testing.T) {
 	if !jvm {
 		t.Errorf("libjvm.so not analysed as a reached module: %+v", r.Objects)
 	}
+	// The JDK's libraries need libjvm.so, which is not on their paths: the loader binds the
+	// one the launcher loaded (by its soname), and so does the analysis.
+	for _, as := range r.Assumptions {
+		if strings.Contains(as, "libjvm.so not found") {
+			t.Errorf("assumption: %s", as)
+		}
+	}
 	union := straceRun(t, t.TempDir(), bin, "-version")
 	checkSound(t, r, "x86_64", union)
 }
