@@ -232,11 +232,11 @@ func (a *analysis) closeNeeded(from int) {
 	}
 }
 
-// loadedSoname tells whether a loaded object has the DT_SONAME (or the file name) name, as the
-// loader matches a DT_NEEDED entry against what it has loaded before it searches its paths.
+// loadedSoname tells whether a loaded object has the DT_SONAME name, as the loader matches a
+// DT_NEEDED entry against the sonames of what it has loaded before it searches its paths.
 func (a *analysis) loadedSoname(name string) bool {
 	for _, l := range a.objs {
-		if l.sum.Soname == name || filepath.Base(l.path) == name {
+		if l.sum.Soname == name {
 			return true
 		}
 	}
