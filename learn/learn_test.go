@@ -21,7 +21,12 @@ func TestDecodeRejects(t *testing.T) {
 		name, in, want string
 	}{
 		{"empty", ``, "not a profile"},
-		{"not json", `hello`, "not a profile"},
+		{"not json", `hello`, "not a profile: not JSON text"},
+		// A program is not a profile; "not valid UTF-8" sent the reader looking for a bad byte.
+		{"elf", "\x7fELF\x02\x01\x01\x00\xff\xfe", "not a profile: not JSON text (an ELF file)"},
+		{"binary", "\x00\x01\xff", "not a profile: not JSON text"},
+		{"json, bad utf-8", "{\"version\": 3, \"arches\": {\"x86_64\": {\"syscalls\": {\"\xff\": {\"count\": 1}}}}}", "bad profile: not valid UTF-8"},
+		{"json array", `[1]`, "not a profile: line 1"},
 		{"truncated", `{"version": 1, "arches": {"x86_64": {"sysc`, "not a profile"},
 		{"no version", `{"arches": {}}`, "no version field"},
 		{"future", `{"version": 4, "arches": {}}`, "unsupported profile version 4"},

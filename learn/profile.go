@@ -220,6 +220,11 @@ func Decode(r io.Reader) (*Profile, error) {
 	if len(data) > MaxProfileSize {
 		return nil, fmt.Errorf("profile larger than %d bytes", MaxProfileSize)
 	}
+	if what := notJSON(data); what != "" {
+		// A program, an archive, a text file: say what it is not before how it is broken
+		// (an ELF file is also invalid UTF-8, which would send the reader looking for a bad byte).
+		return nil, errors.New("not a profile: " + what)
+	}
 	if !utf8.Valid(data) {
 		// JSON readers repair invalid UTF-8 in different ways (Go: one U+FFFD per byte, jq: one
 		// per sequence), so two keys could be one key to them and two to sctrace.
@@ -401,6 +406,24 @@ func jsonError(data []byte, err error) error {
 	}
 	line := 1 + bytes.Count(data[:off], []byte{'\n'})
 	return fmt.Errorf("line %d: %w", line, err)
+}
+
+// notJSON says why data cannot be JSON text at all, from its first byte that is not JSON
+// white space ("" when it could be, or is empty: the JSON decoder says what is wrong then).
+func notJSON(data []byte) string {
+	rest := bytes.TrimLeft(data, " \t\r\n")
+	if len(rest) == 0 || strings.IndexByte("{[\"-0123456789", rest[0]) >= 0 {
+		return ""
+	}
+	for _, lit := range []string{"true", "false", "null"} {
+		if bytes.HasPrefix(rest, []byte(lit)) {
+			return ""
+		}
+	}
+	if bytes.HasPrefix(rest, []byte("\x7fELF")) {
+		return "not JSON text (an ELF file)"
+	}
+	return "not JSON text"
 }
 
 // ValidUTF8 returns s with every byte that is not part of valid UTF-8 written as \xNN. A profile

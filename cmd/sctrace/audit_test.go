@@ -438,3 +438,32 @@ func TestWrapBreaksFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestNotAProfile: a file that is not JSON at all (a program) is "not a profile" in every
+// command that reads profiles, with one line and exit 2; "not valid UTF-8" is kept for a file
+// that is JSON text with a bad byte.
+func TestNotAProfile(t *testing.T) {
+	elf := filepath.Join(t.TempDir(), "prog")
+	if err := os.WriteFile(elf, []byte("\x7fELF\x02\x01\x01\x00\x00\x00\xff\xfe\x00"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	good := writeFile(t, `{"version": 3, "arches": {"x86_64": {"syscalls": {"execve": {"count": 1}}}}}`)
+	want := elf + ": not a profile: not JSON text (an ELF file)"
+	for _, args := range [][]string{
+		{"report", elf},
+		{"diff", elf, good},
+		{"diff", good, elf},
+		{"merge", "-o", filepath.Join(t.TempDir(), "out.json"), good, elf},
+		{"emit", "--format", "oci", "--no-static", elf},
+		{"run", "--profile", elf, "--", "true"},
+	} {
+		code, _, stderr := sctrace(t, args...)
+		if code != 2 || stderr != "sctrace: "+want+"\n" {
+			t.Errorf("%s: exit %d %q, want 2 and %q", strings.Join(args, " "), code, stderr, want)
+		}
+	}
+	bad := writeFile(t, "{\"version\": 3, \"arches\": {\"x86_64\": {\"syscalls\": {\"\xff\": {\"count\": 1}}}}}")
+	if _, _, stderr := sctrace(t, "report", bad); !strings.Contains(stderr, "bad profile: not valid UTF-8") {
+		t.Errorf("JSON text with a bad byte: %q", stderr)
+	}
+}
