@@ -208,6 +208,9 @@ func cmdRecord(args []string, stdout, stderr io.Writer) error {
 		if base, err = readProfile(*basePath); err != nil {
 			return err
 		}
+		if !*quiet {
+			warnOtherProgram(stderr, *basePath, base, argv)
+		}
 		if filter, err = refineFilter(base, *noFootprint); err != nil {
 			return err
 		}

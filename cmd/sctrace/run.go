@@ -85,6 +85,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		return usageErrorf("run: unknown --on-deny %q (want errno, explain, kill, trap, log or report)", mode)
 	}
 
+	switch v := os.Getenv("SCTRACE_SUPERVISOR"); v {
+	case "", "ptrace":
+	default:
+		return usageErrorf("SCTRACE_SUPERVISOR=%s: the one value is ptrace (unset: the kernel's user notification where it has it)", v)
+	}
 	if *out != "" {
 		if err := checkWritable(*out); err != nil {
 			return err
@@ -157,6 +162,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 			map[bool]string{true: ", and --widen " + *widen, false: ""}[*widen != ""], describeCompletions(static))
 	}
 	if !*quiet {
+		warnOtherProgram(stderr, *profilePath, base, argv)
 		warnIncomplete(stderr, *profilePath, base)
 		warnReach(stderr, *profilePath, enforced)
 	}
@@ -336,6 +342,9 @@ func allowsExecve(p *learn.Profile) bool {
 
 // dropArgs applies --no-args and --any-args to a profile about to be enforced or emitted.
 func dropArgs(p *learn.Profile, none bool, calls string) error {
+	if none && calls != "" {
+		return usageErrorf("--no-args and --any-args exclude each other (--no-args drops every argument condition)")
+	}
 	if none {
 		p.DropArgs()
 		return nil

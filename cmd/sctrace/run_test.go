@@ -63,6 +63,8 @@ func TestRunUsage(t *testing.T) {
 		{[]string{"run", "--", "true"}, "--profile is required"},
 		{[]string{"run", "--profile", p}, "no command given"},
 		{[]string{"run", "--profile", p, "--on-deny", "maybe", "--", "true"}, `unknown --on-deny "maybe"`},
+		{[]string{"run", "--profile", p, "--no-args", "--any-args", "socket", "--", "true"}, "exclude each other"},
+		{[]string{"emit", "--format", "oci", "--no-args", "--any-args", "socket", p}, "exclude each other"},
 	}
 	for _, tt := range tests {
 		code, _, stderr := sctrace(t, tt.args...)
@@ -70,6 +72,12 @@ func TestRunUsage(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tt.args, code, stderr, tt.want)
 		}
 	}
+	// An unknown supervisor is refused before anything runs (it was ignored).
+	t.Setenv("SCTRACE_SUPERVISOR", "bogus")
+	if code, _, stderr := sctrace(t, "run", "--profile", p, "--", "true"); code != 2 || !strings.Contains(stderr, "SCTRACE_SUPERVISOR=bogus") {
+		t.Errorf("SCTRACE_SUPERVISOR=bogus: exit %d, stderr %q", code, stderr)
+	}
+	t.Setenv("SCTRACE_SUPERVISOR", "")
 	if code, stdout, _ := sctrace(t, "run", "--help"); code != 0 || !strings.Contains(stdout, "--on-deny") {
 		t.Errorf("run --help: exit %d", code)
 	}
