@@ -698,3 +698,24 @@ func TestUnknownNumbers(t *testing.T) {
 		}
 	}
 }
+
+// TestOptionsCheck: Options.Check refuses what Emit would refuse of them, before any work.
+func TestOptionsCheck(t *testing.T) {
+	for _, tt := range []struct {
+		format string
+		opt    Options
+		ok     bool
+	}{
+		{"oci", Options{}, true},
+		{"oci", Options{Runtime: "crun", NoNewPrivs: "false"}, true},
+		{"oci", Options{Runtime: "podman"}, false},
+		{"oci", Options{NoNewPrivs: "maybe"}, false},
+		{"k8s", Options{Name: "my-app"}, true},
+		{"k8s", Options{Name: "My_App"}, false},
+		{"oci", Options{Name: "My_App"}, true}, // only k8s names a resource
+	} {
+		if err := tt.opt.Check(tt.format); (err == nil) != tt.ok {
+			t.Errorf("%s %+v: %v", tt.format, tt.opt, err)
+		}
+	}
+}

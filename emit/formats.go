@@ -25,6 +25,25 @@ type Options struct {
 	Host *arch.Arch
 }
 
+// Check says what is wrong with opt for a format, before anything is done with a profile: an
+// unknown runtime, a no_new_privs that is not true or false, a name the format cannot carry.
+func (opt Options) Check(format string) error {
+	if opt.Runtime != "" {
+		if _, ok := runtimeCalls(opt.Runtime); !ok {
+			return fmt.Errorf("unknown runtime %q (want runc, crun or bwrap)", opt.Runtime)
+		}
+	}
+	switch opt.NoNewPrivs {
+	case "", "true", "false":
+	default:
+		return fmt.Errorf("no_new_privs must be true, false or empty, not %q", opt.NoNewPrivs)
+	}
+	if format == "k8s" && opt.Name != "" && (!k8sName(opt.Name) || len(opt.Name) > 253) {
+		return fmt.Errorf("%q is not a Kubernetes resource name (lower case letters, digits, '-' and '.')", opt.Name)
+	}
+	return nil
+}
+
 // Note is something an output could not say, or added: the command line prints notes on stderr,
 // and formats with comments carry them too.
 type Note struct {

@@ -467,3 +467,29 @@ func TestNotAProfile(t *testing.T) {
 		t.Errorf("JSON text with a bad byte: %q", stderr)
 	}
 }
+
+// TestEmitChecksFlagsFirst: every flag value emit takes is checked before any work: a bad one is
+// one line and exit 2, with no analysis of the executables and no "also allowing" line first.
+func TestEmitChecksFlagsFirst(t *testing.T) {
+	exe, err := filepath.EvalSymlinks("/bin/ls")
+	if err != nil {
+		t.Skip(err)
+	}
+	p := writeFile(t, `{"version": 3, "arches": {"x86_64": {"syscalls": {"execve": {"count": 1}}}},
+		"executables": {"`+exe+`": {"processes": 1, "arches": {"x86_64": {"syscalls": {"execve": {"count": 1}}}}}}}`)
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--format", "oci", "--runtime", "podman"}, `unknown --runtime "podman"`},
+		{[]string{"--format", "oci", "--runtime", "runc", "--nnp", "maybe"}, `--nnp takes true or false, not "maybe"`},
+		{[]string{"--format", "k8s", "--name", "Bad_Name"}, `"Bad_Name" is not a Kubernetes resource name`},
+		{[]string{"--format", "oci", "--widen", "filez"}, `--widen: "filez" is neither`},
+		{[]string{"--format", "oci", "-o", filepath.Join(t.TempDir(), "no", "such", "dir", "out.json")}, "cannot write there"},
+	} {
+		code, stdout, stderr := sctrace(t, append(append([]string{"emit"}, tt.args...), p)...)
+		if code != 2 || stdout != "" || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, tt.want) {
+			t.Errorf("emit %s: exit %d, stdout %q, stderr %q; want 2 and the one line %q", strings.Join(tt.args, " "), code, stdout, stderr, tt.want)
+		}
+	}
+}

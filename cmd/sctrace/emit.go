@@ -61,6 +61,35 @@ func cmdEmit(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 1 {
 		return usageErrorf("emit: want exactly one PROFILE (usage: sctrace emit --format FORMAT PROFILE)")
 	}
+	// Every flag's value is checked before any work (reading the profile, analysing its
+	// executables, printing what is added): a mistyped --runtime is one line, and nothing else.
+	if *noStatic && *widen != "" {
+		return usageErrorf("emit: --widen needs the analysis that --no-static turns off")
+	}
+	if _, _, err := parseWiden(*widen); err != nil {
+		return err
+	}
+	if *format == "bpf" && *out == "-" && tracer.IsTerminal(stdout) {
+		return usageErrorf("emit: the bpf format is binary: write it with -o FILE or redirect it, not to a terminal")
+	}
+	if *out != "-" {
+		if err := checkWritable(*out); err != nil {
+			return err
+		}
+	}
+	if *name == "" && pos[0] != "-" {
+		*name = k8sNameOf(pos[0])
+	}
+	if *runtime != "" && !slices.Contains([]string{"runc", "crun", "bwrap"}, *runtime) {
+		return usageErrorf("emit: unknown --runtime %q (want runc, crun or bwrap)", *runtime)
+	}
+	if *nnp != "" && *nnp != "true" && *nnp != "false" {
+		return usageErrorf("emit: --nnp takes true or false, not %q", *nnp)
+	}
+	opt := emit.Options{Runtime: *runtime, NoNewPrivs: *nnp, Name: *name, Host: hostArch()}
+	if err := opt.Check(*format); err != nil {
+		return usageErrorf("emit: %v", err)
+	}
 	p, err := readProfile(pos[0])
 	if err != nil {
 		return err
@@ -73,16 +102,6 @@ func cmdEmit(args []string, stdout, stderr io.Writer) error {
 	if err := dropArgs(p, *noArgs, *anyArgs); err != nil {
 		return err
 	}
-	if *noStatic && *widen != "" {
-		return usageErrorf("emit: --widen needs the analysis that --no-static turns off")
-	}
-	if *format == "bpf" && *out == "-" && tracer.IsTerminal(stdout) {
-		return usageErrorf("emit: the bpf format is binary: write it with -o FILE or redirect it, not to a terminal")
-	}
-	if *name == "" && pos[0] != "-" {
-		*name = k8sNameOf(pos[0])
-	}
-	opt := emit.Options{Runtime: *runtime, NoNewPrivs: *nnp, Name: *name, Host: hostArch()}
 	if !*noStatic {
 		static, err := completeStatic(p, p, *widen, stderr, *quiet)
 		if err != nil {

@@ -355,23 +355,34 @@ func timingNames() []string {
 	return names
 }
 
+// parseWiden reads --widen's list: the call groups, and the calls named (risky ones, or those
+// whose arguments sctrace learns). The commands check it before they do any work.
+func parseWiden(widen string) (groups, named map[string]bool, err error) {
+	groups, named = map[string]bool{}, map[string]bool{}
+	if widen == "" {
+		return groups, named, nil
+	}
+	for _, g := range strings.Split(widen, ",") {
+		g = strings.TrimSpace(g)
+		switch {
+		case slices.Contains(audit.Groups, g):
+			groups[g] = true
+		case audit.Risk(g) != "" || learn.ArgReason(g) != "" || widenNamedOnly(g):
+			named[g] = true
+		default:
+			return nil, nil, usageErrorf("--widen: %q is neither a call group (%s) nor a risky call or one whose arguments sctrace learns", g, strings.Join(audit.Groups, ", "))
+		}
+	}
+	return groups, named, nil
+}
+
 // completeStatic adds to p (a profile about to be enforced or emitted) the timing-class calls
 // its executables can make, and, with widen (a comma-separated list of call groups, and of
 // risky calls by name), the calls of those groups they can make. It returns the additions.
 func completeStatic(p, base *learn.Profile, widen string, stderr io.Writer, quiet bool) ([]learn.Completion, error) {
-	groups, named := map[string]bool{}, map[string]bool{}
-	if widen != "" {
-		for _, g := range strings.Split(widen, ",") {
-			g = strings.TrimSpace(g)
-			switch {
-			case slices.Contains(audit.Groups, g):
-				groups[g] = true
-			case audit.Risk(g) != "" || learn.ArgReason(g) != "" || widenNamedOnly(g):
-				named[g] = true
-			default:
-				return nil, usageErrorf("--widen: %q is neither a call group (%s) nor a risky call or one whose arguments sctrace learns", g, strings.Join(audit.Groups, ", "))
-			}
-		}
+	groups, named, err := parseWiden(widen)
+	if err != nil {
+		return nil, err
 	}
 	pc := possibleOf(base, stderr, quiet)
 	if !quiet {
