@@ -493,3 +493,41 @@ func TestEmitChecksFlagsFirst(t *testing.T) {
 		}
 	}
 }
+
+// TestEmitExeSymlink: --exe names an executable through a symlink (/bin/ls on a usr-merged
+// system, where the profile has /usr/bin/ls), and the profile's names are resolved too; two
+// names of the same file are ambiguous.
+func TestEmitExeSymlink(t *testing.T) {
+	dir := t.TempDir()
+	real, link, link2 := filepath.Join(dir, "real"), filepath.Join(dir, "link"), filepath.Join(dir, "link2")
+	os.WriteFile(real, []byte("#!/bin/sh\n"), 0o755)
+	os.Symlink("real", link)
+	os.Symlink("real", link2)
+	profile := func(exes ...string) string {
+		var parts []string
+		for _, e := range exes {
+			parts = append(parts, `"`+e+`": {"processes": 1, "arches": {"x86_64": {"syscalls": {"getppid": {"count": 1}}}}}`)
+		}
+		return writeFile(t, `{"version": 3, "arches": {"x86_64": {"syscalls": {"execve": {"count": 1}, "getppid": {"count": 1}}}},
+			"executables": {`+strings.Join(parts, ", ")+`}}`)
+	}
+	for _, tt := range []struct {
+		exes []string
+		exe  string
+		want string // on stderr; "" for a filter with getppid
+	}{
+		{[]string{real}, real, ""},
+		{[]string{real}, link, "the profile's " + real + " (the same file)"},
+		{[]string{link}, real, "the profile's " + link + " (the same file)"},
+		{[]string{real}, filepath.Join(dir, "other"), `the profile has no executable "` + filepath.Join(dir, "other") + `"`},
+		{[]string{real, link}, link2, "is the same file as " + link + " and " + real},
+	} {
+		code, stdout, stderr := sctrace(t, "emit", "--no-static", "--format", "minijail", "--exe", tt.exe, profile(tt.exes...))
+		if !strings.Contains(stderr, tt.want) {
+			t.Errorf("profile %v, --exe %s: stderr %q, want %q", tt.exes, tt.exe, stderr, tt.want)
+		}
+		if ok := strings.Contains(tt.want, "same file)") || tt.want == ""; ok != (code == 0 && strings.Contains(stdout, "getppid: 1")) {
+			t.Errorf("profile %v, --exe %s: exit %d, stdout %q", tt.exes, tt.exe, code, stdout)
+		}
+	}
+}

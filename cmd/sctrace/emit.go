@@ -40,7 +40,7 @@ func cmdEmit(args []string, stdout, stderr io.Writer) error {
 	format := fs.String("format", "", "output `FORMAT`: "+strings.Join(emit.Formats(), ", "))
 	runtime := fs.String("runtime", "", "add the calls runtime `R` makes after installing the filter: runc, crun or bwrap")
 	nnp := fs.String("nnp", "", "the runtime runs with no_new_privs (`BOOL`: true or false) (default: add what either needs)")
-	exe := fs.String("exe", "", "emit the footprint of the executable `PATH` only")
+	exe := fs.String("exe", "", "emit the footprint of the executable `PATH` only (matched with symlinks resolved when the profile does not name it)")
 	name := fs.String("name", "", "resource name (k8s)")
 	out := fs.String("o", "-", "write to `FILE` (- for stdout)")
 	quiet := fs.Bool("q", false, "do not list additions and omissions on stderr")
@@ -95,7 +95,14 @@ func cmdEmit(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *exe != "" {
-		if p, err = learn.ForExecutable(p, *exe); err != nil {
+		name, err := executableIn(p, *exe)
+		if err != nil {
+			return &statusError{code: 2, err: err}
+		}
+		if name != *exe && !*quiet {
+			fmt.Fprintf(stderr, "sctrace: --exe %s: the profile's %s (the same file)\n", *exe, name)
+		}
+		if p, err = learn.ForExecutable(p, name); err != nil {
 			return &statusError{code: 2, err: err}
 		}
 	}
@@ -146,6 +153,37 @@ func cmdEmit(args []string, stdout, stderr io.Writer) error {
 		warnIncomplete(stderr, pos[0], p)
 	}
 	return nil
+}
+
+// executableIn finds the executable path names in a profile: the path itself, else the one
+// executable that is the same file once symlinks are resolved (on a usr-merged system /bin/ls
+// is recorded as /usr/bin/ls, the path /proc/PID/exe gives). When none matches, the error is
+// learn.ForExecutable's, which lists the profile's executables.
+func executableIn(p *learn.Profile, path string) (string, error) {
+	if _, ok := p.Executables[path]; ok {
+		return path, nil
+	}
+	resolve := func(s string) string {
+		if r, err := filepath.EvalSymlinks(s); err == nil {
+			return r
+		}
+		return filepath.Clean(s)
+	}
+	want := resolve(path)
+	var same []string
+	for _, name := range p.ExecutableNames() {
+		if name == want || resolve(name) == want {
+			same = append(same, name)
+		}
+	}
+	switch len(same) {
+	case 0:
+		_, err := learn.ForExecutable(p, path)
+		return "", err
+	case 1:
+		return same[0], nil
+	}
+	return "", fmt.Errorf("--exe %s is the same file as %s in the profile: name one of them", path, strings.Join(same, " and "))
 }
 
 // warnIncomplete tells, once, that a profile's recordings may lack calls (recordings[].hidden),
