@@ -26,6 +26,8 @@ type Report struct {
 	// Coverage compares each executable's recorded calls with those it can make (filled by the
 	// command line with sctrace inspect's analysis, on request).
 	Coverage []CoverageRow `json:"coverage,omitempty"`
+	// CoverageTotals adds the coverage rows up (JSON only: set by JSON when Coverage is).
+	CoverageTotals *CoverageTotals `json:"coverage_totals,omitempty"`
 }
 
 // CoverageRow is one executable's coverage in one arch.
@@ -240,6 +242,10 @@ func treeRows(rec int, nodes []learn.Node) []TreeRow {
 
 // JSON returns the report as indented JSON.
 func (r *Report) JSON() ([]byte, error) {
+	if r.Coverage != nil {
+		t := r.SumCoverage()
+		r.CoverageTotals = &t
+	}
 	b, err := json.MarshalIndent(r, "", "  ")
 	return append(b, '\n'), err
 }
@@ -395,9 +401,9 @@ func (r *Report) coverageTable() Table {
 		}
 		t.Rows = append(t.Rows, []string{c.Executable, c.Arch, possible, strconv.Itoa(c.Seen), pct, strings.Join(unseen, "; ")})
 	}
-	t.Note = "possible: what the executable and its libraries can call (sctrace inspect); coverage: the share of those the recordings made. A risky call that is possible but never seen is one a profile built from these recordings denies, and one other inputs could still reach (--format json lists them all)."
+	t.Note = "possible: what the executable and its libraries can call (sctrace inspect), counted per executable (the summary adds the rows up: a call two executables can make counts twice); coverage: the share of those the recordings made. A risky call that is possible but never seen is one a profile built from these recordings denies, and one other inputs could still reach (--format json lists them all)."
 	if missed > 0 {
-		t.Note += fmt.Sprintf(" %d recorded calls were MISSED by the analysis: please report it.", missed)
+		t.Note += " " + plural(missed, "recorded call was", "recorded calls were") + " MISSED by the analysis: please report it."
 	}
 	return t
 }
@@ -535,30 +541,105 @@ func (r *Report) summary() Table {
 		add("endpoints", none(len(r.Endpoints), plural(len(r.Endpoints), "address", "addresses"))+part)
 	}
 	if r.Coverage != nil {
-		possible, seen, risky := 0, 0, 0
-		unbounded := false
-		for _, c := range r.Coverage {
-			if c.Error != "" {
-				continue
-			}
-			unbounded = unbounded || c.Unbounded
-			possible += c.Possible
-			seen += c.Seen - len(c.Missed)
-			risky += len(c.UnseenRisky)
-		}
-		line := fmt.Sprintf("%d of %d possible calls seen", seen, possible)
-		if possible > 0 {
-			line += fmt.Sprintf(" (%.0f%%)", 100*float64(seen)/float64(possible))
-		}
-		if risky > 0 {
-			line += fmt.Sprintf("; %d risky calls possible but never seen", risky)
-		}
-		if unbounded {
-			line += "; some executables are unbounded"
-		}
-		add("coverage", line)
+		add("coverage", r.coverageLine())
 	}
 	return t
+}
+
+// CoverageTotals adds up the coverage rows for the summary. Possible and Seen count calls per
+// executable and arch (a call that two executables can make counts twice), so they can exceed
+// the number of calls an arch has.
+type CoverageTotals struct {
+	// Executables is how many executables the profile has, Analysed how many of them the
+	// analysis could read; NotAnalysed names the others, with why.
+	Executables int               `json:"executables"`
+	Analysed    int               `json:"analysed"`
+	NotAnalysed map[string]string `json:"not_analysed,omitempty"`
+	// PossiblePerExecutable and SeenPerExecutable sum each analysed executable's possible and
+	// recorded calls (in each arch): (executable, arch, call) triples, not distinct calls.
+	PossiblePerExecutable int `json:"possible_per_executable"`
+	SeenPerExecutable     int `json:"seen_per_executable"`
+	// UnseenRisky sums the risky calls possible but never seen, per executable.
+	UnseenRisky int `json:"unseen_risky_per_executable"`
+	// Unbounded counts the executables whose calls the analysis could not bound.
+	Unbounded int `json:"unbounded"`
+	// rows is how many (executable, arch) rows the sums are over; sameExecutable: some
+	// executable has more than one of them.
+	rows           int
+	sameExecutable bool
+}
+
+// SumCoverage adds the coverage rows up.
+func (r *Report) SumCoverage() CoverageTotals {
+	var t CoverageTotals
+	exes, unbounded, analysed := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for _, c := range r.Coverage {
+		exes[c.Executable] = true
+		if c.Error != "" {
+			if t.NotAnalysed == nil {
+				t.NotAnalysed = map[string]string{}
+			}
+			t.NotAnalysed[c.Executable] = c.Error
+			continue
+		}
+		if analysed[c.Executable] {
+			t.sameExecutable = true
+		}
+		analysed[c.Executable] = true
+		t.rows++
+		if c.Unbounded {
+			unbounded[c.Executable] = true
+		}
+		t.PossiblePerExecutable += c.Possible
+		t.SeenPerExecutable += c.Seen - len(c.Missed)
+		t.UnseenRisky += len(c.UnseenRisky)
+	}
+	t.Executables, t.Analysed, t.Unbounded = len(exes), len(analysed), len(unbounded)
+	return t
+}
+
+// coverageLine is the summary's coverage: how many executables were analysed, and the calls
+// seen against those possible, in a unit that says they are counted per executable.
+func (r *Report) coverageLine() string {
+	t := r.SumCoverage()
+	var parts []string
+	if t.Analysed > 0 {
+		unit := "calls"
+		switch {
+		case t.sameExecutable:
+			unit = "(executable, arch, call) triples"
+		case t.rows > 1:
+			unit = "(executable, call) pairs"
+		}
+		line := fmt.Sprintf("%d of %d possible %s seen", t.SeenPerExecutable, t.PossiblePerExecutable, unit)
+		if t.PossiblePerExecutable > 0 {
+			line += fmt.Sprintf(" (%.0f%%)", 100*float64(t.SeenPerExecutable)/float64(t.PossiblePerExecutable))
+		}
+		parts = append(parts, line)
+	}
+	if n := len(t.NotAnalysed); n > 0 {
+		line := fmt.Sprintf("%d of %s analysed: ", t.Analysed, plural(t.Executables, "executable", "executables"))
+		if n == 1 {
+			for exe, why := range t.NotAnalysed {
+				line += fmt.Sprintf("%s could not be (%s)", exe, why)
+			}
+		} else {
+			line += fmt.Sprintf("%d could not be", n)
+		}
+		parts = append(parts, line)
+	} else if t.Executables > 1 {
+		parts = append(parts, fmt.Sprintf("all %d executables analysed", t.Executables))
+	}
+	if t.UnseenRisky > 0 {
+		parts = append(parts, plural(t.UnseenRisky, "risky call", "risky calls")+" possible but never seen")
+	}
+	if t.Unbounded > 0 {
+		parts = append(parts, plural(t.Unbounded, "executable is", "executables are")+" unbounded")
+	}
+	if len(parts) == 0 {
+		return "no executable recorded"
+	}
+	return strings.Join(parts, "; ")
 }
 
 // footprintless tells whether every recording was made without the footprint (files, programs,

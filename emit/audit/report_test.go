@@ -222,3 +222,57 @@ func TestDiffSyscallsOnly(t *testing.T) {
 		}
 	}
 }
+
+// coverageSummary is the summary's coverage line of a report with these rows.
+func coverageSummary(rows []CoverageRow) string {
+	r := &Report{Coverage: rows}
+	for _, row := range r.summary().Rows {
+		if row[0] == "coverage" {
+			return row[1]
+		}
+	}
+	return ""
+}
+
+// TestCoverageSummaryNotAnalysed: an executable the analysis could not read is said in the
+// summary, with how many were analysed ("0 of 0 possible calls seen" said nothing of it).
+func TestCoverageSummaryNotAnalysed(t *testing.T) {
+	gone := CoverageRow{Executable: "/tmp/gone", Arch: "x86_64", Error: "open /tmp/gone: no such file or directory"}
+	ls := NewCoverageRow("/usr/bin/ls", "x86_64", []string{"read", "write", "openat", "ptrace"}, []string{"read", "write"}, false)
+	for _, tt := range []struct {
+		rows []CoverageRow
+		want string
+	}{
+		{[]CoverageRow{gone}, "0 of 1 executable analysed: /tmp/gone could not be (open /tmp/gone: no such file or directory)"},
+		{[]CoverageRow{ls, gone}, "2 of 4 possible calls seen (50%); 1 of 2 executables analysed: /tmp/gone could not be"},
+		{[]CoverageRow{gone, {Executable: "/tmp/gone2", Arch: "x86_64", Error: "no"}}, "0 of 2 executables analysed: 2 could not be"},
+	} {
+		if got := coverageSummary(tt.rows); !strings.HasPrefix(got, tt.want) {
+			t.Errorf("coverage %q, want it to start %q", got, tt.want)
+		}
+	}
+}
+
+// TestCoverageSummaryUnit: summed over executables the counts are (executable, call) pairs,
+// not calls (479 "possible calls" exceeded the calls x86_64 has), and one risky call is singular.
+func TestCoverageSummaryUnit(t *testing.T) {
+	a := NewCoverageRow("/bin/a", "x86_64", []string{"read", "write", "ptrace"}, []string{"read"}, false)
+	b := NewCoverageRow("/bin/b", "x86_64", []string{"read", "write"}, []string{"read", "write"}, false)
+	b32 := NewCoverageRow("/bin/b", "x86", []string{"read"}, []string{"read"}, false)
+	for _, tt := range []struct {
+		rows []CoverageRow
+		want string
+	}{
+		{[]CoverageRow{a}, "1 of 3 possible calls seen (33%); 1 risky call possible but never seen"},
+		{[]CoverageRow{a, b}, "3 of 5 possible (executable, call) pairs seen (60%); all 2 executables analysed; 1 risky call possible but never seen"},
+		{[]CoverageRow{a, b, b32}, "4 of 6 possible (executable, arch, call) triples seen (67%); all 2 executables analysed; 1 risky call possible but never seen"},
+	} {
+		if got := coverageSummary(tt.rows); got != tt.want {
+			t.Errorf("coverage %q, want %q", got, tt.want)
+		}
+	}
+	j, err := (&Report{Coverage: []CoverageRow{a, b}}).JSON()
+	if err != nil || !strings.Contains(string(j), `"possible_per_executable": 5`) || !strings.Contains(string(j), `"seen_per_executable": 3`) {
+		t.Errorf("JSON lacks the totals: %v\n%s", err, j)
+	}
+}
