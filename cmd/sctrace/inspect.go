@@ -238,6 +238,7 @@ func inspectTables(r *reach.Result) []audit.Table {
 		add("unresolved", "none")
 	} else {
 		add("unresolved", plural(len(r.Unresolved), "site", "sites"))
+		sum.Refs = map[int]string{len(sum.Rows) - 1: "unresolved"}
 	}
 	objs := audit.Table{Section: "objects", Title: "Objects analysed", Header: []string{"object", "kind", "found", "functions", "reached", "cached"}, Shrink: 2}
 	for _, o := range r.Objects {
@@ -254,7 +255,13 @@ func inspectTables(r *reach.Result) []audit.Table {
 	if len(r.Assumptions) == 0 {
 		assume.Note = "Nothing."
 	}
-	add("assumptions", fmt.Sprintf("%d (listed below)", len(r.Assumptions)))
+	add("assumptions", strconv.Itoa(len(r.Assumptions)))
+	if len(r.Assumptions) > 0 {
+		if sum.Refs == nil {
+			sum.Refs = map[int]string{}
+		}
+		sum.Refs[len(sum.Rows)-1] = "assumptions"
+	}
 	return []audit.Table{sum, calls, risks, unres, objs, assume}
 }
 

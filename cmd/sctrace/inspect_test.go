@@ -103,3 +103,51 @@ func TestExeCacheNotRegular(t *testing.T) {
 		t.Fatal("exeCallsOf blocks on a FIFO in the cache")
 	}
 }
+
+// TestSummaryPointsToSections: a summary line whose detail is in another section says "listed
+// below" only when that section is shown, and otherwise which --section lists it (inspect's
+// "assumptions 22 (listed below)" pointed at nothing under --section summary; report's hidden
+// calls likewise).
+func TestSummaryPointsToSections(t *testing.T) {
+	r := &reach.Result{Path: "prog", Arches: map[string]*reach.Calls{"x86_64": {Nrs: map[int][]reach.Provenance{0: {{Function: "read", Via: "direct"}}}}},
+		Unresolved:  []reach.Site{{Arch: "x86_64", Object: "/lib/libc.so.6", Function: "syscall", Reasons: []string{"an argument"}}},
+		Assumptions: []string{"one", "two"}}
+	line := func(v view, name string) string {
+		for _, tb := range v.apply(inspectTables(r)) {
+			for _, row := range tb.Rows {
+				if tb.Section == "summary" && row[0] == name {
+					return row[1]
+				}
+			}
+		}
+		return ""
+	}
+	all, _ := chooseSections("inspect", inspectSections, "", map[string]*bool{})
+	only, _ := chooseSections("inspect", inspectSections, "summary", map[string]*bool{})
+	for _, tt := range []struct {
+		v          view
+		name, want string
+	}{
+		{all, "assumptions", "2 (listed below)"},
+		{only, "assumptions", "2 (--section assumptions lists them)"},
+		{all, "unresolved", "1 site (listed below)"},
+		{only, "unresolved", "1 site (--section unresolved lists them)"},
+	} {
+		if got := line(tt.v, tt.name); got != tt.want {
+			t.Errorf("%v: %s %q, want %q", tt.v.sections, tt.name, got, tt.want)
+		}
+	}
+	p := writeFile(t, `{"version": 3, "arches": {"x86_64": {"syscalls": {"execve": {"count": 1}}}},
+		"recordings": [{"command": ["prog"], "kernel": "6.1", "machine": "x86_64", "exit_code": 0, "processes": 1, "hidden": ["its own seccomp filter"]}]}`)
+	for args, want := range map[string]string{
+		"report":                   "possible: its own seccomp filter (listed below)",
+		"report --section summary": "possible: its own seccomp filter (--section recordings lists them)",
+		"report --no-recordings":   "possible: its own seccomp filter (--section recordings lists them)",
+		"report --format markdown": "possible: its own seccomp filter (listed below)",
+	} {
+		_, stdout, stderr := sctrace(t, append(strings.Fields(args), p)...)
+		if !strings.Contains(stdout, want) {
+			t.Errorf("%s: lacks %q (stderr %q):\n%s", args, want, stderr, stdout)
+		}
+	}
+}

@@ -46,7 +46,38 @@ func (v view) apply(tables []audit.Table) []audit.Table {
 		}
 		out = append(out, t)
 	}
-	return out
+	return pointRefs(out)
+}
+
+// pointRefs ends each summary row that has a Ref with where its detail is: "(listed below)"
+// when that section is among tables, else the --section that lists it.
+func pointRefs(tables []audit.Table) []audit.Table {
+	shown := map[string]bool{}
+	for _, t := range tables {
+		shown[t.Section] = true
+	}
+	for i, t := range tables {
+		if len(t.Refs) == 0 {
+			continue
+		}
+		rows := make([][]string, len(t.Rows))
+		for j, r := range t.Rows {
+			rows[j] = r
+			section, ok := t.Refs[j]
+			if !ok || len(r) < 2 {
+				continue
+			}
+			r = slices.Clone(r)
+			if shown[section] {
+				r[1] += " (listed below)"
+			} else {
+				r[1] += " (--section " + section + " lists them)"
+			}
+			rows[j] = r
+		}
+		tables[i].Rows, tables[i].Refs = rows, nil
+	}
+	return tables
 }
 
 // renderTables draws report tables as text, each fitted to width columns (0: no limit).

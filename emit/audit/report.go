@@ -494,7 +494,8 @@ func (r *Report) summary() Table {
 		hidden = append(hidden, rec.Hidden...)
 	}
 	if len(hidden) > 0 {
-		add("hidden calls", fmt.Sprintf("possible: %s (see recordings)", strings.Join(dedupe(hidden), "; ")))
+		add("hidden calls", "possible: "+strings.Join(dedupe(hidden), "; "))
+		t.Refs = map[int]string{len(t.Rows) - 1: "recordings"}
 	}
 	partial := 0
 	for _, e := range r.Executables {
@@ -542,6 +543,12 @@ func (r *Report) summary() Table {
 	}
 	if r.Coverage != nil {
 		add("coverage", r.coverageLine())
+		if len(r.SumCoverage().NotAnalysed) > 1 {
+			if t.Refs == nil {
+				t.Refs = map[int]string{}
+			}
+			t.Refs[len(t.Rows)-1] = "coverage"
+		}
 	}
 	return t
 }

@@ -27,6 +27,10 @@ type Table struct {
 	// Same are columns of labels (the arch) that may be left out when the table is wider than
 	// the screen and every row holds the same value; a note under the table says which.
 	Same []int
+	// Refs point rows of a Fields table (a summary) at the section that lists their detail:
+	// row index → section. The renderer says "(listed below)" when that section is shown, and
+	// which --section shows it when it is not.
+	Refs map[int]string
 }
 
 // Summary returns the one-screen summary `sctrace record` prints: calls per arch, and the
