@@ -195,8 +195,8 @@ func inspectTables(r *reach.Result) []audit.Table {
 		names = append(names, fmt.Sprintf("%d modules in %s", modules[dir], dir))
 	}
 	add("objects", fmt.Sprintf("%d: %s", len(r.Objects), strings.Join(names, ", ")))
-	calls := audit.Table{Section: "calls", Title: "System calls " + name + " can make", Header: []string{"arch", "group", "syscall", "reached from"}, Shrink: 3, Same: []int{0}}
-	risks := audit.Table{Section: "risks", Title: "Risky calls " + name + " can make", Header: []string{"arch", "syscall", "why it matters", "path"}, Shrink: -1, Wrap: 2, Same: []int{0}}
+	calls := audit.Table{Section: "calls", Title: "System calls " + name + " can make", Header: []string{"arch", "group", "syscall", "reached from"}, Shrink: -1, Wrap: 3, Same: []int{0}, Keep: []int{2}}
+	risks := audit.Table{Section: "risks", Title: "Risky calls " + name + " can make", Header: []string{"arch", "syscall", "why it matters", "path"}, Shrink: -1, Wrap: 2, Same: []int{0}, Keep: []int{1}}
 	var risky []string
 	for _, a := range inspectArches(r) {
 		c := r.Arches[a]
@@ -227,7 +227,7 @@ func inspectTables(r *reach.Result) []audit.Table {
 	} else {
 		add("risky", strings.Join(slices.Compact(slices.Sorted(slices.Values(risky))), ", "))
 	}
-	unres := audit.Table{Section: "unresolved", Title: "System calls whose number is unknown", Header: []string{"arch", "object", "function", "address", "why"}, Shrink: 4, Wrap: 4, Same: []int{0}}
+	unres := audit.Table{Section: "unresolved", Title: "System calls whose number is unknown", Header: []string{"arch", "object", "function", "address", "why"}, Shrink: -1, Wrap: 4, Same: []int{0}, Names: []int{1, 2}}
 	for _, s := range r.Unresolved {
 		unres.Rows = append(unres.Rows, []string{s.Arch, filepath.Base(s.Object), s.Function, fmt.Sprintf("%#x", s.Addr), strings.Join(s.Reasons, "; ")})
 	}
@@ -240,7 +240,7 @@ func inspectTables(r *reach.Result) []audit.Table {
 		add("unresolved", plural(len(r.Unresolved), "site", "sites"))
 		sum.Refs = map[int]string{len(sum.Rows) - 1: "unresolved"}
 	}
-	objs := audit.Table{Section: "objects", Title: "Objects analysed", Header: []string{"object", "kind", "found", "functions", "reached", "cached"}, Shrink: 2}
+	objs := audit.Table{Section: "objects", Title: "Objects analysed", Header: []string{"object", "kind", "found", "functions", "reached", "cached"}, Shrink: -1, Wrap: 2, Same: []int{1, 5}, Names: []int{0}}
 	for _, o := range r.Objects {
 		cached := ""
 		if o.Cached {

@@ -6,11 +6,13 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sctrace/sctrace/learn/reach"
 )
@@ -148,6 +150,45 @@ func TestSummaryPointsToSections(t *testing.T) {
 		_, stdout, stderr := sctrace(t, append(strings.Fields(args), p)...)
 		if !strings.Contains(stdout, want) {
 			t.Errorf("%s: lacks %q (stderr %q):\n%s", args, want, stderr, stdout)
+		}
+	}
+}
+
+// TestInspectNarrow: inspect's tables fit 60, 80 and 100 columns by wrapping, not cutting: a
+// REACHED FROM cell keeps its object ("epoll_create1 in +1" had lost libc.so.6), a call name is
+// never cut, and a long symbol or path is broken after its _, / or . rather than cut.
+func TestInspectNarrow(t *testing.T) {
+	libc := "/usr/lib/x86_64-linux-gnu/libc.so.6"
+	r := &reach.Result{Path: "/usr/bin/prog", Arches: map[string]*reach.Calls{"x86_64": {Nrs: map[int][]reach.Provenance{
+		291: {{Object: libc, Function: "epoll_create1", Via: "direct"}},                                        // epoll_create1
+		17:  {{Object: libc, Function: "__pread64_nocancel", Via: "direct"}},                                   // pread64
+		146: {{Object: libc, Function: "sched_get_priority_max", Via: "direct"}},                               // sched_get_priority_max
+		254: {{Object: libc, Function: "inotify_add_watch", Via: "wrapper: number from syscall in libc.so.6"}}, // inotify_add_watch
+		165: {{Object: libc, Function: "mount", Via: "direct", Path: []string{"entry point: _start (prog)", "main (prog, address taken)",
+			"__libc_start_call_main (libc.so.6)", "mount (libc.so.6)"}}}, // mount
+	}}},
+		Unresolved: []reach.Site{{Arch: "x86_64", Object: libc, Function: "__libc_very_long_internal_syscall_helper", Addr: 0x12345,
+			Reasons: []string{"the number is an argument of a function whose callers are not known"}}},
+		Objects: []reach.Object{{Path: "/usr/lib/x86_64-linux-gnu/gconv/CENTRAL_EUROPEAN.so", Kind: "module", How: "gconv module", Functions: 10, Reached: 8}},
+	}
+	for _, width := range []int{60, 80, 100} {
+		var b bytes.Buffer
+		all, _ := chooseSections("inspect", inspectSections, "calls,risks,unresolved", map[string]*bool{})
+		renderTables(&b, all.apply(inspectTables(r)), width)
+		out := b.String()
+		for i, line := range strings.Split(out, "\n") {
+			if n := utf8.RuneCountInString(line); n > width {
+				t.Errorf("width %d: line %d is %d columns: %s", width, i+1, n, line)
+			}
+		}
+		if strings.Contains(out, "…") || regexp.MustCompile(` \+[0-9]`).MatchString(out) {
+			t.Errorf("width %d: a cell was cut:\n%s", width, out)
+		}
+		flat := strings.Join(strings.Fields(strings.NewReplacer("|", " ", "+", " ", "-", "").Replace(out)), " ")
+		for _, want := range []string{"epoll_create1 in libc.so.6", "sched_get_priority_max", "inotify_add_watch"} {
+			if !strings.Contains(flat, want) && !strings.Contains(strings.ReplaceAll(flat, " ", ""), strings.ReplaceAll(want, " ", "")) {
+				t.Errorf("width %d: %q is missing:\n%s", width, want, out)
+			}
 		}
 	}
 }

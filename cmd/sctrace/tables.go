@@ -189,12 +189,16 @@ func keepColumns(t audit.Table, keep []int) audit.Table {
 			out.Rows[j] = append(out.Rows[j], r[i])
 		}
 	}
-	out.Same = nil
-	for _, i := range t.Same {
-		if j := slices.Index(keep, i); j >= 0 {
-			out.Same = append(out.Same, j)
+	renumber := func(cols []int) []int {
+		var out []int
+		for _, i := range cols {
+			if j := slices.Index(keep, i); j >= 0 {
+				out = append(out, j)
+			}
 		}
+		return out
 	}
+	out.Same, out.Keep, out.Names = renumber(t.Same), renumber(t.Keep), renumber(t.Names)
 	out.Shrink = slices.Index(keep, t.Shrink)
 	if out.Wrap = slices.Index(keep, t.Wrap); t.Wrap <= 0 || out.Wrap < 0 {
 		out.Wrap = 0
@@ -207,6 +211,17 @@ func keepColumns(t audit.Table, keep []int) audit.Table {
 // set of flags, CLONE_NEWNS|CLONE_NEWUSER|…; arg1=SOCK_STREAM,; writable-and-executable) where
 // it has them; one that has none stays whole.
 func wrap(s string, width int, indent string) string {
+	return wrapAt(s, width, indent, "|=,-")
+}
+
+// wrapName is wrap for paths and symbols: a word longer than the width is also broken after
+// its /, _ and . (/usr/lib/x86_64-linux-gnu/ then gconv/IBM1008.so; __pread64_ then nocancel).
+func wrapName(s string, width int) string {
+	return wrapAt(s, width, "", "|=,-/_.")
+}
+
+// wrapAt is wrap, with a word longer than the room broken after any of seps.
+func wrapAt(s string, width int, indent, seps string) string {
 	if width <= 0 {
 		return indent + s
 	}
@@ -217,11 +232,11 @@ func wrap(s string, width int, indent string) string {
 	var tokens []token
 	room := width - utf8.RuneCountInString(indent)
 	for _, word := range strings.Fields(s) {
-		if utf8.RuneCountInString(word) <= room || !strings.ContainsAny(word, "|=,-") {
+		if utf8.RuneCountInString(word) <= room || !strings.ContainsAny(word, seps) {
 			tokens = append(tokens, token{text: word})
 			continue
 		}
-		for i, piece := range splitAfterAny(word, "|=,-") {
+		for i, piece := range splitAfterAny(word, seps) {
 			tokens = append(tokens, token{text: piece, glue: i > 0})
 		}
 	}
@@ -311,6 +326,19 @@ func fit(t audit.Table, width int) [][]string {
 	// (a word longer than the room, which wrapping cannot break, is cut; what cutting cannot
 	// shorten stays) is not tried again: the table is then drawn wider.
 	stuck := make([]bool, len(t.Header))
+	for _, i := range t.Keep {
+		if i >= 0 && i < len(stuck) {
+			stuck[i] = true
+		}
+	}
+	// breakNames breaks the long words of column col (paths, symbols) after their / and _,
+	// from the cells as given, where wrapping at spaces left the column too wide.
+	breakNames := func(col, room int) {
+		flow(col, room, wrapName)
+		if now, _ := over(); now[col] > room {
+			flow(col, room, func(s string, n int) string { return cutLines(wrapName(s, n), n) })
+		}
+	}
 	for {
 		widths, excess := over()
 		if excess <= 0 {
@@ -329,12 +357,17 @@ func fit(t audit.Table, width int) [][]string {
 		if room >= widths[col] {
 			return rows
 		}
-		if col == t.Shrink || ((t.Wrap <= 0 || col != t.Wrap) && !prose(rows, col)) {
+		switch {
+		case slices.Contains(t.Names, col):
+			breakNames(col, room)
+		case col == t.Shrink || ((t.Wrap <= 0 || col != t.Wrap) && !prose(rows, col)):
 			edit(col, room, cut)
-		} else {
+		default:
 			wrapTo(col, room)
 			if now, _ := over(); now[col] >= widths[col] {
-				flow(col, room, func(s string, n int) string { return cutLines(wrap(s, n, ""), n) })
+				// A word longer than the room: a path or a symbol is broken after its / or
+				// _ rather than cut; what still does not fit is cut.
+				breakNames(col, room)
 			}
 		}
 		if now, _ := over(); now[col] >= widths[col] {

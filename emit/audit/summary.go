@@ -27,6 +27,12 @@ type Table struct {
 	// Same are columns of labels (the arch) that may be left out when the table is wider than
 	// the screen and every row holds the same value; a note under the table says which.
 	Same []int
+	// Keep are columns never cut nor broken (the call names of a table about calls): the
+	// others give way, and a table that still does not fit is drawn wider.
+	Keep []int
+	// Names are columns of paths and symbols, which lose their meaning cut: a cell too long
+	// for the room is broken into lines after its /, _ and . instead.
+	Names []int
 	// Refs point rows of a Fields table (a summary) at the section that lists their detail:
 	// row index → section. The renderer says "(listed below)" when that section is shown, and
 	// which --section shows it when it is not.
