@@ -41,7 +41,7 @@ func cmdEmit(args []string, stdout, stderr io.Writer) error {
 	runtime := fs.String("runtime", "", "add the calls runtime `R` makes after installing the filter: runc, crun or bwrap")
 	nnp := fs.String("nnp", "", "the runtime runs with no_new_privs (`BOOL`: true or false) (default: add what either needs)")
 	exe := fs.String("exe", "", "emit the footprint of the executable `PATH` only (matched with symlinks resolved when the profile does not name it)")
-	name := fs.String("name", "", "resource name (k8s)")
+	name := fs.String("name", "", "the resource `NAME` (k8s; default: from the profile's file name)")
 	out := fs.String("o", "-", "write to `FILE` (- for stdout)")
 	quiet := fs.Bool("q", false, "do not list additions and omissions on stderr")
 	noArgs := fs.Bool("no-args", false, "call names only: leave out the learned argument conditions")

@@ -192,7 +192,7 @@ func inspectTables(r *reach.Result) []audit.Table {
 		names = append(names, filepath.Base(o.Path))
 	}
 	for _, dir := range slices.Sorted(maps.Keys(modules)) {
-		names = append(names, fmt.Sprintf("%d modules in %s", modules[dir], dir))
+		names = append(names, plural(modules[dir], "module", "modules")+" in "+dir)
 	}
 	add("objects", fmt.Sprintf("%d: %s", len(r.Objects), strings.Join(names, ", ")))
 	calls := audit.Table{Section: "calls", Title: "System calls " + name + " can make", Header: []string{"arch", "group", "syscall", "reached from"}, Shrink: -1, Wrap: 3, Same: []int{0}, Keep: []int{2}}
@@ -201,10 +201,10 @@ func inspectTables(r *reach.Result) []audit.Table {
 	for _, a := range inspectArches(r) {
 		c := r.Arches[a]
 		names := r.Names(a)
-		summary := strconv.Itoa(len(names)) + " calls"
+		summary := plural(len(names), "call", "calls")
 		if c.Any {
-			summary = fmt.Sprintf("unbounded: the number of %s could not be determined, so any call is possible (%d calls found)",
-				plural(countSites(r, a), "system call site", "system call sites"), len(names))
+			summary = fmt.Sprintf("unbounded: the number of %s could not be determined, so any call is possible (%s found)",
+				plural(countSites(r, a), "system call site", "system call sites"), plural(len(names), "call", "calls"))
 		}
 		add(a, summary)
 		rows := make([][]string, 0, len(names))

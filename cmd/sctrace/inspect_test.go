@@ -192,3 +192,26 @@ func TestInspectNarrow(t *testing.T) {
 		}
 	}
 }
+
+// TestInspectPluralsAndPlaceholders: counts of one take the singular in inspect's summary ("1
+// calls", "1 modules in"), and emit --help names --name's value NAME, not "string".
+func TestInspectPluralsAndPlaceholders(t *testing.T) {
+	r := &reach.Result{Path: "prog", Arches: map[string]*reach.Calls{"x86_64": {Nrs: map[int][]reach.Provenance{0: {{Function: "read", Via: "direct"}}}}},
+		Objects: []reach.Object{{Path: "/lib/gconv/A.so", Kind: "module"}}}
+	var text []string
+	for _, tb := range inspectTables(r) {
+		for _, row := range tb.Rows {
+			text = append(text, strings.Join(row, " "))
+		}
+	}
+	all := strings.Join(text, "\n")
+	for _, want := range []string{"x86_64 1 call", "1 module in /lib/gconv"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("lacks %q:\n%s", want, all)
+		}
+	}
+	_, stdout, _ := sctrace(t, "emit", "--help")
+	if !strings.Contains(stdout, "--name NAME") || strings.Contains(stdout, "string") {
+		t.Errorf("emit --help:\n%s", stdout)
+	}
+}

@@ -324,7 +324,7 @@ func (r *Report) Tables() []Table {
 		tree.Rows = append(tree.Rows, []string{strings.Repeat("  ", n.Depth) + strconv.Itoa(n.Pid), strconv.Itoa(n.Parent), strings.Join(n.Exec, " → ")})
 	}
 	if r.Dropped != nil && r.Dropped.Processes > 0 {
-		tree.Note = fmt.Sprintf("and %d more processes, over the cap of %d", r.Dropped.Processes, learn.MaxProcesses)
+		tree.Note = fmt.Sprintf("and %s, over the cap of %d", plural(r.Dropped.Processes, "more process", "more processes"), learn.MaxProcesses)
 	}
 	ts = append(ts, tree)
 	files := Table{Section: "files", Title: "Files", Header: []string{"path", "use"}, Shrink: 0}
@@ -332,7 +332,7 @@ func (r *Report) Tables() []Table {
 		files.Rows = append(files.Rows, []string{f.Path, strings.Join(f.Uses, ",")})
 	}
 	if r.Dropped != nil && r.Dropped.Files > 0 {
-		files.Note = fmt.Sprintf("and %d more paths, over the cap of %d", r.Dropped.Files, learn.MaxFiles)
+		files.Note = fmt.Sprintf("and %s, over the cap of %d", plural(r.Dropped.Files, "more path", "more paths"), learn.MaxFiles)
 	}
 	ts = append(ts, files)
 	progs := Table{Section: "programs", Title: "Programs executed", Header: []string{"program", "command line"}, Shrink: 1}
@@ -474,7 +474,7 @@ func (r *Report) summary() Table {
 		}
 	}
 	if len(r.Arguments) > 0 {
-		line := fmt.Sprintf("%d calls allowed only with learned values", learned)
+		line := plural(learned, "call", "calls") + " allowed only with learned values"
 		if len(flagged) > 0 {
 			line += "; " + strings.Join(dedupe(flagged), "; ")
 		}

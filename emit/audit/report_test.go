@@ -276,3 +276,24 @@ func TestCoverageSummaryUnit(t *testing.T) {
 		t.Errorf("JSON lacks the totals: %v\n%s", err, j)
 	}
 }
+
+// TestReportPlurals: a count of one takes the singular ("1 calls allowed only with learned
+// values", "and 1 more processes").
+func TestReportPlurals(t *testing.T) {
+	p := &learn.Profile{Version: learn.Version, Arches: map[string]*learn.SyscallSet{"x86_64": {Syscalls: map[string]*learn.SyscallStat{
+		"socket": {Count: 1, Args: &learn.Args{Index: []int{0}, Mask: []uint64{0xffffffff}, Values: [][]uint64{{1}}}}}}},
+		Dropped: &learn.Dropped{Processes: 1, Files: 1}}
+	var text []string
+	for _, tb := range BuildReport(p, nil).Tables() {
+		text = append(text, tb.Note)
+		for _, row := range tb.Rows {
+			text = append(text, strings.Join(row, " "))
+		}
+	}
+	all := strings.Join(text, "\n")
+	for _, want := range []string{"1 call allowed only with learned values", "and 1 more process, over the cap", "and 1 more path, over the cap"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("lacks %q:\n%s", want, all)
+		}
+	}
+}
