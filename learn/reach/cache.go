@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"os"
 	"path/filepath"
-	"syscall"
+	"reflect"
 )
 
 // contentHash is the hex sha256 of an object's bytes: the cache key.
@@ -32,32 +33,51 @@ const (
 // most max bytes, ending with the sha256 of what comes before it (a damaged file is ignored,
 // never half-believed: a flipped bit could drop a call).
 func readCacheFile(path string, max int64) []byte {
-	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	fi, err := os.Lstat(path)
+	if err != nil || !trustedCache(fi, max) {
+		return nil
+	}
+	f, err := os.Open(path)
 	if err != nil {
 		return nil
 	}
-	defer syscall.Close(fd)
-	var st syscall.Stat_t
-	if syscall.Fstat(fd, &st) != nil || st.Mode&syscall.S_IFMT != syscall.S_IFREG || int(st.Uid) != os.Geteuid() ||
-		st.Mode&0o022 != 0 || st.Size < sha256.Size || st.Size > max {
-		return nil
+	defer f.Close()
+	if fi2, err := f.Stat(); err != nil || !os.SameFile(fi, fi2) || !trustedCache(fi2, max) {
+		return nil // replaced between the two looks
 	}
-	b := make([]byte, st.Size)
-	for off := 0; off < len(b); {
-		n, err := syscall.Pread(fd, b[off:], int64(off))
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil || n <= 0 {
-			return nil
-		}
-		off += n
+	b := make([]byte, fi.Size())
+	if _, err := io.ReadFull(f, b); err != nil {
+		return nil
 	}
 	payload, sum := b[:len(b)-sha256.Size], b[len(b)-sha256.Size:]
 	if h := sha256.Sum256(payload); !bytes.Equal(h[:], sum) {
 		return nil
 	}
 	return payload
+}
+
+// trustedCache tells whether a file may be a cache file sctrace believes: regular, of a cache
+// file's size, writable by its owner only, and owned by this user.
+func trustedCache(fi os.FileInfo, max int64) bool {
+	return fi.Mode().IsRegular() && fi.Mode().Perm()&0o022 == 0 && fi.Size() >= sha256.Size && fi.Size() <= max && ownedByMe(fi)
+}
+
+// ownedByMe tells whether this user owns the file. The owner is read from the FileInfo's system
+// data by name (its Uid field, on Unix), which keeps the package free of syscall; a system whose
+// files have no Uid passes.
+func ownedByMe(fi os.FileInfo) bool {
+	v := reflect.ValueOf(fi.Sys())
+	if v.Kind() == reflect.Pointer {
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return true
+	}
+	uid := v.FieldByName("Uid")
+	if !uid.IsValid() || !uid.CanUint() {
+		return true
+	}
+	return uid.Uint() == uint64(os.Geteuid())
 }
 
 // writeCacheFile writes payload and its checksum to path atomically (a temporary file, mode
