@@ -17,7 +17,7 @@ func TestHidden(t *testing.T) {
 		want []string // substrings of the profile's hidden reasons
 		not  []string // calls that must not be recorded
 	}{
-		{prog: "ownfilter", want: []string{"seccomp filters of its own", "asked for a tracer 1 times"}},
+		{prog: "ownfilter", want: []string{"seccomp filters of its own", "asked for a tracer 1 time "}},
 		{prog: "ownlistener", want: []string{"seccomp filters of its own", "user-notification listener"},
 			not: []string{"getppid"}},
 		{prog: "ownptrace", want: []string{"traces processes itself"}},

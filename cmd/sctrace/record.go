@@ -479,7 +479,7 @@ func hiddenBy(rep tracer.Report) []string {
 		out = append(out, fmt.Sprintf("%d clone(CLONE_UNTRACED) children escaped the tracer (they were killed): their calls are missing", rep.UntracedMissed))
 	}
 	if rep.ForeignTrace > 0 {
-		out = append(out, fmt.Sprintf("the workload's own seccomp filter asked for a tracer %d times (SECCOMP_RET_TRACE): those calls failed with ENOSYS, as they would without sctrace", rep.ForeignTrace))
+		out = append(out, fmt.Sprintf("the workload's own seccomp filter asked for a tracer %s (SECCOMP_RET_TRACE): those calls failed with ENOSYS, as they would without sctrace", plural(rep.ForeignTrace, "time", "times")))
 	}
 	for _, e := range rep.Errors {
 		out = append(out, "tracer: "+e)
