@@ -86,9 +86,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 
 	switch v := os.Getenv("SCTRACE_SUPERVISOR"); v {
-	case "", "ptrace":
+	case "", "notify", "ptrace":
 	default:
-		return usageErrorf("SCTRACE_SUPERVISOR=%s: the one value is ptrace (unset: the kernel's user notification where it has it)", v)
+		return usageErrorf("SCTRACE_SUPERVISOR=%s: the values are notify (the default: the kernel's user notification where it has it) and ptrace", v)
 	}
 	if *out != "" {
 		if err := checkWritable(*out); err != nil {
