@@ -293,7 +293,7 @@ func (o *elfObject) buildChunks(sum *objSummary, secs []dataSection, ptrs []data
 		}
 	}
 	sum.DataExports = map[string][]int32{}
-	if syms, err := o.f.DynamicSymbols(); err == nil {
+	if syms, err := o.dynSymbols(); err == nil {
 		for _, s := range syms {
 			if s.Section == elf.SHN_UNDEF || s.Value == 0 || elf.ST_BIND(s.Info) == elf.STB_LOCAL {
 				continue

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // ErrUnsupported is returned (wrapped) for a file that is not an x86_64 or i386 ELF object.
@@ -44,17 +45,22 @@ type gotSlot struct {
 
 // elfObject is one ELF file opened for analysis. It is not cached; its summary is.
 type elfObject struct {
-	path   string
-	f      *elf.File
-	raw    []byte
-	mode   int // 64 or 32
-	secs   []section
-	slots  map[uint64]gotSlot
-	isGo   bool
-	hash   string
-	starts []uint64 // function starts, sorted
-	names  map[uint64]string
-	blob   bool // no symbols nor FDEs: each executable section is one function
+	path string
+	f    *elf.File
+	// symbols and dynsyms hold the symbol tables, read once: debug/elf parses a table afresh at
+	// each call, and the summary asks for .dynsym five times (node: 7% of a first analysis).
+	symOnce, dynOnce sync.Once
+	symbols, dynsyms []elf.Symbol
+	symErr, dynErr   error
+	raw              []byte
+	mode             int // 64 or 32
+	secs             []section
+	slots            map[uint64]gotSlot
+	isGo             bool
+	hash             string
+	starts           []uint64 // function starts, sorted
+	names            map[uint64]string
+	blob             bool // no symbols nor FDEs: each executable section is one function
 	// textData holds the starts of data objects (STT_OBJECT symbols) in executable sections.
 	textData map[uint64]bool
 	// personality lists the personality routines .eh_frame names (the unwinder calls them).
@@ -66,6 +72,18 @@ type elfObject struct {
 type personality struct {
 	addr     uint64
 	indirect bool
+}
+
+// symTable is o.f.Symbols(), read once. The slice is shared: callers must not change it.
+func (o *elfObject) symTable() ([]elf.Symbol, error) {
+	o.symOnce.Do(func() { o.symbols, o.symErr = o.f.Symbols() })
+	return o.symbols, o.symErr
+}
+
+// dynSymbols is o.f.DynamicSymbols(), read once. The slice is shared: callers must not change it.
+func (o *elfObject) dynSymbols() ([]elf.Symbol, error) {
+	o.dynOnce.Do(func() { o.dynsyms, o.dynErr = o.f.DynamicSymbols() })
+	return o.dynsyms, o.dynErr
 }
 
 // openObject reads and checks an ELF file.
@@ -206,10 +224,10 @@ type relocInfo struct {
 // relocs reads the dynamic relocations (RELA, REL, RELR sections) and fills o.slots.
 func (o *elfObject) relocs() relocInfo {
 	var ri relocInfo
-	dynsyms, _ := o.f.DynamicSymbols()
+	dynsyms, _ := o.dynSymbols()
 	symsOf := func(link uint32) []elf.Symbol {
 		if int(link) < len(o.f.Sections) && o.f.Sections[link].Type == elf.SHT_SYMTAB {
-			s, _ := o.f.Symbols()
+			s, _ := o.symTable()
 			return s
 		}
 		return dynsyms
@@ -355,7 +373,7 @@ func (o *elfObject) functionStarts(extra []uint64) {
 		}
 	}
 	named := 0
-	for _, get := range []func() ([]elf.Symbol, error){o.f.Symbols, o.f.DynamicSymbols} {
+	for _, get := range []func() ([]elf.Symbol, error){o.symTable, o.dynSymbols} {
 		syms, _ := get()
 		for _, s := range syms {
 			t := elf.ST_TYPE(s.Info)
@@ -652,7 +670,7 @@ func (o *elfObject) dynamic() dynInfo {
 // exports returns the defined, global or weak, function-like dynamic symbols.
 func (o *elfObject) exports() map[string][]uint64 {
 	out := map[string][]uint64{}
-	syms, _ := o.f.DynamicSymbols()
+	syms, _ := o.dynSymbols()
 	for _, s := range syms {
 		t := elf.ST_TYPE(s.Info)
 		b := elf.ST_BIND(s.Info)

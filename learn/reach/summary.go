@@ -247,7 +247,7 @@ func summarize(o *elfObject) *objSummary {
 	}
 	sum.Roots = append(sum.Roots, o.arrayRoots(secs, ptrs)...)
 	sum.Exports = o.exports()
-	if syms, err := o.f.DynamicSymbols(); err == nil {
+	if syms, err := o.dynSymbols(); err == nil {
 		for _, s := range syms {
 			if s.Section == elf.SHN_UNDEF && s.Name != "" {
 				sum.Imports = append(sum.Imports, s.Name)
