@@ -254,7 +254,6 @@ func (a *analysis) add(path, kind, how string) (*loaded, error) {
 	if err != nil {
 		return nil, err
 	}
-	o.hash = contentHash(o.raw)
 	if how == "" {
 		how = "program"
 	}

@@ -88,7 +88,7 @@ func (o *elfObject) dynSymbols() ([]elf.Symbol, error) {
 
 // openObject reads and checks an ELF file.
 func openObject(path string, j *journal) (*elfObject, error) {
-	raw, err := j.readFile(path)
+	raw, hash, err := j.readFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +103,7 @@ func openObject(path string, j *journal) (*elfObject, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: a damaged ELF file: %v", ErrUnsupported, err)
 	}
-	o := &elfObject{path: path, f: f, raw: raw, slots: map[uint64]gotSlot{}, names: map[uint64]string{}}
+	o := &elfObject{path: path, f: f, raw: raw, hash: hash, slots: map[uint64]gotSlot{}, names: map[uint64]string{}}
 	switch {
 	case f.Machine == elf.EM_X86_64 && f.Class == elf.ELFCLASS64:
 		o.mode = 64

@@ -63,15 +63,17 @@ func (j *journal) note(k byte, p, v string) {
 	}
 }
 
-// readFile reads a file and notes its digest (computed by the caller when it has one).
-func (j *journal) readFile(p string) ([]byte, error) {
+// readFile reads a file, notes its digest and returns it (an object's cache key: a 99 MB
+// program is hashed once).
+func (j *journal) readFile(p string) ([]byte, string, error) {
 	b, err := os.ReadFile(p)
 	if err != nil {
 		j.note(factFile, p, "!")
-		return nil, err
+		return nil, "", err
 	}
-	j.note(factFile, p, contentHash(b))
-	return b, nil
+	h := contentHash(b)
+	j.note(factFile, p, h)
+	return b, h, nil
 }
 
 // statKind returns "d" for a directory, "f" for anything else, "!" when it cannot be stat'ed.

@@ -73,7 +73,7 @@ type resolver struct {
 // newResolver reads root/etc/ld.so.cache if present.
 func newResolver(root string, j *journal) *resolver {
 	r := &resolver{root: root, j: j}
-	if d, err := j.readFile(filepath.Join(root, "etc/ld.so.cache")); err == nil {
+	if d, _, err := j.readFile(filepath.Join(root, "etc/ld.so.cache")); err == nil {
 		r.cache, _ = parseLdCache(d)
 	}
 	return r

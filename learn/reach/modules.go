@@ -242,7 +242,7 @@ func (a *analysis) loadModules() bool {
 
 // nssServices lists the services /etc/nsswitch.conf names (glibc's defaults without the file).
 func (a *analysis) nssServices() []string {
-	b, err := a.j.readFile(a.res.host("/etc/nsswitch.conf"))
+	b, _, err := a.j.readFile(a.res.host("/etc/nsswitch.conf"))
 	if err != nil {
 		return []string{"files", "dns"}
 	}
