@@ -148,45 +148,6 @@ func fileIdentity(path string, dirs bool) (string, bool) {
 	return fmt.Sprintf("%d:%d:%d:%d.%09d:%d.%09d", st.Dev, st.Ino, st.Size, st.Mtim.Sec, st.Mtim.Nsec, st.Ctim.Sec, st.Ctim.Nsec), true
 }
 
-// trustedCacheFile reports whether a cache file may be believed: a regular file owned by this
-// user and writable by no one else (a poisoned cache could otherwise widen a profile).
-func trustedCacheFile(path string) bool {
-	var st syscall.Stat_t
-	if err := syscall.Lstat(path, &st); err != nil {
-		return false
-	}
-	return st.Mode&syscall.S_IFMT == syscall.S_IFREG && int(st.Uid) == os.Geteuid() && st.Mode&0o022 == 0
-}
-
-// writeCacheFile replaces a cache file: a temporary file renamed over whatever is there (not
-// writeAtomic, which writes into a FIFO or device it finds, as -o wants). Errors are ignored.
-func writeCacheFile(file string, b []byte) {
-	tmp, err := os.CreateTemp(filepath.Dir(file), ".calls-*.tmp")
-	if err != nil {
-		return
-	}
-	_, werr := tmp.Write(b)
-	if cerr := tmp.Close(); werr != nil || cerr != nil || os.Rename(tmp.Name(), file) != nil {
-		os.Remove(tmp.Name())
-	}
-}
-
-// readTrusted reads a cache file that trustedCacheFile accepts, of at most max bytes.
-func readTrusted(path string, max int64) ([]byte, error) {
-	if !trustedCacheFile(path) {
-		return nil, errors.New("not a trusted cache file")
-	}
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() || fi.Size() > max {
-		return nil, errors.New("not a regular file of a cache's size")
-	}
-	return io.ReadAll(io.LimitReader(f, max))
-}
-
 // possibleOf analyses the executables of p (quietly when quiet; it says on stderr which it
 // analyses afresh, since a large one takes seconds).
 func possibleOf(p *learn.Profile, stderr io.Writer, quiet bool) *possibleCalls {
@@ -262,8 +223,7 @@ func exeCallsOf(exe, cacheDir string, before func() bool) (*exeCalls, bool, erro
 	if cacheDir != "" {
 		sum := sha256.Sum256([]byte(exe))
 		file = filepath.Join(cacheDir, "exe", hex.EncodeToString(sum[:16])+".calls")
-		// Trusted first: a FIFO or a device in its place would block the read or never end it.
-		if b, err := readTrusted(file, 64<<20); err == nil {
+		if b := reach.ReadTrusted(file, 64<<20); b != nil {
 			if ec, ok := decodeExeCalls(b); ok && ec.Identity == id && objectsDigest(ec.Objects) == ec.Digest {
 				if ec.Error != "" {
 					return nil, false, errors.New(ec.Error)
@@ -303,7 +263,7 @@ func exeCallsOf(exe, cacheDir string, before func() bool) (*exeCalls, bool, erro
 		slices.Sort(ec.Any)
 	}
 	if file != "" && os.MkdirAll(filepath.Dir(file), 0o755) == nil {
-		writeCacheFile(file, ec.encode())
+		reach.WriteCacheFile(file, ec.encode())
 		os.Remove(strings.TrimSuffix(file, ".calls") + ".json") // the format before version 5
 	}
 	if ec.Error != "" {

@@ -27,12 +27,11 @@ const (
 	maxResultFile  = 256 << 20
 )
 
-// readCacheFile returns the contents of a cache file sctrace may believe, without their
-// checksum, or nil. It must be a regular file (a FIFO would block the read, a device never end
-// it), owned by this user and writable by no one else (run and emit read the same cache), of at
-// most max bytes, ending with the sha256 of what comes before it (a damaged file is ignored,
-// never half-believed: a flipped bit could drop a call).
-func readCacheFile(path string, max int64) []byte {
+// ReadTrusted returns the contents of a cache file sctrace may believe, or nil. It must be a
+// regular file (a FIFO would block the read, a device never end it), owned by this user and
+// writable by no one else (run and emit read the same caches, and a poisoned one could widen a
+// profile), of at most max bytes.
+func ReadTrusted(path string, max int64) []byte {
 	fi, err := os.Lstat(path)
 	if err != nil || !trustedCache(fi, max) {
 		return nil
@@ -49,6 +48,17 @@ func readCacheFile(path string, max int64) []byte {
 	if _, err := io.ReadFull(f, b); err != nil {
 		return nil
 	}
+	return b
+}
+
+// readCacheFile is ReadTrusted for the analysis's own files, which end with the sha256 of what
+// comes before it: a damaged file is ignored, never half-believed (a flipped bit could drop a
+// call). It returns the contents without the checksum.
+func readCacheFile(path string, max int64) []byte {
+	b := ReadTrusted(path, max)
+	if len(b) < sha256.Size {
+		return nil
+	}
 	payload, sum := b[:len(b)-sha256.Size], b[len(b)-sha256.Size:]
 	if h := sha256.Sum256(payload); !bytes.Equal(h[:], sum) {
 		return nil
@@ -56,10 +66,10 @@ func readCacheFile(path string, max int64) []byte {
 	return payload
 }
 
-// trustedCache tells whether a file may be a cache file sctrace believes: regular, of a cache
-// file's size, writable by its owner only, and owned by this user.
+// trustedCache tells whether a file may be a cache file sctrace believes: regular, of at most
+// max bytes, writable by its owner only, and owned by this user.
 func trustedCache(fi os.FileInfo, max int64) bool {
-	return fi.Mode().IsRegular() && fi.Mode().Perm()&0o022 == 0 && fi.Size() >= sha256.Size && fi.Size() <= max && ownedByMe(fi)
+	return fi.Mode().IsRegular() && fi.Mode().Perm()&0o022 == 0 && fi.Size() <= max && ownedByMe(fi)
 }
 
 // ownedByMe tells whether this user owns the file. The owner is read from the FileInfo's system
@@ -80,29 +90,28 @@ func ownedByMe(fi os.FileInfo) bool {
 	return uid.Uint() == uint64(os.Geteuid())
 }
 
-// writeCacheFile writes payload and its checksum to path atomically (a temporary file, mode
-// 0600, renamed into place). Errors are ignored: the cache only saves time.
-func writeCacheFile(dir, path string, payload []byte) {
+// WriteCacheFile replaces path with b atomically: a temporary file (mode 0600) in its directory,
+// created if needed, renamed over whatever is there (a FIFO or device too: never written into).
+// Errors are ignored: a cache only saves time.
+func WriteCacheFile(path string, b []byte) {
+	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return
 	}
-	tmp, err := os.CreateTemp(dir, "reach-*.tmp")
+	tmp, err := os.CreateTemp(dir, ".sctrace-*.tmp")
 	if err != nil {
 		return
 	}
+	_, werr := tmp.Write(b)
+	if cerr := tmp.Close(); werr != nil || cerr != nil || os.Rename(tmp.Name(), path) != nil {
+		os.Remove(tmp.Name())
+	}
+}
+
+// writeCacheFile is WriteCacheFile for the analysis's own files: payload, then its sha256.
+func writeCacheFile(path string, payload []byte) {
 	sum := sha256.Sum256(payload)
-	_, werr := tmp.Write(payload)
-	if werr == nil {
-		_, werr = tmp.Write(sum[:])
-	}
-	cerr := tmp.Close()
-	if werr != nil || cerr != nil {
-		os.Remove(tmp.Name())
-		return
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-	}
+	WriteCacheFile(path, append(payload[:len(payload):len(payload)], sum[:]...))
 }
 
 // loadCached reads a cached summary, or returns nil (missing, untrusted, damaged or another
@@ -127,6 +136,6 @@ func storeCached(dir, hash string, s *objSummary) {
 	if dir == "" {
 		return
 	}
-	writeCacheFile(dir, cachePath(dir, hash), encodeSummary(s))
+	writeCacheFile(cachePath(dir, hash), encodeSummary(s))
 	os.Remove(filepath.Join(dir, "reach-"+hash+".gob")) // what sctrace wrote before summaryVersion 12's encoding
 }

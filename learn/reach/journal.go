@@ -318,5 +318,5 @@ func storeResult(path string, opt Options, j *journal, r *Result) {
 		return
 	}
 	b := encodeValue(nil, reflect.ValueOf(cachedResult{Version: resultVersion, Build: build, Key: resultKeyOf(path, opt), Facts: j.facts, Result: r}))
-	writeCacheFile(opt.CacheDir, resultPath(opt.CacheDir, resultKey(path, opt)), b)
+	writeCacheFile(resultPath(opt.CacheDir, resultKey(path, opt)), b)
 }

@@ -224,7 +224,7 @@ func TestCacheFilesDistrusted(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.RootChunks = append(s.RootChunks, 1<<30)
-	writeCacheFile(cache, sumFile, encodeSummary(s))
+	writeCacheFile(sumFile, encodeSummary(s))
 	check("a summary that does not hold together")
 	if s, err := decodeSummary(readCacheFile(sumFile, maxSummaryFile)); err != nil || slices.Contains(s.RootChunks, 1<<30) {
 		t.Errorf("the bad summary was not replaced (%v)", err)
