@@ -19,13 +19,23 @@ func (in *inst) next() uint64 { return in.addr + uint64(in.x.Len) }
 // which the decoder does not know, are measured and kept as opaque instructions (Op 0: they may
 // write any register). Other bytes that do not decode are skipped one at a time.
 func decodeRange(code []byte, start uint64, mode int) []inst {
-	return decodeInto(make([]inst, 0, len(code)/4), code, start, mode)
+	return decodeInto(make([]inst, 0, len(code)/4), code, start, mode, nil)
 }
 
-// decodeInto is decodeRange appending to out.
-func decodeInto(out []inst, code []byte, start uint64, mode int) []inst {
+// decodeInto is decodeRange appending to out, through the cache c (if not nil).
+func decodeInto(out []inst, code []byte, start uint64, mode int, c *decodeCache) []inst {
 	for off := 0; off < len(code); {
+		p, pr := c.find(code[off:], mode)
+		if p != nil {
+			out = append(out, inst{addr: start + uint64(off), x: *p})
+			pr.fix(&out[len(out)-1].x, code[off:])
+			off += p.Len
+			continue
+		}
 		x, err := x86asm.Decode(code[off:], mode)
+		if err == nil {
+			c.store(pr, &x)
+		}
 		if err != nil || x.Len == 0 {
 			if n := evexLen(code[off:], mode); n > 0 {
 				out = append(out, inst{addr: start + uint64(off), x: x86asm.Inst{Len: n, Mode: mode}})

@@ -271,12 +271,13 @@ func summarize(o *elfObject) *objSummary {
 		go func() {
 			defer wg.Done()
 			var buf []inst // reused: most functions' instructions are not kept
+			dc := newDecodeCache()
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(o.starts) {
 					return
 				}
-				o.scanFunc(sum, i, startSet, withSites, flows, fallAddrs, ninsts, &buf)
+				o.scanFunc(sum, i, startSet, withSites, flows, fallAddrs, ninsts, &buf, dc)
 			}
 		}()
 	}
@@ -290,12 +291,12 @@ func summarize(o *elfObject) *objSummary {
 }
 
 // scanFunc decodes and scans function i into sum.Funcs[i] and the per-function slices.
-func (o *elfObject) scanFunc(sum *objSummary, i int, startSet map[uint64]bool, withSites [][]inst, flows [][]flowInst, fallAddrs [][]uint64, ninsts []int, buf *[]inst) {
+func (o *elfObject) scanFunc(sum *objSummary, i int, startSet map[uint64]bool, withSites [][]inst, flows [][]flowInst, fallAddrs [][]uint64, ninsts []int, buf *[]inst, dc *decodeCache) {
 	start := o.starts[i]
 	end := o.funcEnd(i)
 	fs := &sum.Funcs[i]
 	fs.Start, fs.End, fs.Name = start, end, o.names[start]
-	insts := decodeInto((*buf)[:0], o.funcBytes(i), start, o.mode)
+	insts := decodeInto((*buf)[:0], o.funcBytes(i), start, o.mode, dc)
 	*buf = insts
 	ninsts[i] = len(insts)
 	hasSite := false
