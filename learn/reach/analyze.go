@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -49,7 +50,12 @@ type callerRef struct {
 
 // analysis is the state of one Analyze call.
 type analysis struct {
-	stores   sync.WaitGroup // summaries being written to the cache
+	stores sync.WaitGroup // summaries being written to the cache
+	// pre holds the objects being read and summarised ahead of their turn (see prefetch), by
+	// host path; preRun bounds how many are at once, preWait waits for all.
+	pre      map[string]*prefetched
+	preRun   chan struct{}
+	preWait  sync.WaitGroup
 	opt      Options
 	j        *journal // the file-system facts read (journal.go)
 	fresh    bool     // summarise every object, whatever the cache holds
@@ -142,6 +148,7 @@ var errCachedPanic = errors.New("reach: the analysis of cached summaries failed"
 // (it may be the cause), and goes on otherwise.
 func (a *analysis) analyse(path string) (r *Result, err error) {
 	defer a.stores.Wait()
+	defer a.preWait.Wait()
 	defer func() {
 		if p := recover(); p != nil {
 			for _, l := range a.objs {
@@ -164,6 +171,7 @@ func (a *analysis) analyse(path string) (r *Result, err error) {
 func newAnalysis(opt Options) *analysis {
 	j := &journal{}
 	return &analysis{opt: opt, j: j, res: newResolver(opt.Root, j), byPath: map[string]int{},
+		pre: map[string]*prefetched{}, preRun: make(chan struct{}, runtime.GOMAXPROCS(0)),
 		taken: map[aref]bool{}, opaque: map[aref]bool{}, callers: map[aref][]callerRef{},
 		symCache: map[string][]aref{}, code: map[fref]*fnCode{}, memo: map[pkey]resolved{}, unbound: map[string]bool{},
 		pending: map[string][]callerRef{}, pendingTaken: map[string]pred{}, modSets: map[string]bool{},
@@ -208,12 +216,7 @@ func (a *analysis) closeNeeded(from int) {
 	mode := a.objs[0].sum.Mode
 	for i := from; i < len(a.objs); i++ {
 		l := a.objs[i]
-		origin := filepath.Dir(l.path)
-		if i == 0 && (a.opt.Root == "/" || a.opt.Root == "") {
-			// The loader takes the program's $ORIGIN from /proc/self/exe, with its symbolic
-			// links resolved (/usr/bin/java -> /usr/lib/jvm/JDK/bin/java: $ORIGIN/../lib).
-			origin = filepath.Dir(l.o.path)
-		}
+		origin := a.origin(i == 0, l.path, l.o.path)
 		for _, n := range l.sum.Needed {
 			if !strings.Contains(n, "/") && a.loadedSoname(n) {
 				// The loader first looks for the name among the objects it has loaded (a
@@ -230,6 +233,17 @@ func (a *analysis) closeNeeded(from int) {
 			}
 		}
 	}
+}
+
+// origin is the directory $ORIGIN stands for in the object at path (real: with its symbolic
+// links resolved).
+func (a *analysis) origin(program bool, path, real string) string {
+	if program && (a.opt.Root == "/" || a.opt.Root == "") {
+		// The loader takes the program's $ORIGIN from /proc/self/exe, with its symbolic
+		// links resolved (/usr/bin/java -> /usr/lib/jvm/JDK/bin/java: $ORIGIN/../lib).
+		return filepath.Dir(real)
+	}
+	return filepath.Dir(path)
 }
 
 // loadedSoname tells whether a loaded object has the DT_SONAME name, as the loader matches a
@@ -250,29 +264,36 @@ func (a *analysis) add(path, kind, how string) (*loaded, error) {
 	if i, ok := a.byPath[host]; ok {
 		return a.objs[i], nil
 	}
-	o, err := openObject(host, a.j)
-	if err != nil {
-		return nil, err
-	}
 	if how == "" {
 		how = "program"
 	}
-	l := &loaded{o: o, path: path, kind: kind, how: how}
-	var cached *objSummary
-	if !a.fresh {
-		cached = loadCached(a.opt.CacheDir, o.hash)
-	}
-	if cached != nil {
-		l.sum, l.cached = cached, true
+	var l *loaded
+	if p := a.pre[host]; p != nil {
+		delete(a.pre, host)
+		<-p.done
+		if p.panicked != nil {
+			panic(p.panicked)
+		}
+		if p.err != nil {
+			return nil, p.err
+		}
+		l = &loaded{o: p.o, path: path, kind: kind, how: how, sum: p.sum, cached: p.cached}
 	} else {
-		l.sum = summarize(o)
-		// Written while the analysis goes on (nothing changes a summary once made): node's
-		// takes 0.4 s to encode and write.
-		a.stores.Add(1)
-		go func() {
-			defer a.stores.Done()
-			storeCached(a.opt.CacheDir, o.hash, l.sum)
-		}()
+		o, err := openObject(host, a.j)
+		if err != nil {
+			return nil, err
+		}
+		if len(a.objs) == 0 {
+			// While the program is summarised (node's takes seconds, part of them on one
+			// core), its libraries are read and summarised on the other.
+			di := o.dynamic()
+			a.prefetchNeeded(di.needed, a.origin(true, path, o.path), di.rpath, di.runpath, o.mode)
+			if di.interp != "" {
+				a.prefetch(di.interp)
+			}
+		}
+		l = &loaded{o: o, path: path, kind: kind, how: how}
+		l.sum, l.cached = a.summary(o)
 	}
 	if l.sum.Soname == "libc.so.6" || l.sum.StaticGlibc && kind == "program" {
 		l.glibc = true
@@ -284,7 +305,76 @@ func (a *analysis) add(path, kind, how string) (*loaded, error) {
 	}
 	a.byPath[host] = len(a.objs)
 	a.objs = append(a.objs, l)
+	if len(a.objs) > 1 {
+		a.prefetchNeeded(l.sum.Needed, a.origin(false, path, l.o.path), l.sum.Rpath, l.sum.Runpath, l.sum.Mode)
+	}
 	return l, nil
+}
+
+// summary returns the object's summary from the cache, or makes it and has it stored.
+func (a *analysis) summary(o *elfObject) (sum *objSummary, cached bool) {
+	if !a.fresh {
+		if sum = loadCached(a.opt.CacheDir, o.hash); sum != nil {
+			return sum, true
+		}
+	}
+	sum = summarize(o)
+	// Written while the analysis goes on (nothing changes a summary once made): node's takes
+	// 0.4 s to encode and write.
+	a.stores.Add(1)
+	go func() {
+		defer a.stores.Done()
+		storeCached(a.opt.CacheDir, o.hash, sum)
+	}()
+	return sum, false
+}
+
+// prefetched is an object read and summarised ahead of its turn.
+type prefetched struct {
+	done     chan struct{}
+	o        *elfObject
+	sum      *objSummary
+	cached   bool
+	err      error
+	panicked any // what summarising it panicked with, raised again in add
+}
+
+// prefetch starts reading and summarising the object at path, for add to take when its turn
+// comes: objects are summarised concurrently, while add keeps the loader's order. An object
+// prefetched but never added (a guess that add's own checks overrule) only costs its work.
+func (a *analysis) prefetch(path string) {
+	host := a.j.evalSymlinks(a.res.host(path))
+	if _, ok := a.byPath[host]; ok {
+		return
+	}
+	if _, ok := a.pre[host]; ok {
+		return
+	}
+	p := &prefetched{done: make(chan struct{})}
+	a.pre[host] = p
+	a.preWait.Add(1)
+	go func() {
+		defer a.preWait.Done()
+		defer close(p.done)
+		defer func() { p.panicked = recover() }()
+		a.preRun <- struct{}{}
+		defer func() { <-a.preRun }()
+		if p.o, p.err = openObject(host, a.j); p.err == nil {
+			p.sum, p.cached = a.summary(p.o)
+		}
+	}()
+}
+
+// prefetchNeeded prefetches the libraries a DT_NEEDED list names, found as closeNeeded finds them.
+func (a *analysis) prefetchNeeded(needed []string, origin string, rpath, runpath []string, mode int) {
+	for _, n := range needed {
+		if !strings.Contains(n, "/") && a.loadedSoname(n) {
+			continue
+		}
+		if p, _ := a.res.find(n, origin, rpath, runpath, mode); p != "" {
+			a.prefetch(p)
+		}
+	}
 }
 
 // lookup resolves a symbol like the loader: every definition of the name in the first object

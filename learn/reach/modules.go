@@ -94,6 +94,11 @@ func (a *analysis) addModules(files []string, how string, entry func(string) boo
 	first := len(a.objs)
 	mode := a.objs[0].sum.Mode
 	for _, p := range files {
+		if a.res.matches(p, mode) {
+			a.prefetch(p)
+		}
+	}
+	for _, p := range files {
 		if !a.res.matches(p, mode) {
 			continue
 		}
