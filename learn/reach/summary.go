@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"debug/elf"
+	"math/bits"
 	"runtime"
 	"slices"
 	"sort"
@@ -264,30 +265,44 @@ func summarize(o *elfObject) *objSummary {
 	fallAddrs := make([][]uint64, len(o.starts))
 	ninsts := make([]int, len(o.starts))
 	// Functions are decoded and scanned in parallel: each writes only its own entries.
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var buf []inst // reused: most functions' instructions are not kept
-			dc := newDecodeCache()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(o.starts) {
-					return
-				}
-				o.scanFunc(sum, i, startSet, withSites, flows, fallAddrs, ninsts, &buf, dc)
-			}
-		}()
-	}
-	wg.Wait()
+	parallelWith(len(o.starts), func() func(int) {
+		var buf []inst // reused: most functions' instructions are not kept
+		dc := newDecodeCache()
+		return func(i int) { o.scanFunc(sum, i, startSet, withSites, flows, fallAddrs, ninsts, &buf, dc) }
+	})
 	for _, n := range ninsts {
 		sum.Insts += n
 	}
 	o.buildChunks(sum, secs, ptrs)
 	o.summarizeFlow(sum, withSites, flows, fallAddrs)
 	return sum
+}
+
+// parallel calls f(0) ... f(n-1) on GOMAXPROCS goroutines.
+func parallel(n int, f func(int)) {
+	parallelWith(n, func() func(int) { return f })
+}
+
+// parallelWith calls f(0) ... f(n-1) on GOMAXPROCS goroutines, each with the f that newF gave it
+// (its own state).
+func parallelWith(n int, newF func() func(int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < min(n, runtime.GOMAXPROCS(0)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f := newF()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // scanFunc decodes and scans function i into sum.Funcs[i] and the per-function slices.
@@ -446,15 +461,17 @@ func (o *elfObject) summarizeFlow(sum *objSummary, withSites [][]inst, flows [][
 	for a := range ext {
 		sum.Ext = append(sum.Ext, a)
 	}
+	sort.Slice(sum.Ext, func(i, j int) bool { return sum.Ext[i] < sum.Ext[j] })
 	// Falling off the end into the next function, when reachable from the entry, an entry from
-	// elsewhere, or anywhere in a function with indirect jumps.
-	for i := range sum.Funcs {
+	// elsewhere, or anywhere in a function with indirect jumps. Functions in parallel: each
+	// writes only its own calls.
+	parallel(len(sum.Funcs), func(i int) {
 		fs := &sum.Funcs[i]
 		fl := flows[i]
 		n := len(fl)
 		sec := o.execSection(fs.Start)
 		if n == 0 || fs.End >= sec.addr+uint64(len(sec.data)) {
-			continue
+			return
 		}
 		var seeds []int32
 		if fs.Indirect {
@@ -463,8 +480,10 @@ func (o *elfObject) summarizeFlow(sum *objSummary, withSites [][]inst, flows [][
 			}
 		} else {
 			seeds = append(seeds, 0)
-			for k, a := range fallAddrs[i] {
-				if ext[a] {
+			addrs := fallAddrs[i]
+			e, _ := slices.BinarySearch(sum.Ext, fs.Start)
+			for ; e < len(sum.Ext) && sum.Ext[e] < fs.End; e++ {
+				if k, ok := slices.BinarySearch(addrs, sum.Ext[e]); ok {
 					seeds = append(seeds, int32(k))
 				}
 			}
@@ -472,8 +491,7 @@ func (o *elfObject) summarizeFlow(sum *objSummary, withSites [][]inst, flows [][
 		if fallsOffEnd(fl, mayReturn, seeds) {
 			fs.Calls = append(fs.Calls, callSite{At: fallAddrs[i][n-1], To: fs.End, Jump: true})
 		}
-	}
-	sort.Slice(sum.Ext, func(i, j int) bool { return sum.Ext[i] < sum.Ext[j] })
+	})
 	if o.mode == 32 {
 		sum.Thunks = map[uint64]int{}
 		for i := range sum.Funcs {
@@ -747,58 +765,88 @@ func (o *elfObject) slotCall(fs *funcSum, in *inst, sl gotSlot, jump bool) {
 // what the slot holds. The register must not be written in between, and no instruction from
 // the load to the call may be a branch target or follow a call.
 func (o *elfObject) slotRegCalls(insts []inst, start, end uint64) map[uint64]gotSlot {
-	var out map[uint64]gotSlot
-	targets := map[uint64]bool{}
+	if len(o.slots) == 0 {
+		return nil
+	}
+	loads := false
+	for k := range insts {
+		if _, _, ok := o.slotLoad(&insts[k]); ok {
+			loads = true
+			break
+		}
+	}
+	if !loads { // most functions: no pass over branches, no maps
+		return nil
+	}
+	var targets []uint64
 	for k := range insts {
 		if isBranch(insts[k].x.Op) {
 			if t, ok := relTarget(&insts[k]); ok && t >= start && t < end {
-				targets[t] = true
+				targets = append(targets, t)
 			}
 		}
 	}
-	live := map[int]gotSlot{}
+	slices.Sort(targets)
+	var out map[uint64]gotSlot
+	var live [16]gotSlot
+	var liveSet uint16 // bit f: live[f] holds the slot register family f was loaded from
 	for k := range insts {
 		in := &insts[k]
 		x := &in.x
-		if targets[in.addr] {
-			clear(live)
+		for len(targets) > 0 && targets[0] < in.addr {
+			targets = targets[1:]
 		}
-		if (x.Op == x86asm.CALL || x.Op == x86asm.JMP) && len(live) > 0 {
+		if len(targets) > 0 && targets[0] == in.addr {
+			liveSet = 0
+		}
+		if (x.Op == x86asm.CALL || x.Op == x86asm.JMP) && liveSet != 0 {
 			if r, ok := x.Args[0].(x86asm.Reg); ok {
-				if f, w := regFam(r); w == int(o.ptrSize()) {
-					if sl, ok := live[f]; ok {
-						if out == nil {
-							out = map[uint64]gotSlot{}
-						}
-						out[in.addr] = sl
+				if f, w := regFam(r); w == int(o.ptrSize()) && liveSet&(1<<f) != 0 {
+					if out == nil {
+						out = map[uint64]gotSlot{}
 					}
+					out[in.addr] = live[f]
 				}
 			}
 		}
 		if x.Op == x86asm.CALL || isUncond(x.Op) {
-			clear(live)
+			liveSet = 0
 			continue
 		}
-		for f := range live {
-			if writesFam(x, f) {
-				delete(live, f)
+		for set := liveSet; set != 0; set &= set - 1 {
+			if f := bits.TrailingZeros16(set); writesFam(x, f) {
+				liveSet &^= 1 << f
 			}
 		}
-		if x.Op == x86asm.MOV {
-			r, ok := x.Args[0].(x86asm.Reg)
-			m, ok2 := x.Args[1].(x86asm.Mem)
-			if ok && ok2 {
-				if f, w := regFam(r); w == int(o.ptrSize()) {
-					if t, ok := o.memTarget(in, m); ok {
-						if sl, ok := o.slots[t]; ok && !sl.indir {
-							live[f] = sl
-						}
-					}
-				}
-			}
+		if f, sl, ok := o.slotLoad(in); ok {
+			live[f] = sl
+			liveSet |= 1 << f
 		}
 	}
 	return out
+}
+
+// slotLoad tells whether the instruction loads a pointer-sized register (family f) from a GOT
+// slot that holds a function's address.
+func (o *elfObject) slotLoad(in *inst) (f int, sl gotSlot, ok bool) {
+	if in.x.Op != x86asm.MOV {
+		return 0, gotSlot{}, false
+	}
+	r, ok := in.x.Args[0].(x86asm.Reg)
+	m, ok2 := in.x.Args[1].(x86asm.Mem)
+	if !ok || !ok2 {
+		return 0, gotSlot{}, false
+	}
+	f, w := regFam(r)
+	if w != int(o.ptrSize()) {
+		return 0, gotSlot{}, false
+	}
+	if t, ok := o.memTarget(in, m); ok {
+		if sl, ok := o.slots[t]; ok && !sl.indir {
+			return f, sl, true
+		}
+	}
+	return 0, gotSlot{}, false
 }
 
 // scanInst records what one instruction contributes to its function's summary. It reports
