@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/sctrace/sctrace/arch"
 	"golang.org/x/arch/x86/x86asm"
@@ -52,7 +53,7 @@ type callerRef struct {
 type analysis struct {
 	stores sync.WaitGroup // summaries being written to the cache
 	// pre holds the objects being read and summarised ahead of their turn (see prefetch), by
-	// host path; preRun bounds how many are at once, preWait waits for all.
+	// host path; preRun bounds how many run at once, preWait waits for all.
 	pre      map[string]*prefetched
 	preRun   chan struct{}
 	preWait  sync.WaitGroup
@@ -171,7 +172,7 @@ func (a *analysis) analyse(path string) (r *Result, err error) {
 func newAnalysis(opt Options) *analysis {
 	j := &journal{}
 	return &analysis{opt: opt, j: j, res: newResolver(opt.Root, j), byPath: map[string]int{},
-		pre: map[string]*prefetched{}, preRun: make(chan struct{}, runtime.GOMAXPROCS(0)),
+		pre: map[string]*prefetched{}, preRun: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1)),
 		taken: map[aref]bool{}, opaque: map[aref]bool{}, callers: map[aref][]callerRef{},
 		symCache: map[string][]aref{}, code: map[fref]*fnCode{}, memo: map[pkey]resolved{}, unbound: map[string]bool{},
 		pending: map[string][]callerRef{}, pendingTaken: map[string]pred{}, modSets: map[string]bool{},
@@ -270,6 +271,9 @@ func (a *analysis) add(path, kind, how string) (*loaded, error) {
 	var l *loaded
 	if p := a.pre[host]; p != nil {
 		delete(a.pre, host)
+		if p.claimed.CompareAndSwap(false, true) {
+			a.fetch(p, host)
+		}
 		<-p.done
 		if p.panicked != nil {
 			panic(p.panicked)
@@ -331,6 +335,7 @@ func (a *analysis) summary(o *elfObject) (sum *objSummary, cached bool) {
 
 // prefetched is an object read and summarised ahead of its turn.
 type prefetched struct {
+	claimed  atomic.Bool // by the goroutine that does the work, or by add if none started it
 	done     chan struct{}
 	o        *elfObject
 	sum      *objSummary
@@ -342,6 +347,8 @@ type prefetched struct {
 // prefetch starts reading and summarising the object at path, for add to take when its turn
 // comes: objects are summarised concurrently, while add keeps the loader's order. An object
 // prefetched but never added (a guess that add's own checks overrule) only costs its work.
+// GOMAXPROCS-1 prefetches run at once, beside the analysis itself; add does an object's work
+// itself when its turn comes before a prefetch started it.
 func (a *analysis) prefetch(path string) {
 	host := a.j.evalSymlinks(a.res.host(path))
 	if _, ok := a.byPath[host]; ok {
@@ -355,14 +362,21 @@ func (a *analysis) prefetch(path string) {
 	a.preWait.Add(1)
 	go func() {
 		defer a.preWait.Done()
-		defer close(p.done)
-		defer func() { p.panicked = recover() }()
 		a.preRun <- struct{}{}
 		defer func() { <-a.preRun }()
-		if p.o, p.err = openObject(host, a.j); p.err == nil {
-			p.sum, p.cached = a.summary(p.o)
+		if p.claimed.CompareAndSwap(false, true) {
+			a.fetch(p, host)
 		}
 	}()
+}
+
+// fetch does a prefetch's work.
+func (a *analysis) fetch(p *prefetched, host string) {
+	defer close(p.done)
+	defer func() { p.panicked = recover() }()
+	if p.o, p.err = openObject(host, a.j); p.err == nil {
+		p.sum, p.cached = a.summary(p.o)
+	}
 }
 
 // prefetchNeeded prefetches the libraries a DT_NEEDED list names, found as closeNeeded finds them.

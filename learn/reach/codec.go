@@ -234,5 +234,6 @@ func decodeSummary(b []byte) (*objSummary, error) {
 	if d.err != nil {
 		return nil, d.err
 	}
+	s.index()
 	return &s, nil
 }

@@ -98,14 +98,20 @@ type objSummary struct {
 	Ext            []uint64           // addresses inside functions entered from elsewhere
 	Thunks         map[uint64]int     // i386 pc thunks (mov reg, [esp]; ret) called: address to register family
 	Insts          int
+
+	starts []uint64 // Funcs[i].Start (see index; not stored)
 }
 
 // funcAt returns the index of the function holding addr, or -1.
 func (s *objSummary) funcAt(addr uint64) int {
+	starts := s.starts
+	if len(starts) != len(s.Funcs) {
+		starts = nil // not indexed (a summary made by hand)
+	}
 	lo, hi := 0, len(s.Funcs) // the first function starting above addr is in [lo, hi]
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if s.Funcs[m].Start > addr {
+		if starts != nil && starts[m] > addr || starts == nil && s.Funcs[m].Start > addr {
 			hi = m
 		} else {
 			lo = m + 1
@@ -220,6 +226,15 @@ func (o *elfObject) pltTarget(addr uint64) (gotSlot, bool) {
 	return gotSlot{}, false
 }
 
+// index makes starts, the functions' start addresses apart, for funcAt: a binary search
+// over node's 78,000 functions touched a cache line of funcSum at each step.
+func (s *objSummary) index() {
+	s.starts = make([]uint64, len(s.Funcs))
+	for i := range s.Funcs {
+		s.starts[i] = s.Funcs[i].Start
+	}
+}
+
 // summarize analyses one object on its own.
 func summarize(o *elfObject) *objSummary {
 	sum := &objSummary{Version: summaryVersion, Mode: o.mode, Type: "dyn", Go: o.isGo, Entry: o.f.Entry}
@@ -273,6 +288,7 @@ func summarize(o *elfObject) *objSummary {
 	for _, n := range ninsts {
 		sum.Insts += n
 	}
+	sum.index()
 	o.buildChunks(sum, secs, ptrs)
 	o.summarizeFlow(sum, withSites, flows, fallAddrs)
 	return sum
