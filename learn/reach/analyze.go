@@ -77,6 +77,7 @@ type analysis struct {
 	pending      map[string][]callerRef
 	pendingTaken map[string]pred
 	modSets      map[string]bool // module sets loaded (see modules.go)
+	modPre       map[string]bool // module sets prefetched (see prefetchModules)
 	// dataReached holds the reached data chunks, with the function they were first reached from
 	// (noFunc: none); dwork those whose pointers are not followed yet.
 	dataReached map[dref]fref
@@ -175,7 +176,7 @@ func newAnalysis(opt Options) *analysis {
 		pre: map[string]*prefetched{}, preRun: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1)),
 		taken: map[aref]bool{}, opaque: map[aref]bool{}, callers: map[aref][]callerRef{},
 		symCache: map[string][]aref{}, code: map[fref]*fnCode{}, memo: map[pkey]resolved{}, unbound: map[string]bool{},
-		pending: map[string][]callerRef{}, pendingTaken: map[string]pred{}, modSets: map[string]bool{},
+		pending: map[string][]callerRef{}, pendingTaken: map[string]pred{}, modSets: map[string]bool{}, modPre: map[string]bool{},
 		dataReached: map[dref]fref{}, objReached: map[dref]bool{}, takenNames: map[string]bool{}, dlsymNames: map[string]bool{}}
 }
 
@@ -612,7 +613,10 @@ func (a *analysis) reach() {
 
 // propagate reaches everything reachable from the work lists.
 func (a *analysis) propagate() {
-	for len(a.work) > 0 || len(a.dwork) > 0 {
+	for steps := 0; len(a.work) > 0 || len(a.dwork) > 0; steps++ {
+		if steps%4096 == 4095 {
+			a.prefetchModules()
+		}
 		if len(a.work) == 0 {
 			d := a.dwork[len(a.dwork)-1]
 			a.dwork = a.dwork[:len(a.dwork)-1]

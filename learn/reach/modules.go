@@ -51,6 +51,49 @@ var gconvEntries = []string{"iconv_open", "__gconv_open", "btowc", "wctob", "mbr
 	"mblen", "mbsrtowcs", "mbsnrtowcs", "wcrtomb", "wcsrtombs", "wcsnrtombs", "mbstowcs", "wcstombs",
 	"wctomb", "mbrtoc16", "c16rtomb", "mbrtoc32", "c32rtomb", "mbrtoc8", "c8rtomb", "fwide", "_IO_fwide"}
 
+// glibcGate returns the gate of a module set glibc loads: one of its exported functions names
+// reached; without them (another libc, a static program without symbols), glibc there.
+func (a *analysis) glibcGate(names []string) func() bool {
+	return func() bool {
+		if !a.hasGlibc() {
+			return false
+		}
+		r, known := a.reachedExport(names)
+		return r || !known
+	}
+}
+
+func (a *analysis) pythonGate() bool { return a.pythonVersion() != "" && a.callsDlopen() }
+func (a *analysis) javaGate() bool   { return a.javaHome() != "" && a.callsDlopen() }
+
+// prefetchModules prefetches the large module sets whose gates are open already, while
+// propagation goes on: loadModules adds them when it is done (a gate, once open, stays open:
+// propagation only adds reached functions). node's 253 gconv modules are summarised on the
+// other core instead of after propagation.
+func (a *analysis) prefetchModules() {
+	pre := func(set string, cond func() bool, files func() []string) {
+		if a.modSets[set] || a.modPre[set] || !cond() {
+			return
+		}
+		a.modPre[set] = true
+		mode := a.objs[0].sum.Mode
+		for _, p := range files() {
+			if a.res.matches(p, mode) {
+				a.prefetch(p)
+			}
+		}
+	}
+	pre("gconv", a.glibcGate(gconvEntries), func() []string { _, f := a.gconvFiles(); return f })
+	pre("python", a.pythonGate, func() []string {
+		var files []string
+		for _, d := range a.pythonDirs() {
+			files = append(files, a.moduleFiles(d)...)
+		}
+		return files
+	})
+	pre("java", a.javaGate, a.javaFiles)
+}
+
 // userModules loads Options.Modules.
 func (a *analysis) userModules() {
 	if len(a.opt.Modules) == 0 {
@@ -221,22 +264,11 @@ func (a *analysis) loadModules() bool {
 		load()
 		loaded = true
 	}
-	// glibc's gates: by its exported functions; without them (another libc, a static program
-	// without symbols), as soon as glibc is there.
-	gate := func(names []string) func() bool {
-		return func() bool {
-			if !a.hasGlibc() {
-				return false
-			}
-			r, known := a.reachedExport(names)
-			return r || !known
-		}
-	}
-	try("nss", gate(nssEntries), a.loadNSS)
-	try("libgcc_s", gate(unwindEntries), a.loadLibgcc)
-	try("gconv", gate(gconvEntries), a.loadGconv)
-	try("python", func() bool { return a.pythonVersion() != "" && a.callsDlopen() }, a.loadPython)
-	try("java", func() bool { return a.javaHome() != "" && a.callsDlopen() }, a.loadJava)
+	try("nss", a.glibcGate(nssEntries), a.loadNSS)
+	try("libgcc_s", a.glibcGate(unwindEntries), a.loadLibgcc)
+	try("gconv", a.glibcGate(gconvEntries), a.loadGconv)
+	try("python", a.pythonGate, a.loadPython)
+	try("java", a.javaGate, a.loadJava)
 	if !a.modSets["dlopen"] && a.callsDlopen() {
 		a.modSets["dlopen"] = true
 		a.assume = append(a.assume, "reached code calls dlopen: only the module sets listed here are analysed (closed world); "+
@@ -330,12 +362,18 @@ func gconvDirs(bits int) []string {
 }
 
 // loadGconv loads the gconv modules.
-func (a *analysis) loadGconv() {
+// gconvFiles returns the gconv directory and its modules ("" if there is none).
+func (a *analysis) gconvFiles() (string, []string) {
 	for _, d := range gconvDirs(a.objs[0].sum.Mode) {
-		if _, dir := a.j.stat(a.res.host(d)); !dir {
-			continue
+		if _, dir := a.j.stat(a.res.host(d)); dir {
+			return d, a.moduleFiles(d)
 		}
-		files := a.moduleFiles(d)
+	}
+	return "", nil
+}
+
+func (a *analysis) loadGconv() {
+	if d, files := a.gconvFiles(); d != "" {
 		a.addModules(files, "gconv module", func(n string) bool { return n == "gconv" || n == "gconv_init" || n == "gconv_end" })
 		a.assume = append(a.assume, fmt.Sprintf("glibc's character set conversion is reached: the %d gconv modules of %s are analysed as loaded (GCONV_PATH is ignored)", len(files), d))
 		return
@@ -376,7 +414,8 @@ func (a *analysis) pythonVersion() string {
 
 // loadPython loads the extension modules of Python's lib-dynload directory: the one under the
 // program's prefix (PREFIX/bin/python3.X: PREFIX/lib/python3.X/lib-dynload) and /usr/lib's.
-func (a *analysis) loadPython() {
+// pythonDirs returns the directories of Python's extension modules that exist.
+func (a *analysis) pythonDirs() []string {
 	v := a.pythonVersion()
 	prefix := filepath.Dir(filepath.Dir(a.objs[0].path))
 	if a.opt.Root == "/" {
@@ -387,10 +426,15 @@ func (a *analysis) loadPython() {
 	if d := "/usr/lib/python" + v + "/lib-dynload"; d != dirs[0] {
 		dirs = append(dirs, d)
 	}
-	for _, d := range dirs {
-		if _, dir := a.j.stat(a.res.host(d)); !dir {
-			continue
-		}
+	return slices.DeleteFunc(dirs, func(d string) bool {
+		_, dir := a.j.stat(a.res.host(d))
+		return !dir
+	})
+}
+
+func (a *analysis) loadPython() {
+	v := a.pythonVersion()
+	for _, d := range a.pythonDirs() {
 		files := a.moduleFiles(d)
 		a.addModules(files, "Python extension module", func(n string) bool { return strings.HasPrefix(n, "PyInit_") || strings.HasPrefix(n, "PyModExport_") })
 		a.assume = append(a.assume, fmt.Sprintf("Python %s calls dlopen: the %d extension modules of %s are analysed as loaded; "+
@@ -424,15 +468,21 @@ func javaEntry(name string) bool {
 
 // loadJava loads the JVM (lib/server, lib/client, lib/zero: whichever exist) and the native
 // libraries of the Java home's lib directory, which the launcher and the JVM load with dlopen.
-func (a *analysis) loadJava() {
-	home := a.javaHome()
+// javaFiles returns the JVM and the JDK's native libraries.
+func (a *analysis) javaFiles() []string {
 	var files []string
 	for _, d := range []string{"lib", "lib/server", "lib/client", "lib/zero"} {
-		dir := filepath.Join(home, d)
+		dir := filepath.Join(a.javaHome(), d)
 		if _, isDir := a.j.stat(a.res.host(dir)); isDir {
 			files = append(files, a.moduleFiles(dir)...)
 		}
 	}
+	return files
+}
+
+func (a *analysis) loadJava() {
+	home := a.javaHome()
+	files := a.javaFiles()
 	n := a.addModules(files, "Java native library", javaEntry)
 	a.assume = append(a.assume, fmt.Sprintf("a Java launcher calls dlopen: the JVM and the %d native libraries of %s/lib (%d objects with their dependencies) are analysed as loaded, "+
 		"entered at the names the JVM looks up (JNI_*, JVM_*, Java_*, Agent_On*); code the JIT compiler generates, and native libraries elsewhere (System.loadLibrary), are not covered",
