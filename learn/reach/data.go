@@ -176,7 +176,7 @@ func (o *elfObject) buildChunks(sum *objSummary, secs []dataSection, ptrs []data
 			}
 		}
 	}
-	for _, get := range []func() ([]elf.Symbol, error){o.f.Symbols, o.f.DynamicSymbols} {
+	for _, get := range []func() ([]elf.Symbol, error){o.symTable, o.dynSymbols} {
 		syms, _ := get()
 		for _, s := range syms {
 			if s.Section == elf.SHN_UNDEF || s.Value == 0 {
@@ -253,18 +253,19 @@ func (o *elfObject) buildChunks(sum *objSummary, secs []dataSection, ptrs []data
 	}
 	for i := range sum.Funcs {
 		fs := &sum.Funcs[i]
-		seenO, seenA := map[int32]bool{}, map[int32]bool{}
+		if len(fs.dataRefs) == 0 {
+			continue
+		}
+		seenO, seenA := newSeen(len(fs.dataRefs)), newSeen(len(fs.dataRefs))
 		for _, r := range fs.dataRefs {
 			if r.size == 0 {
-				if c := chunkOf(r.addr); c >= 0 && !seenO[c] {
-					seenO[c] = true
+				if c := chunkOf(r.addr); c >= 0 && seenO.add(c, fs.Data) {
 					fs.Data = append(fs.Data, c)
 				}
 				continue
 			}
 			for _, c := range access(r.addr, r.size) {
-				if !seenA[c] {
-					seenA[c] = true
+				if seenA.add(c, fs.Access) {
 					fs.Access = append(fs.Access, c)
 				}
 			}
@@ -306,4 +307,27 @@ func (o *elfObject) buildChunks(sum *objSummary, secs []dataSection, ptrs []data
 			}
 		}
 	}
+}
+
+// seen is a set of chunks being appended to a list: the list itself when it stays short (most
+// functions refer to a few chunks), a map when it may not.
+type seen map[int32]bool
+
+func newSeen(n int) seen {
+	if n > 32 {
+		return seen{}
+	}
+	return nil
+}
+
+// add tells whether c is new (not in list, or in the map), noting it.
+func (s seen) add(c int32, list []int32) bool {
+	if s == nil {
+		return !slices.Contains(list, c)
+	}
+	if s[c] {
+		return false
+	}
+	s[c] = true
+	return true
 }

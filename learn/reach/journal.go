@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"debug/elf"
+	"encoding/binary"
 	"encoding/hex"
 	"io"
 	"os"
@@ -138,17 +139,26 @@ func (j *journal) evalSymlinks(p string) string {
 }
 
 // elfClass returns "64" for an x86_64 ELF file, "32" for an i386 one, "" for anything else and
-// "!" when it cannot be read as ELF.
+// "!" when it cannot be read as ELF. Like the loader, it reads the header's identification and
+// machine only (debug/elf.Open read every section header: 0.3 ms a gconv module).
 func elfClass(p string) string {
-	f, err := elf.Open(p)
+	f, err := os.Open(p)
 	if err != nil {
 		return "!"
 	}
 	defer f.Close()
+	var h [20]byte
+	if _, err := io.ReadFull(f, h[:]); err != nil || string(h[:4]) != elf.ELFMAG {
+		return "!"
+	}
+	machine := elf.Machine(binary.LittleEndian.Uint16(h[18:]))
+	if elf.Data(h[elf.EI_DATA]) != elf.ELFDATA2LSB {
+		return ""
+	}
 	switch {
-	case f.Class == elf.ELFCLASS64 && f.Machine == elf.EM_X86_64:
+	case elf.Class(h[elf.EI_CLASS]) == elf.ELFCLASS64 && machine == elf.EM_X86_64:
 		return "64"
-	case f.Class == elf.ELFCLASS32 && f.Machine == elf.EM_386:
+	case elf.Class(h[elf.EI_CLASS]) == elf.ELFCLASS32 && machine == elf.EM_386:
 		return "32"
 	}
 	return ""

@@ -256,20 +256,25 @@ func summarize(o *elfObject) *objSummary {
 	}
 	o.functionStarts(extra)
 	sum.Blob = o.blob
-	secs := o.dataSections()
-	ptrs := ri.ptrs
-	if o.f.Type == elf.ET_EXEC {
-		ptrs = append(ptrs, o.scanPointers(secs)...)
-	}
-	sum.Roots = append(sum.Roots, o.arrayRoots(secs, ptrs)...)
-	sum.Exports = o.exports()
-	if syms, err := o.dynSymbols(); err == nil {
-		for _, s := range syms {
-			if s.Section == elf.SHN_UNDEF && s.Name != "" {
-				sum.Imports = append(sum.Imports, s.Name)
+	// What the scan of the functions does not need is done beside it.
+	var secs []dataSection
+	var ptrs []dataPtr
+	rootsDone := goCatch(func() {
+		secs = o.dataSections()
+		ptrs = ri.ptrs
+		if o.f.Type == elf.ET_EXEC {
+			ptrs = append(ptrs, o.scanPointers(secs)...)
+		}
+		sum.Roots = append(sum.Roots, o.arrayRoots(secs, ptrs)...)
+		sum.Exports = o.exports()
+		if syms, err := o.dynSymbols(); err == nil {
+			for _, s := range syms {
+				if s.Section == elf.SHN_UNDEF && s.Name != "" {
+					sum.Imports = append(sum.Imports, s.Name)
+				}
 			}
 		}
-	}
+	})
 	startSet := make(map[uint64]bool, len(o.starts))
 	for _, a := range o.starts {
 		startSet[a] = true
@@ -289,9 +294,28 @@ func summarize(o *elfObject) *objSummary {
 		sum.Insts += n
 	}
 	sum.index()
-	o.buildChunks(sum, secs, ptrs)
-	o.summarizeFlow(sum, withSites, flows, fallAddrs)
+	rootsDone()
+	// Data chunks beside the calls that never return (each writes its own fields of a funcSum).
+	chunksDone := goCatch(func() { o.buildChunks(sum, secs, ptrs) })
+	mayReturn := o.flowReturns(sum, flows)
+	chunksDone()
+	o.summarizeFlow(sum, withSites, flows, fallAddrs, mayReturn)
 	return sum
+}
+
+// goCatch runs f on a goroutine and returns the function that waits for it, raising its panic
+// again if it had one.
+func goCatch(f func()) (wait func()) {
+	done := make(chan any, 1)
+	go func() {
+		defer func() { done <- recover() }()
+		f()
+	}()
+	return func() {
+		if p := <-done; p != nil {
+			panic(p)
+		}
+	}
 }
 
 // parallel calls f(0) ... f(n-1) on GOMAXPROCS goroutines.
@@ -409,16 +433,11 @@ func regFamOf(r x86asm.Reg) int {
 	return f
 }
 
-// summarizeFlow finishes a summary from the scanned functions: calls that never return, entries
-// from elsewhere, falling off a function's end, and the traces of the system call sites.
-func (o *elfObject) summarizeFlow(sum *objSummary, withSites [][]inst, flows [][]flowInst, fallAddrs [][]uint64) {
-	startSet := make(map[uint64]bool, len(o.starts))
-	for _, a := range o.starts {
-		startSet[a] = true
-	}
-	// Calls that never return: to a local function from whose entry no way out (ret, jump out,
-	// indirect jump, falling off its end) is reachable when calls that never return do not fall
-	// through (a greatest fixpoint), or to a well-known C library function that never returns.
+// flowReturns finds the functions that may return, and notes the calls that never return: to a
+// local function from whose entry no way out (ret, jump out, indirect jump, falling off its
+// end) is reachable when calls that never return do not fall through (a greatest fixpoint),
+// or to a well-known C library function that never returns.
+func (o *elfObject) flowReturns(sum *objSummary, flows [][]flowInst) []bool {
 	mayReturn := make([]bool, len(flows))
 	never := make([]bool, len(flows))
 	if o.isGo {
@@ -448,6 +467,16 @@ func (o *elfObject) summarizeFlow(sum *objSummary, withSites [][]inst, flows [][
 				}
 			}
 		}
+	}
+	return mayReturn
+}
+
+// summarizeFlow finishes a summary from the scanned functions: calls that never return, entries
+// from elsewhere, falling off a function's end, and the traces of the system call sites.
+func (o *elfObject) summarizeFlow(sum *objSummary, withSites [][]inst, flows [][]flowInst, fallAddrs [][]uint64, mayReturn []bool) {
+	startSet := make(map[uint64]bool, len(o.starts))
+	for _, a := range o.starts {
+		startSet[a] = true
 	}
 	// External entries: addresses inside functions reached from other functions or taken.
 	ext := map[uint64]bool{}
