@@ -166,7 +166,29 @@ func (a *analysis) analyse(path string) (r *Result, err error) {
 		return nil, err
 	}
 	a.reach()
+	a.noteDataSites()
 	return a.result(path), nil
+}
+
+// noteDataSites notes the system call instructions reached functions hold but summaries did not
+// count (objSummary.DataSites).
+func (a *analysis) noteDataSites() {
+	for i, l := range a.objs {
+		var in []string
+		for _, at := range l.sum.DataSites {
+			if fn := l.sum.funcAt(at); fn >= 0 && a.isReached(fref{i, fn}) {
+				in = append(in, fmt.Sprintf("%#x in %s", at, a.funcName(fref{i, fn})))
+			}
+		}
+		switch {
+		case len(in) == 1:
+			a.assume = append(a.assume, fmt.Sprintf("%s: the system call instruction at %s lies past the end of its function's unwind information (FDE), "+
+				"where control cannot reach it from the function: read as data in code, not counted", filepath.Base(l.path), in[0]))
+		case len(in) > 1:
+			a.assume = append(a.assume, fmt.Sprintf("%s: %d system call instructions lie past the end of their function's unwind information (FDE), "+
+				"where control cannot reach them from the function: read as data in code, not counted (%s)", filepath.Base(l.path), len(in), strings.Join(in, ", ")))
+		}
+	}
 }
 
 // newAnalysis returns the empty state of an analysis.

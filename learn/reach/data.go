@@ -65,13 +65,18 @@ func dataSectionAt(secs []dataSection, addr uint64) int {
 // in data without relocations.
 func (o *elfObject) scanPointers(secs []dataSection) []dataPtr {
 	// Most words are no code address: the range of function starts is checked before the
-	// (sorted) starts themselves.
+	// (sorted) starts themselves. A code address is a function's start, or one past the end of
+	// its unwind range (code there is entered only from elsewhere: see dropDataSites).
 	isStart := func(v uint64) bool {
 		if len(o.starts) == 0 || v < o.starts[0] || v > o.starts[len(o.starts)-1] {
 			return false
 		}
-		_, ok := slices.BinarySearch(o.starts, v)
-		return ok
+		i, ok := slices.BinarySearch(o.starts, v)
+		if ok || i == 0 {
+			return ok
+		}
+		e, fde := o.fdeEnd[o.starts[i-1]]
+		return fde && v >= e && v < o.starts[i]
 	}
 	var lo, hi uint64
 	if len(secs) > 0 {

@@ -65,6 +65,8 @@ type elfObject struct {
 	textData map[uint64]bool
 	// personality lists the personality routines .eh_frame names (the unwinder calls them).
 	personality []personality
+	// fdeEnd maps the start of each FDE's range to its end.
+	fdeEnd map[uint64]uint64
 }
 
 // personality is a personality routine's address, or (indirect) the address of a data word
@@ -434,7 +436,8 @@ func (o *elfObject) functionStarts(extra []uint64) {
 	sort.Slice(o.starts, func(i, j int) bool { return o.starts[i] < o.starts[j] })
 }
 
-// fdeStarts parses .eh_frame and returns every FDE's initial location.
+// fdeStarts parses .eh_frame and returns every FDE's initial location (and notes the ranges'
+// ends in fdeEnd).
 func (o *elfObject) fdeStarts() []uint64 {
 	s := o.f.Section(".eh_frame")
 	if s == nil || s.Type == elf.SHT_NOBITS {
@@ -481,6 +484,13 @@ func (o *elfObject) fdeStarts() []uint64 {
 			p := start + 4
 			if v, ok := readEncoded(d, p, enc, s.Addr+uint64(p), o.mode); ok {
 				out = append(out, v)
+				// The range: same format, never relative.
+				if n, ok := readEncoded(d, p+encSize(enc, o.mode/8), enc&0x0f, 0, o.mode); ok && n > 0 && v+n > v {
+					if o.fdeEnd == nil {
+						o.fdeEnd = map[uint64]uint64{}
+					}
+					o.fdeEnd[v] = max(o.fdeEnd[v], v+n)
+				}
 			}
 		}
 		off = end

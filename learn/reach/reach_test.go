@@ -692,3 +692,57 @@ func TestJava(t *testing.T) {
 	union := straceRun(t, t.TempDir(), bin, "-version")
 	checkSound(t, r, "x86_64", union)
 }
+
+// TestDataInCode: bytes past the end of a function's unwind range (its FDE) that decode as
+// int 0x80 (libgcrypt's AES tables do) are data when control cannot reach them from the
+// function nor from an address taken there, where no instruction starts (06 is none in 64-bit
+// code): not counted, and said. The same bytes jumped to from the function, or whose address
+// data holds, are code and count; so do i386 glibc's signal trampolines (TestM32 records them).
+// All stripped, so the FDEs are the only function boundaries.
+func TestDataInCode(t *testing.T) {
+	dir := t.TempDir()
+	const pre = `
+#include <stdio.h>
+extern int table_user(void);
+int (*volatile fp)(void);
+int main(void) { printf("%d\n", table_user()); if (fp) fp(); return 0; }
+__asm__(".text\n.globl table_user\n.type table_user,@function\ntable_user:\n.cfi_startproc\n"
+`
+	cases := []struct {
+		name, body string
+		i386       bool
+		flags      []string
+	}{
+		{"data", `"lea tbl(%rip), %rax\nmovzbl (%rax), %eax\nret\n.cfi_endproc\n"
+	"tbl: .byte 0x06, 0x07, 0xcd, 0x80, 0x90, 0x90, 0x12, 0x34\n");`, false, nil},
+		{"jumped", `"lea tbl(%rip), %rax\njmp tbl\n.cfi_endproc\n"
+	"tbl: mov $20, %eax\nint $0x80\nret\n");`, true, nil},
+		{"pointer", `"lea tbl(%rip), %rax\nmovzbl (%rax), %eax\nret\n.cfi_endproc\n"
+	"tbl: mov $20, %eax\nint $0x80\nret\n"
+	".data\n.globl tblptr\ntblptr: .quad tbl\n");
+extern char *tblptr;
+__attribute__((constructor)) static void init(void) { fp = (int (*)(void))tblptr; }`, true, nil},
+	}
+	// Without relocations the pointer is found by scanning the data (it is no function start).
+	cases = append(cases, cases[2])
+	cases[3].name, cases[3].flags = "pointer-no-pie", []string{"-no-pie"}
+	for _, c := range cases {
+		bin := gcc(t, dir, c.name, pre+c.body, append([]string{"-s"}, c.flags...)...)
+		r, err := Analyze(bin, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := r.Arches["x86"]
+		got := x != nil && (x.Any || len(x.Nrs) > 0)
+		said := false
+		for _, a := range r.Assumptions {
+			said = said || strings.Contains(a, "data in code")
+		}
+		if got != c.i386 || said == c.i386 {
+			t.Errorf("%s: i386 calls %v (%+v), want %v; data in code noted %v", c.name, got, x, c.i386, said)
+		}
+		if c.i386 && got && (x.Any || !slices.Contains(r.Names("x86"), "getpid")) {
+			t.Errorf("%s: i386 calls %v (any %v), want getpid", c.name, r.Names("x86"), x.Any)
+		}
+	}
+}

@@ -16,7 +16,7 @@ import (
 )
 
 // summaryVersion changes whenever objSummary or its computation changes (it keys the cache).
-const summaryVersion = 14
+const summaryVersion = 15
 
 // Kinds of system call instruction.
 const (
@@ -98,6 +98,10 @@ type objSummary struct {
 	Ext            []uint64           // addresses inside functions entered from elsewhere
 	Thunks         map[uint64]int     // i386 pc thunks (mov reg, [esp]; ret) called: address to register family
 	Insts          int
+	// DataSites are system call instructions not counted: past the end of their function's
+	// unwind range (its FDE) and unreachable from the function (bytes of a table in code that
+	// decode as one: libgcrypt's AES tables hold cd 80, int 0x80). Sorted.
+	DataSites []uint64
 
 	starts []uint64 // Funcs[i].Start (see index; not stored)
 }
@@ -557,6 +561,7 @@ func (o *elfObject) summarizeFlow(sum *objSummary, withSites [][]inst, flows [][
 			continue
 		}
 		fs := &sum.Funcs[i]
+		o.dropDataSites(sum, i, insts, flows[i], fallAddrs[i], mayReturn)
 		fc := newFnCode(insts, fs.Start, fs.End, o.mode, extIn(sum.Ext, fs.Start, fs.End), o.isGo, fs.NoRet, sum.Thunks)
 		for k := range fs.Sites {
 			st := &fs.Sites[k]
@@ -659,10 +664,71 @@ func exitReachable(fl []flowInst, mayReturn []bool) bool {
 	return false
 }
 
-// fallsOffEnd tells whether control can run past the last instruction from one of the seeds.
-func fallsOffEnd(fl []flowInst, mayReturn []bool, seeds []int32) bool {
-	seen := make([]bool, len(fl))
-	work := append([]int32(nil), seeds...)
+// dropDataSites moves the system call sites of function i that lie past the end of its unwind
+// range, and that control cannot reach from its entries, to sum.DataSites. The entries are the
+// function's start and the addresses inside it entered from elsewhere (sum.Ext: called, jumped
+// to, taken, held in data); with an indirect jump, every instruction (as fallsOffEnd). The
+// unwinder knows nothing past the FDE's end, so no landing pad is there. Nothing is moved when
+// an entry or a reached jump lands past the end between the instructions the sweep found (code
+// there decoded out of step), unless no instruction starts at that entry. Code there that
+// control reaches stays: i386 glibc's signal return trampolines lie past sigaction's FDE,
+// entered by the kernel at an address sigaction takes.
+func (o *elfObject) dropDataSites(sum *objSummary, i int, insts []inst, fl []flowInst, addrs []uint64, mayReturn []bool) {
+	fs := &sum.Funcs[i]
+	end, ok := o.fdeEnd[fs.Start]
+	if !ok || end >= fs.End || fs.Indirect || len(fl) == 0 || len(insts) != len(fl) {
+		return
+	}
+	past := false
+	for _, st := range fs.Sites {
+		past = past || st.At >= end
+	}
+	if !past {
+		return
+	}
+
+	seeds := []int32{0}
+	e, _ := slices.BinarySearch(sum.Ext, fs.Start)
+	for ; e < len(sum.Ext) && sum.Ext[e] < fs.End; e++ {
+		a := sum.Ext[e]
+		if k, ok := slices.BinarySearch(addrs, a); ok {
+			seeds = append(seeds, int32(k))
+		} else if a >= end {
+			// An entry between the instructions the sweep found: if an instruction starts
+			// there, the bytes may be code decoded out of step; if none does, the address
+			// is data's (libgcrypt's tables are taken with lea, their first bytes 0f 0f).
+			sec := o.execSection(a)
+			if _, err := x86asm.Decode(sec.data[a-sec.addr:], o.mode); err == nil {
+				return
+			}
+		}
+	}
+	reached, _ := reachable(fl, mayReturn, seeds)
+	for k := range insts {
+		// A reached jump or call into the bytes past the end, between the instructions the
+		// sweep found there: they are code, decoded out of step.
+		if t, ok := relTarget(&insts[k]); ok && reached[k] && t >= end && t < fs.End {
+			if _, ok := slices.BinarySearch(addrs, t); !ok {
+				return
+			}
+		}
+	}
+	fs.Sites = slices.DeleteFunc(fs.Sites, func(st siteSum) bool {
+		k, ok := slices.BinarySearch(addrs, st.At)
+		if st.At < end || ok && reached[k] {
+			return false
+		}
+		sum.DataSites = append(sum.DataSites, st.At)
+		return true
+	})
+	slices.Sort(sum.DataSites)
+}
+
+// reachable returns the instructions control can reach from the seeds, and whether it can run
+// past the last one.
+func reachable(fl []flowInst, mayReturn []bool, seeds []int32) (seen []bool, offEnd bool) {
+	seen = make([]bool, len(fl))
+	work := slices.Clone(seeds)
 	for _, k := range seeds {
 		seen[k] = true
 	}
@@ -677,14 +743,18 @@ func fallsOffEnd(fl []flowInst, mayReturn []bool, seeds []int32) bool {
 			}
 		}
 		if f.fall && f.call != -2 && (f.call < 0 || mayReturn[f.call]) {
-			if int(k)+1 == len(fl) {
-				return true
-			}
+			offEnd = offEnd || int(k)+1 == len(fl)
 			next(k + 1)
 		}
 		next(f.br)
 	}
-	return false
+	return seen, offEnd
+}
+
+// fallsOffEnd tells whether control can run past the last instruction from one of the seeds.
+func fallsOffEnd(fl []flowInst, mayReturn []bool, seeds []int32) bool {
+	_, off := reachable(fl, mayReturn, seeds)
+	return off
 }
 
 // noReturn tells whether an imported function (by its name) never returns to its caller.
