@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/sctrace/sctrace/arch"
 	"github.com/sctrace/sctrace/emit/audit"
@@ -113,11 +114,27 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 // inspectError says why a file could not be analysed, in the terms of a user: a script names
 // its interpreter.
 func inspectError(path string, err error) error {
-	if b, rerr := os.ReadFile(path); rerr == nil && len(b) > 2 && b[0] == '#' && b[1] == '!' {
-		line, _, _ := strings.Cut(string(b[2:min(len(b), 256)]), "\n")
+	if b := fileStart(path, 256); len(b) > 2 && b[0] == '#' && b[1] == '!' {
+		line, _, _ := strings.Cut(string(b[2:]), "\n")
 		return fmt.Errorf("a script: inspect its interpreter (%s)", strings.TrimSpace(line))
 	}
 	return err
+}
+
+// fileStart returns the first n bytes of path if it is a regular file (nil otherwise): a FIFO
+// is not waited on.
+func fileStart(path string, n int) []byte {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil
+	}
+	b := make([]byte, n)
+	k, _ := io.ReadFull(f, b)
+	return b[:k]
 }
 
 // defaultReachCache is where inspect keeps its analyses: the user's cache directory.

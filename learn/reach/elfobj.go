@@ -123,8 +123,11 @@ func openObject(path string, j *journal) (*elfObject, error) {
 			// A slice of the file already read, not a copy (node's .text is 28 MB).
 			if end := s.Offset + s.FileSize; s.Flags&elf.SHF_COMPRESSED == 0 && end >= s.Offset && end <= uint64(len(raw)) {
 				sec.data = raw[s.Offset:end:end]
+			} else if d, err := s.Data(); err == nil && uint64(len(d)) == s.Size {
+				sec.data = d
 			} else {
-				sec.data, _ = s.Data()
+				return nil, fmt.Errorf("%w: a damaged ELF file: executable section %s (%d bytes at offset %d) is not in the file's %d bytes",
+					ErrUnsupported, s.Name, s.Size, s.Offset, len(raw))
 			}
 		}
 		o.secs = append(o.secs, sec)
@@ -622,6 +625,9 @@ func readEncoded(d []byte, p int, enc byte, pc uint64, mode int) (uint64, bool) 
 // funcEnd returns the end of function i: the next start or the end of its section.
 func (o *elfObject) funcEnd(i int) uint64 {
 	s := o.execSection(o.starts[i])
+	if s == nil {
+		return o.starts[i] // an empty executable section's address
+	}
 	end := s.addr + uint64(len(s.data))
 	if i+1 < len(o.starts) && o.starts[i+1] < end {
 		end = o.starts[i+1]
@@ -631,10 +637,10 @@ func (o *elfObject) funcEnd(i int) uint64 {
 
 // funcBytes returns the code of function i (none for a table in code).
 func (o *elfObject) funcBytes(i int) []byte {
-	if o.textData[o.starts[i]] {
+	s := o.execSection(o.starts[i])
+	if o.textData[o.starts[i]] || s == nil {
 		return nil
 	}
-	s := o.execSection(o.starts[i])
 	return s.data[o.starts[i]-s.addr : o.funcEnd(i)-s.addr]
 }
 

@@ -6,6 +6,7 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 )
 
 // The whole-result cache. A per-object summary saves decoding, but an analysis still decodes
@@ -67,7 +69,7 @@ func (j *journal) note(k byte, p, v string) {
 // readFile reads a file, notes its digest and returns it (an object's cache key: a 99 MB
 // program is hashed once).
 func (j *journal) readFile(p string) ([]byte, string, error) {
-	b, err := os.ReadFile(p)
+	b, err := readRegular(p)
 	if err != nil {
 		j.note(factFile, p, "!")
 		return nil, "", err
@@ -142,7 +144,7 @@ func (j *journal) evalSymlinks(p string) string {
 // "!" when it cannot be read as ELF. Like the loader, it reads the header's identification and
 // machine only (debug/elf.Open read every section header: 0.3 ms a gconv module).
 func elfClass(p string) string {
-	f, err := os.Open(p)
+	f, err := openRegular(p)
 	if err != nil {
 		return "!"
 	}
@@ -170,9 +172,42 @@ func (j *journal) elfClass(p string) string {
 	return c
 }
 
+// errNotRegular: what the analysis reads must be a regular file (a FIFO would block it, a device
+// never end).
+var errNotRegular = errors.New("not a regular file")
+
+// openRegular opens p for reading if it is a regular file (after symbolic links), without
+// blocking on a FIFO.
+func openRegular(p string) (*os.File, error) {
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, &os.PathError{Op: "open", Path: p, Err: errNotRegular}
+	}
+	return f, nil
+}
+
+// readRegular reads the regular file p.
+func readRegular(p string) ([]byte, error) {
+	f, err := openRegular(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var b bytes.Buffer
+	if fi, err := f.Stat(); err == nil {
+		b.Grow(int(fi.Size()) + 512) // one allocation for node's 99 MB
+	}
+	_, err = b.ReadFrom(f)
+	return b.Bytes(), err
+}
+
 // fileHash is contentHash of the file's bytes, read in pieces ("!" when it cannot be read).
 func fileHash(p string) string {
-	f, err := os.Open(p)
+	f, err := openRegular(p)
 	if err != nil {
 		return "!"
 	}

@@ -3,6 +3,8 @@ package reach
 import (
 	"bufio"
 	"bytes"
+	"debug/elf"
+	"encoding/binary"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -11,6 +13,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -694,55 +697,152 @@ func TestJava(t *testing.T) {
 }
 
 // TestDataInCode: bytes past the end of a function's unwind range (its FDE) that decode as
-// int 0x80 (libgcrypt's AES tables do) are data when control cannot reach them from the
-// function nor from an address taken there, where no instruction starts (06 is none in 64-bit
-// code): not counted, and said. The same bytes jumped to from the function, or whose address
-// data holds, are code and count; so do i386 glibc's signal trampolines (TestM32 records them).
-// All stripped, so the FDEs are the only function boundaries.
+// int 0x80 (libgcrypt's AES tables do) are data when the function is entered only by direct
+// calls, control cannot reach them from it, and no instruction starts at the address taken
+// there (06 is none in 64-bit code): not counted, and said. Code past an FDE's end counts when
+// control reaches it, when data holds its address, when the function's address is taken (code
+// may add an offset to it: a callback, push and ret), and when a fixed-address program stores
+// its address as an immediate (a signal handler). All stripped: the FDEs are the only function
+// boundaries there.
 func TestDataInCode(t *testing.T) {
 	dir := t.TempDir()
 	const pre = `
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
 extern int table_user(void);
 int (*volatile fp)(void);
+volatile long off;
 int main(void) { printf("%d\n", table_user()); if (fp) fp(); return 0; }
 __asm__(".text\n.globl table_user\n.type table_user,@function\ntable_user:\n.cfi_startproc\n"
 `
+	// After the function: i386 getpid (20) or x86_64 tuxcall (184), then ret.
+	const gap32, gap64 = `"tbl: mov $20, %eax\nint $0x80\nret\n"`, `"tbl: mov $184, %eax\nsyscall\nret\n"`
 	cases := []struct {
-		name, body string
-		i386       bool
-		flags      []string
+		name, body, arch, want string
+		flags                  []string
 	}{
 		{"data", `"lea tbl(%rip), %rax\nmovzbl (%rax), %eax\nret\n.cfi_endproc\n"
-	"tbl: .byte 0x06, 0x07, 0xcd, 0x80, 0x90, 0x90, 0x12, 0x34\n");`, false, nil},
-		{"jumped", `"lea tbl(%rip), %rax\njmp tbl\n.cfi_endproc\n"
-	"tbl: mov $20, %eax\nint $0x80\nret\n");`, true, nil},
-		{"pointer", `"lea tbl(%rip), %rax\nmovzbl (%rax), %eax\nret\n.cfi_endproc\n"
-	"tbl: mov $20, %eax\nint $0x80\nret\n"
-	".data\n.globl tblptr\ntblptr: .quad tbl\n");
+	"tbl: .byte 0x06, 0x07, 0xcd, 0x80, 0x90, 0x90, 0x12, 0x34\n");`, "x86", "", nil},
+		{"jumped", `"lea tbl(%rip), %rax\njmp tbl\n.cfi_endproc\n"` + gap32 + `);`, "x86", "getpid", nil},
+		{"pointer", `"xor %eax, %eax\nret\n.cfi_endproc\n"` + gap32 + `".data\n.globl tblptr\ntblptr: .quad tbl\n");
 extern char *tblptr;
-__attribute__((constructor)) static void init(void) { fp = (int (*)(void))tblptr; }`, true, nil},
+__attribute__((constructor)) static void init(void) { fp = (int (*)(void))tblptr; }`, "x86", "getpid", nil},
+		{"offset", `"xor %eax, %eax\nret\n.cfi_endproc\n"` + gap64 + `);
+__attribute__((constructor)) static void init(void) { off = 3; fp = (int (*)(void))((char *)table_user + off); }`, "x86_64", "tuxcall", nil},
+		{"handler", `"xor %eax, %eax\nret\n.cfi_endproc\n"
+	".globl handler\nhandler: mov $184, %eax\nsyscall\nret\n");
+extern void handler(int);
+__attribute__((constructor)) static void init(void) {
+	struct sigaction sa; memset(&sa, 0, sizeof sa); sa.sa_handler = handler; sigaction(SIGUSR1, &sa, 0); raise(SIGUSR1);
+}`, "x86_64", "tuxcall", []string{"-no-pie"}},
 	}
 	// Without relocations the pointer is found by scanning the data (it is no function start).
-	cases = append(cases, cases[2])
-	cases[3].name, cases[3].flags = "pointer-no-pie", []string{"-no-pie"}
+	cases = append(cases, cases[2], cases[3])
+	cases[5].name, cases[5].flags = "pointer-no-pie", []string{"-no-pie"}
+	cases[6].name, cases[6].flags = "offset-no-pie", []string{"-no-pie"}
 	for _, c := range cases {
 		bin := gcc(t, dir, c.name, pre+c.body, append([]string{"-s"}, c.flags...)...)
 		r, err := Analyze(bin, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		x := r.Arches["x86"]
-		got := x != nil && (x.Any || len(x.Nrs) > 0)
+		x := r.Arches[c.arch]
 		said := false
 		for _, a := range r.Assumptions {
 			said = said || strings.Contains(a, "data in code")
 		}
-		if got != c.i386 || said == c.i386 {
-			t.Errorf("%s: i386 calls %v (%+v), want %v; data in code noted %v", c.name, got, x, c.i386, said)
+		switch {
+		case c.want == "" && (x != nil && (x.Any || len(x.Nrs) > 0) || !said):
+			t.Errorf("%s: %s calls %v (%+v), want none; data in code noted %v", c.name, c.arch, r.Names(c.arch), x, said)
+		case c.want != "" && (x == nil || x.Any || !slices.Contains(r.Names(c.arch), c.want) || said):
+			t.Errorf("%s: %s calls %v (%+v), want %s; data in code noted %v", c.name, c.arch, r.Names(c.arch), x, c.want, said)
 		}
-		if c.i386 && got && (x.Any || !slices.Contains(r.Names("x86"), "getpid")) {
-			t.Errorf("%s: i386 calls %v (any %v), want getpid", c.name, r.Names("x86"), x.Any)
+		if c.want != "" { // it runs
+			rec := straceRun(t, dir, bin)
+			if c.arch == "x86_64" {
+				checkSound(t, r, c.arch, rec)
+			} else if !rec[c.want] {
+				t.Errorf("%s: strace saw no %s", c.name, c.want)
+			}
 		}
 	}
+}
+
+// TestNotRegularOrDamaged: a FIFO where the analysis reads a file (the program itself, or a
+// library on its RUNPATH) is refused, not waited on; an executable section outside the file is
+// "a damaged ELF file", for the program and for a library it needs, not a crash.
+func TestNotRegularOrDamaged(t *testing.T) {
+	dir := t.TempDir()
+	lib := filepath.Join(dir, "libstub.so")
+	src := filepath.Join(dir, "stub.c")
+	if err := os.WriteFile(src, []byte("int stub(void) { return 1; }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("gcc", "-shared", "-fPIC", "-o", lib, src, "-Wl,-soname,libbad.so").CombinedOutput(); err != nil {
+		t.Skipf("gcc: %v: %s", err, out)
+	}
+	prog := gcc(t, dir, "prog", "int stub(void);\nint main(void) { return stub(); }\n", "-L"+dir, "-l:libstub.so", "-Wl,-rpath,$ORIGIN")
+	within := func(what string, f func()) {
+		t.Helper()
+		done := make(chan bool)
+		go func() { f(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(60 * time.Second):
+			t.Fatalf("%s: still analysing after 60 s", what)
+		}
+	}
+	noted := func(r *Result, s string) bool {
+		for _, a := range r.Assumptions {
+			if strings.Contains(a, s) {
+				return true
+			}
+		}
+		return false
+	}
+	// The library's name is a FIFO.
+	if err := syscall.Mkfifo(filepath.Join(dir, "libbad.so"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	within("a FIFO as library", func() {
+		r, err := Analyze(prog, Options{})
+		if err != nil || !noted(r, "libbad.so not found") {
+			t.Errorf("a FIFO as library: %v, assumptions %q", err, r.Assumptions)
+		}
+	})
+	within("a FIFO as program", func() {
+		if _, err := Analyze(filepath.Join(dir, "libbad.so"), Options{}); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("a FIFO as program: %v", err)
+		}
+	})
+	// The library's .fini section moved past the end of the file.
+	os.Remove(filepath.Join(dir, "libbad.so"))
+	b, err := os.ReadFile(lib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := elf.Open(lib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shoff := binary.LittleEndian.Uint64(b[0x28:])
+	for i, s := range f.Sections {
+		if s.Name == ".fini" {
+			binary.LittleEndian.PutUint64(b[shoff+uint64(i)*64+24:], uint64(len(b))+4096) // sh_offset
+		}
+	}
+	f.Close()
+	if err := os.WriteFile(filepath.Join(dir, "libbad.so"), b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	within("a damaged library", func() {
+		r, err := Analyze(prog, Options{})
+		if err != nil || !noted(r, "a damaged ELF file") {
+			t.Errorf("a damaged library: %v, assumptions %q", err, r.Assumptions)
+		}
+		if _, err := Analyze(filepath.Join(dir, "libbad.so"), Options{}); err == nil || !strings.Contains(err.Error(), "a damaged ELF file") {
+			t.Errorf("a damaged program: %v", err)
+		}
+	})
 }

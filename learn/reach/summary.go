@@ -61,6 +61,7 @@ type funcSum struct {
 	Access     []int32 // data chunks the code reads or writes directly
 
 	dataRefs []dataRef // data addresses the code refers to, while summarising
+	immCode  []uint64  // immediates inside functions of a fixed-address program, while summarising
 }
 
 // dataRef is a data address code refers to: the address of an object (size 0: lea, immediate,
@@ -556,12 +557,13 @@ func (o *elfObject) summarizeFlow(sum *objSummary, withSites [][]inst, flows [][
 			}
 		}
 	}
+	taken := o.codeTaken(sum)
 	for i, insts := range withSites {
 		if insts == nil {
 			continue
 		}
 		fs := &sum.Funcs[i]
-		o.dropDataSites(sum, i, insts, flows[i], fallAddrs[i], mayReturn)
+		o.dropDataSites(sum, i, insts, flows[i], fallAddrs[i], mayReturn, taken)
 		fc := newFnCode(insts, fs.Start, fs.End, o.mode, extIn(sum.Ext, fs.Start, fs.End), o.isGo, fs.NoRet, sum.Thunks)
 		for k := range fs.Sites {
 			st := &fs.Sites[k]
@@ -665,15 +667,15 @@ func exitReachable(fl []flowInst, mayReturn []bool) bool {
 }
 
 // dropDataSites moves the system call sites of function i that lie past the end of its unwind
-// range, and that control cannot reach from its entries, to sum.DataSites. The entries are the
-// function's start and the addresses inside it entered from elsewhere (sum.Ext: called, jumped
-// to, taken, held in data); with an indirect jump, every instruction (as fallsOffEnd). The
-// unwinder knows nothing past the FDE's end, so no landing pad is there. Nothing is moved when
-// an entry or a reached jump lands past the end between the instructions the sweep found (code
-// there decoded out of step), unless no instruction starts at that entry. Code there that
-// control reaches stays: i386 glibc's signal return trampolines lie past sigaction's FDE,
-// entered by the kernel at an address sigaction takes.
-func (o *elfObject) dropDataSites(sum *objSummary, i int, insts []inst, fl []flowInst, addrs []uint64, mayReturn []bool) {
+// range, and that control cannot reach from its entries, to sum.DataSites. Only a function
+// entered by direct calls and jumps qualifies: none of its addresses taken, held in data or
+// exported, except where no instruction starts. Its entries are its start and the addresses
+// inside it that direct jumps and calls reach; with an indirect jump, every instruction (it
+// does not qualify). The unwinder knows nothing past the FDE's end, so no landing pad is there.
+// Nothing is moved when an entry or a reached jump lands past the end between the instructions
+// the sweep found (code there decoded out of step). Code there that control reaches stays.
+// libgcrypt's AES functions keep tables past their FDEs whose bytes hold cd 80 (int 0x80).
+func (o *elfObject) dropDataSites(sum *objSummary, i int, insts []inst, fl []flowInst, addrs []uint64, mayReturn []bool, taken []uint64) {
 	fs := &sum.Funcs[i]
 	end, ok := o.fdeEnd[fs.Start]
 	if !ok || end >= fs.End || fs.Indirect || len(fl) == 0 || len(insts) != len(fl) {
@@ -687,20 +689,26 @@ func (o *elfObject) dropDataSites(sum *objSummary, i int, insts []inst, fl []flo
 		return
 	}
 
+	// Code reached through an address computed from a taken one (a function pointer plus an
+	// offset, an offset table, push and ret, a callback) is not seen: a function with any
+	// address inside it taken or held (its start included) where an instruction starts keeps
+	// its sites. An address where none starts is data's (libgcrypt's tables are taken with lea,
+	// their first bytes 0f 0f).
+	t, _ := slices.BinarySearch(taken, fs.Start)
+	for ; t < len(taken) && taken[t] < fs.End; t++ {
+		sec := o.execSection(taken[t])
+		if _, err := x86asm.Decode(sec.data[taken[t]-sec.addr:], o.mode); err == nil {
+			return
+		}
+	}
+	// The other entries: addresses inside it that direct jumps and calls reach.
 	seeds := []int32{0}
 	e, _ := slices.BinarySearch(sum.Ext, fs.Start)
 	for ; e < len(sum.Ext) && sum.Ext[e] < fs.End; e++ {
-		a := sum.Ext[e]
-		if k, ok := slices.BinarySearch(addrs, a); ok {
+		if k, ok := slices.BinarySearch(addrs, sum.Ext[e]); ok {
 			seeds = append(seeds, int32(k))
-		} else if a >= end {
-			// An entry between the instructions the sweep found: if an instruction starts
-			// there, the bytes may be code decoded out of step; if none does, the address
-			// is data's (libgcrypt's tables are taken with lea, their first bytes 0f 0f).
-			sec := o.execSection(a)
-			if _, err := x86asm.Decode(sec.data[a-sec.addr:], o.mode); err == nil {
-				return
-			}
+		} else if _, data := slices.BinarySearch(taken, sum.Ext[e]); !data && sum.Ext[e] >= end {
+			return // between the instructions the sweep found: code decoded out of step
 		}
 	}
 	reached, _ := reachable(fl, mayReturn, seeds)
@@ -722,6 +730,25 @@ func (o *elfObject) dropDataSites(sum *objSummary, i int, insts []inst, fl []flo
 		return true
 	})
 	slices.Sort(sum.DataSites)
+}
+
+// codeTaken returns, sorted, the code addresses the object takes, holds in data or exports, and
+// the immediates inside its functions that may be code addresses.
+func (o *elfObject) codeTaken(sum *objSummary) []uint64 {
+	var out []uint64
+	for i := range sum.Funcs {
+		out = append(append(out, sum.Funcs[i].Taken...), sum.Funcs[i].immCode...)
+	}
+	out = append(append(out, sum.Taken...), sum.Roots...)
+	for i := range sum.Chunks {
+		out = append(out, sum.Chunks[i].Code...)
+	}
+	for _, addrs := range sum.Exports {
+		out = append(out, addrs...)
+	}
+	out = slices.DeleteFunc(out, func(a uint64) bool { return o.execSection(a) == nil })
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // reachable returns the instructions control can reach from the seeds, and whether it can run
@@ -1052,7 +1079,12 @@ func (o *elfObject) scanInst(fs *funcSum, in *inst, start, end uint64, starts ma
 			if o.f.Type == elf.ET_EXEC || o.mode == 32 {
 				if starts[uint64(a)] {
 					fs.Taken = append(fs.Taken, uint64(a))
-				} else if o.execSection(uint64(a)) == nil {
+				} else if o.execSection(uint64(a)) != nil {
+					// Inside a function: a code address (a handler stored with mov $addr)
+					// or a number (node stores 0xb6fc00 in C++ code). Not taken (node and
+					// python3.11 would turn unbounded), but it keeps dropDataSites away.
+					fs.immCode = append(fs.immCode, uint64(a))
+				} else {
 					fs.dataRefs = append(fs.dataRefs, dataRef{uint64(a) & (1<<uint(o.mode) - 1), 0})
 				}
 			}
