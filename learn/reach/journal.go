@@ -15,7 +15,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 )
 
 // The whole-result cache. A per-object summary saves decoding, but an analysis still decodes
@@ -176,14 +175,22 @@ func (j *journal) elfClass(p string) string {
 // never end).
 var errNotRegular = errors.New("not a regular file")
 
-// openRegular opens p for reading if it is a regular file (after symbolic links), without
-// blocking on a FIFO.
+// openRegular opens p for reading if it is a regular file (after symbolic links). It looks
+// before it opens, so a FIFO is not waited on (this package makes no system calls of its own: a
+// FIFO put there between the look and the open would still be).
 func openRegular(p string) (*os.File, error) {
-	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	fi, err := os.Stat(p)
 	if err != nil {
 		return nil, err
 	}
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+	if !fi.Mode().IsRegular() {
+		return nil, &os.PathError{Op: "open", Path: p, Err: errNotRegular}
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	if fi2, err := f.Stat(); err != nil || !fi2.Mode().IsRegular() {
 		f.Close()
 		return nil, &os.PathError{Op: "open", Path: p, Err: errNotRegular}
 	}
