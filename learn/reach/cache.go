@@ -94,6 +94,11 @@ func ownedByMe(fi os.FileInfo) bool {
 // created if needed, renamed over whatever is there (a FIFO or device too: never written into).
 // Errors are ignored: a cache only saves time.
 func WriteCacheFile(path string, b []byte) {
+	writeParts(path, b)
+}
+
+// writeParts is WriteCacheFile of the parts one after the other.
+func writeParts(path string, parts ...[]byte) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return
@@ -102,7 +107,12 @@ func WriteCacheFile(path string, b []byte) {
 	if err != nil {
 		return
 	}
-	_, werr := tmp.Write(b)
+	var werr error
+	for _, b := range parts {
+		if _, err := tmp.Write(b); err != nil && werr == nil {
+			werr = err
+		}
+	}
 	if cerr := tmp.Close(); werr != nil || cerr != nil || os.Rename(tmp.Name(), path) != nil {
 		os.Remove(tmp.Name())
 	}
@@ -111,7 +121,7 @@ func WriteCacheFile(path string, b []byte) {
 // writeCacheFile is WriteCacheFile for the analysis's own files: payload, then its sha256.
 func writeCacheFile(path string, payload []byte) {
 	sum := sha256.Sum256(payload)
-	WriteCacheFile(path, append(payload[:len(payload):len(payload)], sum[:]...))
+	writeParts(path, payload, sum[:])
 }
 
 // loadCached reads a cached summary, or returns nil (missing, untrusted, damaged or another

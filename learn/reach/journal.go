@@ -197,19 +197,31 @@ func openRegular(p string) (*os.File, error) {
 	return f, nil
 }
 
-// readRegular reads the regular file p.
+// readRegular reads the regular file p, in one allocation of its size when it does not grow.
 func readRegular(p string) ([]byte, error) {
 	f, err := openRegular(p)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	var b bytes.Buffer
+	size := 0
 	if fi, err := f.Stat(); err == nil {
-		b.Grow(int(fi.Size()) + 512) // one allocation for node's 99 MB
+		size = int(fi.Size())
 	}
-	_, err = b.ReadFrom(f)
-	return b.Bytes(), err
+	b := make([]byte, 0, size+1) // one more byte: room to see the end
+	for {
+		n, err := f.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 // fileHash is contentHash of the file's bytes, read in pieces ("!" when it cannot be read).

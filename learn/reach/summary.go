@@ -578,10 +578,10 @@ func (o *elfObject) summarizeFlow(sum *objSummary, withSites [][]inst, flows [][
 
 // flowInst is the control flow of one instruction, compactly, for the no-return analysis.
 type flowInst struct {
-	fall bool  // control may continue to the next instruction
 	br   int32 // index of a branch target in the function, or -1
-	exit bool  // leaves the function (ret, tail jump, indirect jump, falling off the end)
 	call int32 // local function called (index), -2 a call that never returns, -1 none
+	fall bool  // control may continue to the next instruction
+	exit bool  // leaves the function (ret, tail jump, indirect jump, falling off the end)
 }
 
 // flowOf reduces a function's instructions to their control flow.
