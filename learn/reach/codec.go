@@ -142,13 +142,6 @@ type decoder struct {
 
 var errCorrupt = errors.New("corrupt summary")
 
-// The slice types decoded without reflect.
-var (
-	uint64s = reflect.TypeFor[[]uint64]()
-	int32s  = reflect.TypeFor[[]int32]()
-	strs    = reflect.TypeFor[[]string]()
-)
-
 func (d *decoder) uvarint() uint64 {
 	x, n := binary.Uvarint(d.b)
 	if n <= 0 {
@@ -214,15 +207,19 @@ func (d *decoder) value(v reflect.Value) {
 		if d.err != nil || n < 0 {
 			return
 		}
-		switch v.Type() { // the common element types without reflect
-		case uint64s:
+		var kind any
+		if v.CanInterface() {
+			kind = v.Interface() // its type (no package-level reflect.Type: no package initialisation)
+		}
+		switch kind.(type) { // the common element types without reflect
+		case []uint64:
 			s := make([]uint64, n)
 			for i := 0; i < n && d.err == nil; i++ {
 				s[i] = d.uvarint()
 			}
 			v.Set(reflect.ValueOf(s))
 			return
-		case int32s:
+		case []int32:
 			s := make([]int32, n)
 			for i := 0; i < n && d.err == nil; i++ {
 				x, k := binary.Varint(d.b)
@@ -234,7 +231,7 @@ func (d *decoder) value(v reflect.Value) {
 			}
 			v.Set(reflect.ValueOf(s))
 			return
-		case strs:
+		case []string:
 			s := make([]string, n)
 			for i := 0; i < n && d.err == nil; i++ {
 				if k := d.length(false); d.err == nil {
