@@ -121,21 +121,6 @@ func (c *decodeCache) store(pr probe, x *x86asm.Inst) {
 	c.n++
 }
 
-// decode is x86asm.Decode(code, mode), from the cache when it can be.
-func (c *decodeCache) decode(code []byte, mode int) (x86asm.Inst, error) {
-	if p, pr := c.find(code, mode); p != nil {
-		x := *p
-		pr.fix(&x, code)
-		return x, nil
-	} else {
-		x, err := x86asm.Decode(code, mode)
-		if err == nil {
-			c.store(pr, &x)
-		}
-		return x, err
-	}
-}
-
 // setPCRel gives the instruction's PC-relative operand the value of field (1, 2 or 4 bytes).
 func setPCRel(x *x86asm.Inst, field []byte) {
 	var v int64

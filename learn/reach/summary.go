@@ -304,7 +304,7 @@ func summarize(o *elfObject) *objSummary {
 	chunksDone := goCatch(func() { o.buildChunks(sum, secs, ptrs) })
 	mayReturn := o.flowReturns(sum, flows)
 	chunksDone()
-	o.summarizeFlow(sum, withSites, flows, fallAddrs, mayReturn)
+	o.summarizeFlow(sum, startSet, withSites, flows, fallAddrs, mayReturn)
 	return sum
 }
 
@@ -478,11 +478,7 @@ func (o *elfObject) flowReturns(sum *objSummary, flows [][]flowInst) []bool {
 
 // summarizeFlow finishes a summary from the scanned functions: calls that never return, entries
 // from elsewhere, falling off a function's end, and the traces of the system call sites.
-func (o *elfObject) summarizeFlow(sum *objSummary, withSites [][]inst, flows [][]flowInst, fallAddrs [][]uint64, mayReturn []bool) {
-	startSet := make(map[uint64]bool, len(o.starts))
-	for _, a := range o.starts {
-		startSet[a] = true
-	}
+func (o *elfObject) summarizeFlow(sum *objSummary, startSet map[uint64]bool, withSites [][]inst, flows [][]flowInst, fallAddrs [][]uint64, mayReturn []bool) {
 	// External entries: addresses inside functions reached from other functions or taken.
 	ext := map[uint64]bool{}
 	mark := func(a uint64) {
