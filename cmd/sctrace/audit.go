@@ -75,6 +75,9 @@ func cmdReport(args []string, stdout, stderr io.Writer) error {
 	if !*coverage && v.sections != nil {
 		delete(v.sections, "coverage")
 	}
+	if *width < 0 {
+		return usageErrorf("report: --width %d: want a number of columns, or 0 for the default", *width)
+	}
 	v.width, v.hint = *width, "sctrace report --section %s "+audit.ShellQuote(pos[0])
 	if v.width == 0 {
 		v.width = outputWidth(stdout)

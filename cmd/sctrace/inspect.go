@@ -65,6 +65,9 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *width < 0 {
+		return usageErrorf("inspect: --width %d: want a number of columns, or 0 for the default", *width)
+	}
 	v.width = *width
 	if v.width == 0 {
 		v.width = outputWidth(stdout)
@@ -116,6 +119,15 @@ func cmdInspect(args []string, stdout, stderr io.Writer) error {
 func inspectError(path string, err error) error {
 	if b := fileStart(path, 256); len(b) > 2 && b[0] == '#' && b[1] == '!' {
 		line, _, _ := strings.Cut(string(b[2:]), "\n")
+		f := strings.Fields(line)
+		if len(f) > 1 && filepath.Base(f[0]) == "env" {
+			// #!/usr/bin/env [-S] NAME: env runs NAME from $PATH.
+			for _, w := range f[1:] {
+				if !strings.HasPrefix(w, "-") && !strings.Contains(w, "=") {
+					return fmt.Errorf("a script: inspect its interpreter (%s, which %s runs from $PATH)", w, f[0])
+				}
+			}
+		}
 		return fmt.Errorf("a script: inspect its interpreter (%s)", strings.TrimSpace(line))
 	}
 	return err

@@ -215,3 +215,31 @@ func TestInspectPluralsAndPlaceholders(t *testing.T) {
 		t.Errorf("emit --help:\n%s", stdout)
 	}
 }
+
+// TestInspectUserErrors: what helper-34 met as a new user, in a user's terms: a script run by
+// env names the interpreter env runs, a directory says so, an empty file says so, and a
+// negative --width is refused.
+func TestInspectUserErrors(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "tool")
+	empty := filepath.Join(dir, "empty")
+	if err := os.WriteFile(script, []byte("#!/usr/bin/env -S bash -e\necho hi\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(empty, nil, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"inspect", "--no-cache", script}, "inspect its interpreter (bash, which /usr/bin/env runs from $PATH)"},
+		{[]string{"inspect", "--no-cache", dir}, "is a directory"},
+		{[]string{"inspect", "--no-cache", empty}, "an empty file"},
+		{[]string{"inspect", "--width", "-5", empty}, "--width -5: want a number of columns"},
+	} {
+		if _, _, stderr := sctrace(t, c.args...); !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: %q lacks %q", c.args, stderr, c.want)
+		}
+	}
+}

@@ -397,13 +397,13 @@ func (r *Report) coverageTable() Table {
 		}
 		if len(c.Missed) > 0 {
 			missed += len(c.Missed)
-			unseen = append(unseen, "MISSED by the analysis: "+strings.Join(c.Missed, ", "))
+			unseen = append(unseen, "recorded but not possible now: "+strings.Join(c.Missed, ", "))
 		}
 		t.Rows = append(t.Rows, []string{c.Executable, c.Arch, possible, strconv.Itoa(c.Seen), pct, strings.Join(unseen, "; ")})
 	}
 	t.Note = "possible: what the executable and its libraries can call (sctrace inspect), counted per executable (the summary adds the rows up: a call two executables can make counts twice); coverage: the share of those the recordings made. A risky call that is possible but never seen is one a profile built from these recordings denies, and one other inputs could still reach (--format json lists them all)."
 	if missed > 0 {
-		t.Note += " " + plural(missed, "recorded call was", "recorded calls were") + " MISSED by the analysis: please report it."
+		t.Note += " " + plural(missed, "recorded call is", "recorded calls are") + " not possible for the file now at the recorded path: the file changed since the recording (the analysis reads it as it is now), or the analysis missed them (please report that)."
 	}
 	return t
 }
@@ -563,7 +563,8 @@ type CoverageTotals struct {
 	Analysed    int               `json:"analysed"`
 	NotAnalysed map[string]string `json:"not_analysed,omitempty"`
 	// PossiblePerExecutable and SeenPerExecutable sum each analysed executable's possible and
-	// recorded calls (in each arch): (executable, arch, call) triples, not distinct calls.
+	// recorded calls (in each arch): (executable, arch, call) triples, not distinct calls. An
+	// unbounded row (any call possible) is left out of both.
 	PossiblePerExecutable int `json:"possible_per_executable"`
 	SeenPerExecutable     int `json:"seen_per_executable"`
 	// UnseenRisky sums the risky calls possible but never seen, per executable.
@@ -593,10 +594,11 @@ func (r *Report) SumCoverage() CoverageTotals {
 			t.sameExecutable = true
 		}
 		analysed[c.Executable] = true
-		t.rows++
-		if c.Unbounded {
+		if c.Unbounded { // any call possible: no count to add
 			unbounded[c.Executable] = true
+			continue
 		}
+		t.rows++
 		t.PossiblePerExecutable += c.Possible
 		t.SeenPerExecutable += c.Seen - len(c.Missed)
 		t.UnseenRisky += len(c.UnseenRisky)
@@ -610,7 +612,7 @@ func (r *Report) SumCoverage() CoverageTotals {
 func (r *Report) coverageLine() string {
 	t := r.SumCoverage()
 	var parts []string
-	if t.Analysed > 0 {
+	if t.rows > 0 {
 		unit := "calls"
 		switch {
 		case t.sameExecutable:
@@ -641,7 +643,7 @@ func (r *Report) coverageLine() string {
 		parts = append(parts, plural(t.UnseenRisky, "risky call", "risky calls")+" possible but never seen")
 	}
 	if t.Unbounded > 0 {
-		parts = append(parts, plural(t.Unbounded, "executable is", "executables are")+" unbounded")
+		parts = append(parts, plural(t.Unbounded, "executable is", "executables are")+" unbounded (any call possible: not in the counts)")
 	}
 	if len(parts) == 0 {
 		return "no executable recorded"

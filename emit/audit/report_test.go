@@ -297,3 +297,20 @@ func TestReportPlurals(t *testing.T) {
 		}
 	}
 }
+
+// TestCoverageUnboundedAndChanged (helper-34): an unbounded executable's calls found are no
+// count of what it can make, so they stay out of the summary's sums; a recorded call the file
+// at that path cannot make now is not blamed on the analysis alone (the file may have changed).
+func TestCoverageUnboundedAndChanged(t *testing.T) {
+	ls := NewCoverageRow("/usr/bin/ls", "x86_64", []string{"read", "write", "openat", "ptrace"}, []string{"read", "write"}, false)
+	unb := NewCoverageRow("/tmp/hello", "x86_64", []string{"read", "write", "exit_group"}, []string{"read"}, true)
+	want := "2 of 4 possible calls seen (50%)"
+	if got := coverageSummary([]CoverageRow{ls, unb}); !strings.HasPrefix(got, want) || !strings.Contains(got, "1 executable is unbounded (any call possible: not in the counts)") {
+		t.Errorf("coverage %q, want it to start %q and say the unbounded one is not counted", got, want)
+	}
+	changed := NewCoverageRow("/tmp/h3", "x86_64", []string{"read"}, []string{"read", "brk"}, false)
+	tb := (&Report{Coverage: []CoverageRow{changed}}).coverageTable()
+	if !strings.Contains(tb.Note, "the file changed since the recording") || !strings.Contains(strings.Join(tb.Rows[0], " "), "recorded but not possible now: brk") {
+		t.Errorf("note %q, row %q", tb.Note, tb.Rows[0])
+	}
+}

@@ -96,6 +96,9 @@ func openObject(path string, j *journal) (*elfObject, error) {
 	}
 	if !bytes.HasPrefix(raw, []byte(elf.ELFMAG)) {
 		what := "not an ELF file"
+		if len(raw) == 0 {
+			what = "an empty file, not an ELF file"
+		}
 		if bytes.HasPrefix(raw, []byte("#!")) {
 			what = "a script, not an ELF file (inspect its interpreter)"
 		}

@@ -175,6 +175,8 @@ func (j *journal) elfClass(p string) string {
 // never end).
 var errNotRegular = errors.New("not a regular file")
 
+var errIsDir = errors.New("is a directory")
+
 // openRegular opens p for reading if it is a regular file (after symbolic links). It looks
 // before it opens, so a FIFO is not waited on (this package makes no system calls of its own: a
 // FIFO put there between the look and the open would still be).
@@ -182,6 +184,9 @@ func openRegular(p string) (*os.File, error) {
 	fi, err := os.Stat(p)
 	if err != nil {
 		return nil, err
+	}
+	if fi.IsDir() {
+		return nil, &os.PathError{Op: "open", Path: p, Err: errIsDir}
 	}
 	if !fi.Mode().IsRegular() {
 		return nil, &os.PathError{Op: "open", Path: p, Err: errNotRegular}

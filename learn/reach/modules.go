@@ -272,7 +272,7 @@ func (a *analysis) loadModules() bool {
 	if !a.modSets["dlopen"] && a.callsDlopen() {
 		a.modSets["dlopen"] = true
 		a.assume = append(a.assume, "reached code calls dlopen: only the module sets listed here are analysed (closed world); "+
-			"other code loaded at run time, and numbers it passes to wrappers like syscall(), are not covered (name it in Options.Modules)")
+			"other code loaded at run time, and numbers it passes to wrappers like syscall(), are not covered")
 	}
 	return loaded
 }
